@@ -1,0 +1,27 @@
+"""The `leekguard` command: a click group; each area registers its commands in COMMANDS."""
+
+from __future__ import annotations
+
+import importlib
+
+import click
+
+# (module, attribute) of every click command or group under `leekguard`; one line per area.
+COMMANDS: list[tuple[str, str]] = [
+    ("bot.cli_check", "check"),
+    ("bot.cli_check", "eval_cmd"),
+]
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
+@click.option("--config", "config_path", type=click.Path(dir_okay=False), envvar="LEEKGUARD_CONFIG",
+              help="YAML configuration file (default: ./leekguard.yaml if present, else built-in defaults).")
+@click.pass_context
+def main(ctx: click.Context, config_path: str | None) -> None:
+    """LeekGuard: catches AI-hype scams (割韭菜) in Telegram groups and Discord servers."""
+    ctx.ensure_object(dict)
+    ctx.obj["config_path"] = config_path
+
+
+for _module, _attr in COMMANDS:
+    main.add_command(getattr(importlib.import_module(_module), _attr))
