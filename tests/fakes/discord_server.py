@@ -1,0 +1,478 @@
+"""A fake Discord (REST API v10 + gateway) on 127.0.0.1 that the REAL discord.py talks to.
+
+    async with FakeDiscord() as fake:              # binds 127.0.0.1 on a random port
+        guild = fake.add_guild("AI 学习群")
+        general = guild.add_channel("general")
+        alice = guild.add_member("alice")
+        # point discord.py at it: Route.BASE = fake.api_base; gateway = fake.gateway_url; token = fake.token
+        msg = await fake.post(guild, general, alice, "hello")        # MESSAGE_CREATE through the gateway
+        call = await fake.wait_for_call("POST /channels/{channel_id}/messages")
+        inter = await fake.slash(guild, general, alice, "check", text="...")
+        answer = await inter.wait_answer()                            # the message the user sees
+
+Every REST call is recorded (`fake.calls`), with its route template, path parameters, JSON body, status and time.
+Faults: `fake.fail("POST /channels/{channel_id}/messages", status=429, retry_after=0.3)`, `fake.rate_limit(...)`
+for a real bucket, `await fake.drop_gateway()` to cut the websocket, `fake.gateway.ack_heartbeats = False`.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import math
+import secrets
+import time
+from dataclasses import dataclass, field
+from typing import Any, Callable
+
+from aiohttp import web
+
+from tests.fakes import discord_payloads as P
+from tests.fakes.discord_gateway import Gateway
+from tests.fakes.discord_rest import ApiError, Rest
+from tests.fakes.discord_world import FakeGuild
+
+VIA = "1.1 google"  # discord.py only honours a 429 that came through Discord's proxies (else: Cloudflare ban)
+
+
+@dataclass
+class Call:
+    method: str
+    route: str  # template, e.g. "POST /channels/{channel_id}/messages"
+    path: str
+    params: dict
+    query: dict
+    body: Any
+    status: int
+    at: float  # time.perf_counter() when the request arrived
+    reason: str | None = None  # X-Audit-Log-Reason
+
+    @property
+    def key(self) -> str:
+        return self.route
+
+
+@dataclass
+class Fault:
+    route: str  # route template with method, or "*"
+    status: int
+    retry_after: float
+    is_global: bool
+    times: int
+    when: Callable[[dict, Any], bool] | None = None
+
+
+@dataclass
+class Bucket:
+    limit: int
+    per: float
+    used: dict = field(default_factory=dict)  # major parameter -> (window start, count)
+
+
+class FakeInteraction:
+    def __init__(self, server: FakeDiscord, payload: dict, message: dict | None) -> None:
+        self.server = server
+        self.payload = payload
+        self.id: str = payload["id"]
+        self.token: str = payload["token"]
+        self.type: int = payload["type"]
+        self.message = message  # the message a component belongs to
+        self.created = time.monotonic()
+        self.callback: dict | None = None
+        self.original: dict | None = None
+        self.followups: list[dict] = []
+        self.edits = 0
+        self._changed = asyncio.Event()
+
+    def changed(self) -> None:
+        self._changed.set()
+
+    def make_response_message(self, data: dict) -> dict:
+        msg = P.message(P.snowflake(), self.payload["channel_id"], self.server.bot_user, data.get("content") or "",
+                        guild_id=self.payload.get("guild_id"), embeds=data.get("embeds"),
+                        components=data.get("components"), flags=data.get("flags", 0) or 0,
+                        webhook_id=self.server.app_id, interaction_id=self.id)
+        return msg
+
+    def find_message(self, message_id: str) -> dict | None:
+        if message_id == "@original":
+            return self.original
+        return next((m for m in [self.original, *self.followups] if m and m["id"] == message_id), None)
+
+    @property
+    def ephemeral(self) -> bool:
+        data = (self.callback or {}).get("data") or {}
+        return bool(data.get("flags", 0) & P.MESSAGE_FLAG_EPHEMERAL)
+
+    async def wait_response(self, timeout: float = 5.0) -> dict:
+        """The interaction callback body (type 4 message, 5 deferred, 6/7 component update)."""
+        await self._wait(lambda: self.callback is not None, timeout)
+        return self.callback
+
+    async def wait_answer(self, timeout: float = 5.0) -> dict:
+        """The message the user finally sees: the response, the deferred response's edit, or a follow-up."""
+        def ready() -> bool:
+            if self.callback is None:
+                return False
+            if self.callback["type"] == 5:
+                return (self.original is not None and self.edits > 0) or bool(self.followups)
+            if self.callback["type"] == 6:
+                return bool(self.followups) or self.message is not None
+            return True
+        await self._wait(ready, timeout)
+        if self.callback["type"] in (4, 7):
+            return self.original
+        if self.callback["type"] == 6 and not self.followups:
+            return self.server.messages.get(self.message["id"], self.message)
+        return self.original if self.original is not None and self.edits else self.followups[-1]
+
+    async def _wait(self, ready: Callable[[], bool], timeout: float) -> None:
+        deadline = time.monotonic() + timeout
+        while not ready():
+            self._changed.clear()
+            left = deadline - time.monotonic()
+            if left <= 0:
+                raise TimeoutError(f"interaction {self.id}: no answer within {timeout}s (callback={self.callback})")
+            try:
+                await asyncio.wait_for(self._changed.wait(), left)
+            except asyncio.TimeoutError:
+                pass
+
+
+class FakeDiscord:
+    def __init__(self, *, token: str | None = None, heartbeat_interval: float = 41.25,
+                 privileged_intents_enabled: tuple[str, ...] = ("message_content",), replay_limit: int = 100_000,
+                 interaction_deadline: float = 3.0, record_limit: int = 200_000) -> None:
+        self.token = token or f"fake.{secrets.token_urlsafe(24)}"
+        self.app_id = P.snowflake()
+        self.bot_user = P.user(self.app_id, "LeekGuard", bot=True)
+        self.owner = P.user(P.snowflake(), "server-owner")
+        self.privileged_intents_enabled = set(privileged_intents_enabled)
+        self.interaction_deadline = interaction_deadline
+        self.guilds: dict[str, FakeGuild] = {}
+        self.messages: dict[str, dict] = {}
+        self.deleted: dict[str, dict] = {}
+        self.commands: dict[str | None, dict] = {}  # guild id (None = global) -> {(name, type): command}
+        self.interactions_by_token: dict[str, FakeInteraction] = {}
+        self.calls: list[Call] = []
+        self.record_limit = record_limit
+        self.faults: list[Fault] = []
+        self.buckets: dict[str, Bucket] = {}
+        self.posted_at: dict[str, float] = {}  # message id -> perf_counter when its MESSAGE_CREATE was sent
+        self.last_audit_reason: str | None = None
+        self.unauthorized = 0
+        self.gateway = Gateway(self, heartbeat_interval=heartbeat_interval, replay_limit=replay_limit)
+        self.rest = Rest(self)
+        self._new_call = asyncio.Condition()
+        self._runner: web.AppRunner | None = None
+        self.port = 0
+
+    # ---- lifecycle ----
+    async def start(self) -> FakeDiscord:
+        app = web.Application(client_max_size=50 * 1024 * 1024)
+        app.router.add_get("/gateway", self.gateway.handle)
+        app.router.add_get("/resume-gateway", self.gateway.handle)
+        app.router.add_route("*", "/api/v{version:\\d+}/{tail:.*}", self._rest_entry)
+        self._runner = web.AppRunner(app, access_log=None)
+        await self._runner.setup()
+        site = web.TCPSite(self._runner, "127.0.0.1", 0)
+        await site.start()
+        self.port = site._server.sockets[0].getsockname()[1]
+        return self
+
+    async def close(self) -> None:
+        await self.gateway.close_all()
+        if self._runner is not None:
+            await self._runner.cleanup()
+
+    async def __aenter__(self) -> FakeDiscord:
+        return await self.start()
+
+    async def __aexit__(self, *exc) -> None:
+        await self.close()
+
+    @property
+    def api_base(self) -> str:
+        return f"http://127.0.0.1:{self.port}/api/v10"
+
+    @property
+    def gateway_url(self) -> str:
+        return f"ws://127.0.0.1:{self.port}/gateway"
+
+    @property
+    def resume_gateway_url(self) -> str:
+        return f"ws://127.0.0.1:{self.port}/resume-gateway"
+
+    @property
+    def application_flags(self) -> int:
+        flags = 0
+        if "message_content" in self.privileged_intents_enabled:
+            flags |= P.APP_FLAG_GATEWAY_MESSAGE_CONTENT
+        if "guild_members" in self.privileged_intents_enabled:
+            flags |= P.APP_FLAG_GATEWAY_GUILD_MEMBERS
+        return flags
+
+    # ---- world ----
+    def add_guild(self, name: str = "AI 学习交流群", **kw) -> FakeGuild:
+        g = FakeGuild(name, self.owner, self.bot_user, **kw)
+        self.guilds[g.id] = g
+        return g
+
+    def new_bot_message(self, channel_id: str, guild: FakeGuild, body: dict, referenced: dict | None) -> dict:
+        msg = P.message(P.snowflake(), channel_id, self.bot_user, body.get("content") or "", guild_id=guild.id,
+                        member_obj=guild.member_payload(self.bot_user["id"], with_user=False),
+                        embeds=body.get("embeds"), components=body.get("components"), flags=body.get("flags", 0) or 0,
+                        referenced=referenced)
+        msg["allowed_mentions_sent"] = body.get("allowed_mentions")  # not a Discord field: lets tests check it
+        self.messages[msg["id"]] = msg
+        return msg
+
+    def messages_in(self, channel_id: str, *, by_bot: bool | None = None) -> list[dict]:
+        out = [m for m in self.messages.values() if m["channel_id"] == channel_id]
+        if by_bot is not None:
+            out = [m for m in out if (m["author"]["id"] == self.bot_user["id"]) == by_bot]
+        return out
+
+    # ---- what users do (gateway events) ----
+    async def dispatch(self, event: str, data: dict) -> int | None:
+        return await self.gateway.dispatch(event, data)
+
+    async def dispatch_quietly(self, event: str, data: dict) -> None:
+        """Echo of a REST change; skipped when no bot session exists yet."""
+        if self.gateway.current is not None:
+            data = {k: v for k, v in data.items() if k != "allowed_mentions_sent"}
+            await self.gateway.dispatch(event, data)
+
+    async def post(self, guild: FakeGuild, channel_id: str, user_id: str, content: str, *,
+                   reply_to: str | None = None) -> dict:
+        referenced = self.messages.get(reply_to) if reply_to else None
+        msg = P.message(P.snowflake(), channel_id, guild.user(user_id), content, guild_id=guild.id,
+                        member_obj=guild.member_payload(user_id, with_user=False), referenced=referenced)
+        self.messages[msg["id"]] = msg
+        self.posted_at[msg["id"]] = time.perf_counter()
+        await self.dispatch("MESSAGE_CREATE", msg)
+        return msg
+
+    async def edit(self, message_id: str, content: str) -> dict:
+        msg = {**self.messages[message_id], "content": content, "edited_timestamp": P.iso_now()}
+        self.messages[message_id] = msg
+        self.posted_at[message_id] = time.perf_counter()
+        await self.dispatch("MESSAGE_UPDATE", msg)
+        return msg
+
+    def _interaction_payload(self, guild: FakeGuild, channel_id: str, user_id: str, itype: int, data: dict,
+                             message: dict | None = None) -> dict:
+        payload = {
+            "id": P.snowflake(), "application_id": self.app_id, "type": itype, "data": data,
+            "guild_id": guild.id, "guild": {"id": guild.id, "locale": "zh-CN", "features": []},
+            "channel_id": channel_id, "channel": guild.channel_payload(channel_id),
+            "member": guild.member_payload(user_id, permissions=True),
+            "token": "aW50ZXJhY3Rpb24" + secrets.token_urlsafe(48), "version": 1,
+            "app_permissions": str(guild.permissions_of(self.bot_user["id"])), "locale": "zh-CN",
+            "guild_locale": "zh-CN", "entitlements": [], "authorizing_integration_owners": {"0": guild.id},
+            "context": 0, "attachment_size_limit": 10485760,
+        }
+        if message is not None:
+            payload["message"] = message
+        return payload
+
+    async def _interact(self, payload: dict, message: dict | None = None) -> FakeInteraction:
+        inter = FakeInteraction(self, payload, message)
+        self.interactions_by_token[inter.token] = inter
+        await self.dispatch("INTERACTION_CREATE", payload)
+        return inter
+
+    def registered_command(self, guild: FakeGuild, name: str, ctype: int) -> tuple[dict, str | None]:
+        for scope in (guild.id, None):
+            cmd = self.commands.get(scope, {}).get((name, ctype))
+            if cmd is not None:
+                return cmd, scope
+        raise LookupError(f"command {name!r} (type {ctype}) was never synced to guild {guild.id} or globally")
+
+    def _allowed(self, guild: FakeGuild, user_id: str, cmd: dict) -> bool:
+        needed = cmd.get("default_member_permissions")
+        if needed is None:
+            return True
+        perms = guild.permissions_of(user_id)
+        return perms & P.ADMINISTRATOR or (perms & int(needed)) == int(needed)
+
+    async def slash(self, guild: FakeGuild, channel_id: str, user_id: str, name: str, *,
+                    enforce_permissions: bool = True, **options: Any) -> FakeInteraction:
+        """A member runs /name. Discord hides commands whose default_member_permissions the member lacks;
+        enforce_permissions=False models a server that granted the command to them in its integration settings."""
+        cmd, scope = self.registered_command(guild, name, 1)
+        if enforce_permissions and not self._allowed(guild, user_id, cmd):
+            raise PermissionError(f"Discord does not show /{name} to this member")
+        declared = {o["name"]: o for o in cmd.get("options", [])}
+        opts = []
+        for key, value in options.items():
+            if key not in declared:
+                raise LookupError(f"/{name} has no option {key!r} (declared: {sorted(declared)})")
+            opts.append({"name": key, "type": declared[key]["type"], "value": value})
+        missing = [o["name"] for o in declared.values() if o.get("required") and o["name"] not in options]
+        if missing:
+            raise LookupError(f"/{name}: required options missing: {missing}")
+        data = {"id": cmd["id"], "name": name, "type": 1, "options": opts}
+        if scope is not None:
+            data["guild_id"] = scope
+        return await self._interact(self._interaction_payload(guild, channel_id, user_id, 2, data))
+
+    async def context_menu(self, guild: FakeGuild, channel_id: str, user_id: str, name: str,
+                           message_id: str) -> FakeInteraction:
+        cmd, scope = self.registered_command(guild, name, 3)
+        target = self.messages[message_id]
+        data = {"id": cmd["id"], "name": name, "type": 3, "target_id": message_id,
+                "resolved": {"messages": {message_id: target}}}
+        if scope is not None:
+            data["guild_id"] = scope
+        return await self._interact(self._interaction_payload(guild, channel_id, user_id, 2, data))
+
+    async def press(self, guild: FakeGuild, message_id: str, custom_id: str, user_id: str) -> FakeInteraction:
+        msg = self.messages[message_id]
+        ids = [c.get("custom_id") for row in msg.get("components", []) for c in row.get("components", [])]
+        if custom_id not in ids:
+            raise LookupError(f"message {message_id} has no button {custom_id!r} (has {ids})")
+        data = {"custom_id": custom_id, "component_type": 2}
+        payload = self._interaction_payload(guild, msg["channel_id"], user_id, 3, data, message=msg)
+        return await self._interact(payload, message=msg)
+
+    async def drop_gateway(self, code: int | None = None) -> None:
+        await self.gateway.drop(code)
+
+    # ---- faults ----
+    def fail(self, route: str, *, status: int = 429, retry_after: float = 0.25, times: int = 1,
+             is_global: bool = False, when: Callable[[dict, Any], bool] | None = None) -> Fault:
+        fault = Fault(route, status, retry_after, is_global, times, when)
+        self.faults.append(fault)
+        return fault
+
+    def rate_limit(self, route: str, *, limit: int, per: float) -> None:
+        """Enforce a real bucket on a route (per major parameter), with Discord's X-RateLimit-* headers."""
+        self.buckets[route] = Bucket(limit, per)
+
+    # ---- recording ----
+    def calls_to(self, route: str, status: int | None = None) -> list[Call]:
+        return [c for c in self.calls if c.route == route and (status is None or c.status == status)]
+
+    async def wait_for_call(self, route: str, pred: Callable[[Call], bool] | None = None, *,
+                            timeout: float = 5.0, status: int | None = 200, start: int = 0) -> Call:
+        """The first recorded call (from index `start`) to `route` matching `pred`, waiting up to `timeout`."""
+        deadline = time.monotonic() + timeout
+        seen = start
+        async with self._new_call:
+            while True:
+                for c in self.calls[seen:]:
+                    if c.route == route and (status is None or c.status == status or
+                                             (status == 200 and c.status == 204)) and (pred is None or pred(c)):
+                        return c
+                seen = len(self.calls)
+                left = deadline - time.monotonic()
+                if left <= 0:
+                    raise TimeoutError(f"no {route} call within {timeout}s; calls: "
+                                       f"{[(c.route, c.status) for c in self.calls[-10:]]}")
+                try:
+                    await asyncio.wait_for(self._new_call.wait(), left)
+                except asyncio.TimeoutError:
+                    pass
+
+    async def _record(self, call: Call) -> None:
+        if len(self.calls) < self.record_limit:
+            self.calls.append(call)
+        async with self._new_call:
+            self._new_call.notify_all()
+
+    # ---- the REST entry point ----
+    async def _rest_entry(self, request: web.Request) -> web.Response:
+        at = time.perf_counter()
+        path = "/" + request.match_info["tail"]
+        found = self.rest.match(request.method, path)
+        if found is None:
+            return _json(404, {"message": "404: Not Found", "code": 0})
+        template, params, handler = found
+        route = f"{request.method} {template}"
+        body = await _read_body(request)
+        reason = request.headers.get("X-Audit-Log-Reason")
+        call = Call(request.method, route, path, params, dict(request.query), body, 0, at, reason)
+        if not (template.startswith("/interactions/") or template.startswith("/webhooks/")):
+            if request.headers.get("Authorization") != f"Bot {self.token}":
+                self.unauthorized += 1
+                call.status = 401
+                await self._record(call)
+                return _json(401, {"message": "401: Unauthorized", "code": 0})
+        headers: dict[str, str] = {}
+        response = self._fault_response(route, params, body) or self._bucket_response(route, params, headers)
+        if response is None:
+            self.last_audit_reason = reason
+            try:
+                status, data = await handler(params, body, request.query)
+                response = _json(status, data, headers)
+            except ApiError as e:
+                response = _json(e.status, e.body(), headers)
+        call.status = response.status
+        await self._record(call)
+        return response
+
+    def _fault_response(self, route: str, params: dict, body: Any) -> web.Response | None:
+        for fault in self.faults:
+            if fault.times > 0 and fault.route in (route, "*") and (fault.when is None or fault.when(params, body)):
+                fault.times -= 1
+                if fault.status == 429:
+                    return _too_many(fault.retry_after, route, fault.is_global)
+                return _json(fault.status, {"message": f"{fault.status}: injected fault", "code": 0})
+        return None
+
+    def _bucket_response(self, route: str, params: dict, headers: dict) -> web.Response | None:
+        bucket = self.buckets.get(route)
+        if bucket is None:
+            return None
+        major = params.get("channel_id") or params.get("guild_id") or params.get("token") or ""
+        now = time.monotonic()
+        start, count = bucket.used.get(major, (now, 0))
+        if now - start >= bucket.per:
+            start, count = now, 0
+        reset_after = max(0.001, bucket.per - (now - start))
+        if count >= bucket.limit:
+            return _too_many(reset_after, route, False)
+        bucket.used[major] = (start, count + 1)
+        headers.update({"X-RateLimit-Limit": str(bucket.limit), "X-RateLimit-Remaining": str(bucket.limit - count - 1),
+                        "X-RateLimit-Reset": f"{time.time() + reset_after:.3f}",
+                        "X-RateLimit-Reset-After": f"{reset_after:.3f}", "X-RateLimit-Bucket": _bucket_hash(route)})
+        return None
+
+
+def _bucket_hash(route: str) -> str:
+    return format(abs(hash(route)) % (1 << 48), "x")
+
+
+def _too_many(retry_after: float, route: str, is_global: bool) -> web.Response:
+    headers = {"Retry-After": str(math.ceil(retry_after)), "X-RateLimit-Limit": "5", "X-RateLimit-Remaining": "0",
+               "X-RateLimit-Reset": f"{time.time() + retry_after:.3f}", "X-RateLimit-Reset-After": f"{retry_after:.3f}",
+               "X-RateLimit-Bucket": _bucket_hash(route), "X-RateLimit-Scope": "global" if is_global else "user"}
+    if is_global:
+        headers["X-RateLimit-Global"] = "true"
+    return _json(429, {"message": "You are being rate limited.", "retry_after": retry_after, "global": is_global,
+                       "code": 0}, headers)
+
+
+def _json(status: int, data: Any, headers: dict | None = None) -> web.Response:
+    headers = {"Via": VIA, **(headers or {})}
+    if status == 204 or data is None:
+        return web.Response(status=204 if status < 300 else status, headers=headers)
+    # exactly "application/json" (no charset), as Discord sends it: discord.py compares the header verbatim
+    headers["Content-Type"] = "application/json"
+    return web.Response(status=status, body=json.dumps(data, ensure_ascii=False).encode(), headers=headers)
+
+
+async def _read_body(request: web.Request) -> Any:
+    if not request.can_read_body:
+        return None
+    if request.content_type.startswith("multipart/"):
+        # discord.py sends files as multipart with the JSON in the payload_json field
+        form = await request.post()
+        raw = form.get("payload_json")
+        return json.loads(raw) if isinstance(raw, str) else None
+    text = await request.text()
+    try:
+        return json.loads(text) if text else None
+    except ValueError:
+        return text
