@@ -10,6 +10,7 @@ import click
 COMMANDS: list[tuple[str, str]] = [
     ("bot.cli_check", "check"),
     ("bot.cli_check", "eval_cmd"),
+    ("bot.cli_discord", "discord_group"),
 ]
 
 
