@@ -1,0 +1,363 @@
+"""Configuration: YAML file + environment, validated into typed objects at start-up.
+
+Where the file comes from: `--config PATH`, else `LEEKGUARD_CONFIG`, else ./leekguard.yaml if present, else
+built-in defaults. Environment variables override the file (secrets belong there). An unknown key or a bad
+value raises `ConfigError` whose message names the key, e.g.
+    config error: policy.scam[1]: 'nuke' is not one of warn, delete, mute, ban, notify_admins
+
+Per-chat policy = `policy` defaults <- `chats["platform:chat_id"]` <- settings stored in the DB by /settings;
+the merge lives in bot.policy.effective_settings, the validation of every layer here (`ChatOverride`).
+"""
+
+from __future__ import annotations
+
+import difflib
+import os
+import re
+from pathlib import Path
+from typing import Annotated, Any, Literal, Mapping
+
+import click
+import yaml
+from pydantic import (BaseModel, BeforeValidator, ConfigDict, Field, SecretStr, ValidationError,
+                      field_validator, model_validator)
+
+ActionName = Literal["warn", "delete", "mute", "ban", "notify_admins"]
+ACTION_NAMES: tuple[str, ...] = ("warn", "delete", "mute", "ban", "notify_admins")
+Language = Literal["zh-Hans", "zh-Hant", "en"]
+LANGUAGES: tuple[str, ...] = ("zh-Hans", "zh-Hant", "en")
+Sensitivity = Literal["low", "normal", "high"]
+
+DEFAULT_PATH = "leekguard.yaml"
+
+# Environment variable -> dotted config key it overrides.
+ENV_OVERRIDES: dict[str, str] = {
+    "LEEKGUARD_DB": "database",
+    "TELEGRAM_BOT_TOKEN": "telegram.token",
+    "TELEGRAM_API_BASE_URL": "telegram.base_url",
+    "TELEGRAM_API_FILE_URL": "telegram.base_file_url",
+    "DISCORD_BOT_TOKEN": "discord.token",
+    "DISCORD_API_BASE_URL": "discord.api_base_url",
+    "DISCORD_GATEWAY_URL": "discord.gateway_url",
+}
+
+
+class ConfigError(click.ClickException):
+    """A configuration problem, explained for a human.
+
+    It is a ClickException on purpose: raised inside any `leekguard` sub-command it is printed as its plain
+    message and the process exits with status 2, with no traceback, without every command catching it.
+    Outside click it is an ordinary exception carrying the same message.
+    """
+
+    exit_code = 2
+
+    def show(self, file: Any = None) -> None:
+        click.echo(self.format_message(), err=True)
+
+
+# ---- value parsers shared by the YAML file and /settings ----
+
+_DURATION = re.compile(r"^\s*(\d+)\s*([smhd]?)\s*$", re.IGNORECASE)
+_UNIT_SECONDS = {"": 1, "s": 1, "m": 60, "h": 3600, "d": 86400}
+
+
+def parse_duration(value: Any) -> Any:
+    """3600, "3600", "90m", "1h", "2d" -> seconds; anything else is left for pydantic to reject."""
+    if isinstance(value, str):
+        m = _DURATION.match(value)
+        if not m:
+            raise ValueError(f"{value!r} is not a duration (examples: 600, 10m, 1h, 1d)")
+        return int(m.group(1)) * _UNIT_SECONDS[m.group(2).lower()]
+    return value
+
+
+def parse_action_list(value: Any) -> Any:
+    """"warn, delete" -> ["warn", "delete"]; "none" or "" -> []; lists pass through."""
+    if isinstance(value, str):
+        if value.strip().lower() in ("", "none", "[]"):
+            return []
+        return [part.strip() for part in value.replace(" ", ",").split(",") if part.strip()]
+    return value
+
+
+Seconds = Annotated[int, BeforeValidator(parse_duration), Field(ge=0)]
+ActionList = Annotated[list[ActionName], BeforeValidator(parse_action_list)]
+PlatformKey = Annotated[str, Field(pattern=r"^[a-z]+:\S+$")]  # "telegram:12345"
+
+
+class _Section(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+# ---- sections ----
+
+class DetectionConfig(_Section):
+    scam_threshold: float = Field(0.70, ge=0.0, le=1.0)
+    suspicious_threshold: float = Field(0.45, ge=0.0, le=1.0)
+
+    @model_validator(mode="after")
+    def _ordered(self) -> "DetectionConfig":
+        if self.suspicious_threshold > self.scam_threshold:
+            raise ValueError("suspicious_threshold must not be above scam_threshold")
+        return self
+
+
+class PolicyConfig(_Section):
+    scam: ActionList = ["warn", "notify_admins"]
+    suspicious: ActionList = ["notify_admins"]
+    mute_seconds: Seconds = 3600
+    sensitivity: Sensitivity = "normal"
+    dry_run: bool = False
+    burst_seconds: Seconds = 600
+
+
+class ChatOverride(_Section):
+    """One layer of per-chat settings (config `chats:` entry or the DB row written by /settings).
+
+    None = not set in this layer. `language` and `admin_target` exist only per chat: the global language is
+    the top-level `language`, the global admin target is the platform's (telegram.admin_chat_id, ...).
+    """
+
+    scam: ActionList | None = None
+    suspicious: ActionList | None = None
+    mute_seconds: Seconds | None = None
+    sensitivity: Sensitivity | None = None
+    dry_run: bool | None = None
+    burst_seconds: Seconds | None = None
+    language: Language | None = None
+    admin_target: str | None = None  # where admin notifications go (chat / channel id); None = default
+
+    def set_fields(self) -> dict[str, Any]:
+        return self.model_dump(exclude_none=True)
+
+
+CHAT_SETTING_KEYS: tuple[str, ...] = tuple(ChatOverride.model_fields)
+
+
+class GuardsConfig(_Section):
+    allowlist: list[PlatformKey] = []  # "platform:user_id" never acted on
+    trusted_bots: list[PlatformKey] = []  # "platform:bot_user_id" never acted on
+    disabled_chats: list[PlatformKey] = []  # "platform:chat_id" not moderated
+
+
+class StoreConfig(_Section):
+    retention_days: int = Field(180, ge=1)
+    text: Literal["full", "excerpt"] = "full"
+    excerpt_chars: int = Field(280, ge=20)
+
+
+class TelegramConfig(_Section):
+    token: SecretStr | None = None
+    base_url: str | None = None
+    base_file_url: str | None = None
+    admin_chat_id: int | str | None = None
+
+
+class DiscordConfig(_Section):
+    token: SecretStr | None = None
+    api_base_url: str | None = None
+    gateway_url: str | None = None
+    guilds: list[int] = []
+    mod_log_channel_id: int | None = None
+    moderator_roles: list[int | str] = []
+
+
+class ImagesConfig(_Section):
+    enabled: bool = False
+    max_bytes: int = Field(10_000_000, gt=0)
+    max_pixels: int = Field(40_000_000, gt=0)
+    queue_size: int = Field(32, ge=1)
+    workers: int = Field(1, ge=1)
+
+
+class Config(_Section):
+    database: str = "./leekguard.db"
+    log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"] = "INFO"
+    language: Language = "zh-Hans"
+    detection: DetectionConfig = DetectionConfig()
+    policy: PolicyConfig = PolicyConfig()
+    guards: GuardsConfig = GuardsConfig()
+    store: StoreConfig = StoreConfig()
+    telegram: TelegramConfig = TelegramConfig()
+    discord: DiscordConfig = DiscordConfig()
+    images: ImagesConfig = ImagesConfig()
+    chats: dict[PlatformKey, ChatOverride] = {}
+
+    # Where the values came from, for messages; not part of the schema.
+    source: str = Field("defaults", exclude=True)
+
+    @field_validator("log_level", mode="before")
+    @classmethod
+    def _upper(cls, v: Any) -> Any:
+        return v.upper() if isinstance(v, str) else v
+
+    def chat_override(self, chat_key: str) -> ChatOverride | None:
+        return self.chats.get(chat_key)
+
+
+# ---- loading ----
+
+def load_config(path: str | os.PathLike | None = None, env: Mapping[str, str] | None = None) -> Config:
+    """Read, merge and validate the configuration; raises ConfigError with a human message."""
+    env = os.environ if env is None else env
+    file = _pick_file(path, env)
+    raw = _read_yaml(file) if file else {}
+    origin = str(file) if file else "defaults"
+    from_env = _apply_env(raw, env)
+    try:
+        return Config.model_validate({**raw, "source": origin})
+    except ValidationError as exc:
+        raise ConfigError(_explain(exc, origin, from_env, raw)) from None
+
+
+def _pick_file(path: str | os.PathLike | None, env: Mapping[str, str]) -> Path | None:
+    chosen = path or env.get("LEEKGUARD_CONFIG") or None
+    if chosen:
+        p = Path(chosen)
+        if not p.is_file():
+            raise ConfigError(f"config error: config file not found: {p}")
+        return p
+    default = Path(DEFAULT_PATH)
+    return default if default.is_file() else None
+
+
+def _read_yaml(file: Path) -> dict:
+    try:
+        text = file.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ConfigError(f"config error: cannot read {file}: {exc}") from None
+    try:
+        data = yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        where = ""
+        mark = getattr(exc, "problem_mark", None)
+        if mark is not None:
+            where = f" line {mark.line + 1}, column {mark.column + 1}"
+        problem = getattr(exc, "problem", None) or str(exc)
+        raise ConfigError(f"config error: {file}{where}: not valid YAML: {problem}") from None
+    if data is None:
+        return {}
+    if not isinstance(data, dict):
+        raise ConfigError(f"config error: {file}: the top level must be a mapping of keys, "
+                          f"not {type(data).__name__}")
+    return data
+
+
+def _apply_env(raw: dict, env: Mapping[str, str]) -> dict[str, str]:
+    """Write environment overrides into the raw dict; return {dotted key: env var} of those applied."""
+    applied: dict[str, str] = {}
+    for var, dotted in ENV_OVERRIDES.items():
+        value = env.get(var)
+        if value is None or value.strip() == "":
+            continue
+        node = raw
+        *parents, leaf = dotted.split(".")
+        for name in parents:
+            if not isinstance(node.get(name), dict):
+                node[name] = {} if node.get(name) is None else node[name]
+            node = node[name]
+            if not isinstance(node, dict):  # the file has a scalar where a section belongs
+                break
+        else:
+            node[leaf] = value.strip()
+            applied[dotted] = var
+    return applied
+
+
+def _dotted(loc: tuple) -> str:
+    out = ""
+    for part in loc:
+        if isinstance(part, int):
+            out += f"[{part}]"
+        elif re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", str(part)):
+            out += ("." if out else "") + str(part)
+        else:  # chat keys such as telegram:-1001234
+            out += f"[{str(part)!r}]"
+    return out
+
+
+def _real_loc(loc: tuple, data: Any) -> tuple:
+    """The error location as the user wrote it: keep the parts that exist in the input, which drops
+    pydantic's union-member tags ('int', 'str') and its '[key]' marker."""
+    out, node = [], data
+    for part in loc:
+        if isinstance(node, dict) and part in node or \
+                isinstance(node, list) and isinstance(part, int) and 0 <= part < len(node):
+            out.append(part)
+            node = node[part]
+    return tuple(out)
+
+
+def explain_errors(exc: ValidationError, data: Any) -> list[str]:
+    """One "key: what is wrong" line per problem, keys as the user wrote them (also used by /settings)."""
+    by_key: dict[str, list[dict]] = {}
+    for err in exc.errors():
+        loc = _real_loc(err["loc"], data)
+        if "token" in loc:  # never echo a secret, not even a malformed one
+            err = {**err, "input": "***", "msg": err["msg"].split(",")[0]}
+        by_key.setdefault(_dotted(loc) or "(top level)", []).append({**err, "loc": loc})
+    lines = []
+    for key, errs in by_key.items():
+        if len(errs) == 1:
+            text = _describe(errs[0], errs[0]["loc"])
+        else:  # a union: every member failed
+            wanted = " or ".join(dict.fromkeys(e["msg"].removeprefix("Input should be ") for e in errs))
+            text = f"{errs[0].get('input')!r} is not valid: expected {wanted}"
+        lines.append(f"{key}: {text}")
+    return lines
+
+
+def _explain(exc: ValidationError, origin: str, from_env: dict[str, str], data: dict) -> str:
+    lines = []
+    for line in explain_errors(exc, data):
+        key = line.split(": ", 1)[0]
+        env_note = f" (from environment variable {from_env[key]})" if key in from_env else ""
+        lines.append(f"config error: {line}{env_note}")
+    if origin != "defaults":
+        lines.append(f"  in {origin}")
+    return "\n".join(lines)
+
+
+def _describe(err: dict, loc: tuple) -> str:
+    kind, value = err["type"], err.get("input")
+    if kind == "literal_error":
+        expected = err.get("ctx", {}).get("expected", "")
+        choices = ", ".join(re.findall(r"'([^']*)'", expected)) or expected
+        return f"{value!r} is not one of {choices}"
+    if kind == "extra_forbidden":
+        name = str(loc[-1]) if loc else ""
+        allowed = _allowed_keys(loc[:-1])
+        hint = difflib.get_close_matches(name, allowed, n=1)
+        tail = f" (did you mean {hint[0]!r}?)" if hint else (f" (allowed: {', '.join(allowed)})" if allowed else "")
+        return f"unknown key{tail}"
+    if kind == "string_pattern_mismatch":
+        return f"{value!r} must look like platform:id (e.g. telegram:12345)"
+    if kind == "model_type":
+        return f"must be a mapping of keys (got {value!r})"
+    if kind == "value_error":
+        return str(err.get("ctx", {}).get("error", err["msg"]))
+    msg = err["msg"]
+    return f"{msg} (got {value!r})" if value is not None and not isinstance(value, (dict, list)) else msg
+
+
+def _allowed_keys(loc: tuple) -> list[str]:
+    """Keys allowed at a location, for 'did you mean' hints."""
+    model: Any = Config
+    for part in loc:
+        if isinstance(part, int):
+            continue
+        if model is Config and part == "chats":
+            model = "chats"
+            continue
+        if model == "chats":  # a chat key -> ChatOverride
+            model = ChatOverride
+            continue
+        field = getattr(model, "model_fields", {}).get(part)
+        ann = getattr(field, "annotation", None)
+        if not (isinstance(ann, type) and issubclass(ann, BaseModel)):
+            return []
+        model = ann
+    if model == "chats":
+        return []
+    return [k for k in getattr(model, "model_fields", {}) if k != "source"]

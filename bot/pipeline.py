@@ -1,0 +1,203 @@
+"""The moderation pipeline: guards -> engine -> policy -> store (durable) -> executor.
+
+    moderator = Moderator(engine, store, config, executor)
+    outcome = await moderator.handle(msg)
+
+`handle` never raises for a bad message, a failing detector, a failing store or a failing platform call:
+failures are logged, recorded on the incident where there is one, and the next message is served as usual.
+The incident is committed before any action is carried out; a redelivered message (same platform message,
+same verdict) is recognised by the store and not acted on twice.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, replace
+from typing import Any, Iterable, Protocol, runtime_checkable
+
+from bot.chat_settings import ChatSettingsService
+from bot.config import Config
+from bot.events import Action, ActionResult, Finding, Message, Reply, Verdict
+from bot.policy import BurstMemory, ChatSettings, decide, effective_label
+from bot.store_types import NewIncident, RecordResult
+from bot.warnings import render_admin_notice, render_warning
+
+log = logging.getLogger(__name__)
+
+
+@runtime_checkable
+class ActionExecutor(Protocol):
+    """Implemented by each adapter: the only code that talks to the platform.
+
+    `reply` is the text to send for `warn` (a reply to `msg`) and `notify_admins` (to the admin target in
+    `reply.extra["admin_target"]`, or the platform default); None for delete / mute / ban. `action.silent`
+    means "act without announcing". Return ActionResult(action, "done" | "failed" | "skipped", detail);
+    raising is allowed too, the pipeline turns it into a "failed" result.
+
+    Optional: `async def preview(msg, action, reply, incident_id) -> None`, called by DryRunExecutor instead
+    of execute, so an adapter can show what it would have done (the console does).
+    """
+
+    async def execute(self, msg: Message, action: Action, reply: Reply | None,
+                      incident_id: int | None) -> ActionResult: ...
+
+
+class DryRunExecutor:
+    """Wraps any executor: decides and records everything, acts on nothing."""
+
+    def __init__(self, inner: ActionExecutor) -> None:
+        self.inner = inner
+
+    async def execute(self, msg: Message, action: Action, reply: Reply | None,
+                      incident_id: int | None) -> ActionResult:
+        preview = getattr(self.inner, "preview", None)
+        if preview is not None:
+            await preview(msg, action, reply, incident_id)
+        return ActionResult(action, "dry-run", f"would {action.describe()}")
+
+
+@dataclass(frozen=True, slots=True)
+class Outcome:
+    verdict: Verdict | None = None  # label already adjusted to the chat's thresholds
+    incident_id: int | None = None
+    actions: tuple[Action, ...] = ()
+    results: tuple[ActionResult, ...] = ()
+    skipped_reason: str | None = None  # the guard (or failure) that stopped processing
+    record: RecordResult | None = None
+
+    @property
+    def label(self) -> str:
+        return self.verdict.label if self.verdict else "clean"
+
+
+def guard_reason(msg: Message, config: Config, self_ids: Iterable[str] = ()) -> str | None:
+    """Why a message is not moderated, or None. Cheapest checks first."""
+    guards = config.guards
+    if not msg.text.strip() and not msg.images:
+        return "empty"
+    if f"{msg.platform}:{msg.chat_id}" in guards.disabled_chats:
+        return "disabled_chat"
+    author_key = f"{msg.platform}:{msg.author.id}"
+    if msg.author.id in self_ids or author_key in self_ids:
+        return "self"
+    if msg.author.is_bot and author_key in guards.trusted_bots:
+        return "trusted_bot"
+    if msg.author.is_admin:
+        return "admin"
+    if author_key in guards.allowlist:
+        return "allowlisted"
+    return None
+
+
+def secrets_of(config: Config) -> list[str]:
+    return [s.get_secret_value() for s in (config.telegram.token, config.discord.token) if s is not None]
+
+
+def redact(text: str, secrets: Iterable[str]) -> str:
+    for secret in secrets:
+        if secret:
+            text = text.replace(secret, "***")
+    return text
+
+
+class Moderator:
+    def __init__(self, engine: Any, store: Any, config: Config, executor: ActionExecutor, *,
+                 chat_settings: ChatSettingsService | None = None, burst: BurstMemory | None = None,
+                 self_ids: Iterable[str] = ()) -> None:
+        self.engine = engine
+        self.store = store
+        self.config = config
+        self.executor = executor
+        self.dry_executor = DryRunExecutor(executor)
+        self.chat_settings = chat_settings or ChatSettingsService(config, store)
+        self.burst = burst or BurstMemory()
+        # the bot's own user ids ("123" or "telegram:123"); adapters add theirs once they know them
+        self.self_ids: set[str] = set(self_ids)
+        self._secrets = secrets_of(config)
+
+    async def handle(self, msg: Message) -> Outcome:
+        try:
+            return await self._handle(msg)
+        except Exception:  # last line of defence: one message must not stop the bot
+            log.exception("moderation of %s:%s/%s failed", msg.platform, msg.chat_id, msg.message_id)
+            return Outcome(skipped_reason="error")
+
+    async def _handle(self, msg: Message) -> Outcome:
+        reason = guard_reason(msg, self.config, self.self_ids)
+        if reason:
+            return Outcome(skipped_reason=reason)
+        chat_key = f"{msg.platform}:{msg.chat_id}"
+        settings = await self.chat_settings.get(chat_key)
+        try:
+            verdict = self.engine.analyze_message(msg)
+        except Exception:
+            log.exception("engine failed on %s/%s", chat_key, msg.message_id)
+            return Outcome(skipped_reason="engine_error")
+        verdict = replace(verdict, label=effective_label(verdict, settings))  # type: ignore[arg-type]
+        if verdict.label == "clean":
+            # An edit that makes a flagged message clean leaves its incident as it was: it records what
+            # was posted and what was done about it.
+            return Outcome(verdict=verdict)
+
+        # observe + decide + remember with no await in between: two copies of one advert arriving together
+        # cannot both be warned about
+        state = self.burst.observe(chat_key, msg.author.id, verdict.text_hash, settings.burst_seconds)
+        actions = decide(verdict, settings, state)
+        self.burst.remember(chat_key, msg.author.id, verdict.text_hash, actions, settings.burst_seconds)
+
+        record = await self._record(msg, verdict, actions)
+        if record is not None and not record.created and not record.changed and not record.pending:
+            return Outcome(verdict=verdict, incident_id=record.id, actions=tuple(actions),
+                           skipped_reason="duplicate", record=record)
+        incident_id = record.id if record else None
+        results = await self._execute(msg, verdict, settings, actions, incident_id)
+        if record is not None and results:
+            await self._save_results(record, results)
+        return Outcome(verdict=verdict, incident_id=incident_id, actions=tuple(actions),
+                       results=tuple(results), record=record)
+
+    async def _record(self, msg: Message, verdict: Verdict, actions: list[Action]) -> RecordResult | None:
+        incident = NewIncident.from_verdict(msg, verdict, actions)
+        if verdict.error and not any(f.detector == "error" for f in verdict.findings):
+            error = Finding(detector="error", category="context", score=0.0, reason=verdict.error,
+                            reason_zh=f"检测器出错：{verdict.error}", rule="error")
+            incident = replace(incident, findings=[*incident.findings, error.to_dict()])
+        try:
+            return await self.store.record(incident)
+        except Exception:
+            # The store queues what it cannot write; reaching here means even that failed. Moderation goes
+            # on: acting on a scam matters more than the missing log line, which is logged loudly instead.
+            log.exception("could not record incident for %s:%s/%s", msg.platform, msg.chat_id, msg.message_id)
+            return None
+
+    async def _execute(self, msg: Message, verdict: Verdict, settings: ChatSettings, actions: list[Action],
+                       incident_id: int | None) -> list[ActionResult]:
+        executor = self.dry_executor if settings.dry_run else self.executor
+        results = []
+        for action in actions:
+            reply = self._reply_for(action, msg, verdict, settings, actions, incident_id)
+            try:
+                result = await executor.execute(msg, action, reply, incident_id)
+            except Exception as exc:
+                detail = redact(f"{type(exc).__name__}: {exc}", self._secrets)
+                log.warning("%s on %s:%s/%s failed: %s", action.describe(), msg.platform, msg.chat_id,
+                            msg.message_id, detail)
+                result = ActionResult(action, "failed", detail)
+            results.append(result)
+        return results
+
+    def _reply_for(self, action: Action, msg: Message, verdict: Verdict, settings: ChatSettings,
+                   actions: list[Action], incident_id: int | None) -> Reply | None:
+        if action.kind == "warn":
+            return render_warning(msg, verdict, verdict.label, settings.language)
+        if action.kind == "notify_admins":
+            return render_admin_notice(msg, verdict, verdict.label, incident_id, actions, settings.language,
+                                       dry_run=settings.dry_run, admin_target=settings.admin_target)
+        return None
+
+    async def _save_results(self, record: RecordResult, results: list[ActionResult]) -> None:
+        target = record.id if record.id is not None else record.key
+        try:
+            await self.store.set_action_results(target, results)
+        except Exception:
+            log.exception("could not save action results for incident %s", target)

@@ -1,0 +1,117 @@
+"""Every sentence LeekGuard says, in English and Simplified Chinese; Traditional is derived.
+
+`t(key, lang, **values)` formats one text. zh-Hant comes from the zh-Hans text through OpenCC (Taiwan
+phrasing) unless the table gives it explicitly, so a new sentence needs two translations, not three.
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+
+LANGUAGES = ("zh-Hans", "zh-Hant", "en")
+
+TEXTS: dict[str, dict[str, str]] = {
+    # category names (what kind of scam it looks like)
+    "cat.fake_access": {"en": "fake access to an AI product (accounts, invites, 'unlocked' versions)",
+                        "zh-Hans": "虚假AI产品账号/内测资格", "zh-Hant": "虛假AI產品帳號/內測資格"},
+    "cat.paid_course": {"en": "paid 'get rich with AI' course", "zh-Hans": "付费AI课程（割韭菜）"},
+    "cat.group_recruiting": {"en": "paid group / referral recruiting", "zh-Hans": "拉人进群/付费社群"},
+    "cat.fake_api": {"en": "fake or resold AI API access", "zh-Hans": "虚假或倒卖的AI接口",
+                     "zh-Hant": "虛假或倒賣的AI介面"},
+    "cat.fake_authority": {"en": "fake authority or endorsement", "zh-Hans": "冒充权威/官方背书"},
+    "cat.anxiety_funnel": {"en": "AI-anxiety sales funnel", "zh-Hans": "贩卖AI焦虑引流"},
+    "cat.fake_generated": {"en": "fake 'AI-generated' content", "zh-Hans": "伪造的AI生成内容"},
+    "cat.other": {"en": "AI-hype scam", "zh-Hans": "AI炒作骗局"},
+    # labels
+    "label.scam": {"en": "scam", "zh-Hans": "诈骗"},
+    "label.suspicious": {"en": "suspicious", "zh-Hans": "可疑"},
+    "label.clean": {"en": "no scam signs", "zh-Hans": "未发现诈骗迹象"},
+    # the warning posted in the chat
+    "warn.head.scam": {"en": "⚠️ LeekGuard: this looks like a scam: {category}.",
+                       "zh-Hans": "⚠️ LeekGuard提醒：这条消息疑似诈骗：{category}。"},
+    "warn.head.suspicious": {"en": "⚠️ LeekGuard: this may be a scam: {category}.",
+                             "zh-Hans": "⚠️ LeekGuard提醒：这条消息可能是骗局：{category}。"},
+    "warn.evidence": {"en": "Evidence: {evidence}", "zh-Hans": "证据：{evidence}"},
+    "warn.statement": {"en": "{author} ({role}, {date}): \u201c{text}\u201d Source: {source} {url}",
+                       "zh-Hans": "{author}（{role}，{date}）：\u201c{text}\u201d 来源：{source} {url}"},
+    "warn.official": {"en": "The real {product}: {url} (official site only)",
+                      "zh-Hans": "{product}官方入口：{url}（只认官网）"},
+    "warn.advice": {"en": "Don't pay, don't add contacts, don't share accounts.",
+                    "zh-Hans": "请勿付款、加好友或共享账号。", "zh-Hant": "請勿付款、加好友或共用帳號。"},
+    # admin notification
+    "notify.title": {"en": "LeekGuard incident #{id}", "zh-Hans": "LeekGuard 事件 #{id}"},
+    "notify.head": {"en": "{label} ({score}) in {chat}: {category}", "zh-Hans": "{chat} 中{label}（{score}）：{category}"},
+    "notify.author": {"en": "From: {author}", "zh-Hans": "发送者：{author}"},
+    "notify.actions": {"en": "Actions: {actions}", "zh-Hans": "已执行：{actions}"},
+    "notify.dry": {"en": "Actions (dry-run, nothing done): {actions}", "zh-Hans": "动作（演习模式，未执行）：{actions}"},
+    "notify.none": {"en": "none", "zh-Hans": "无"},
+    "button.confirm": {"en": "Confirm scam", "zh-Hans": "确认诈骗"},
+    "button.dismiss": {"en": "Not a scam", "zh-Hans": "不是诈骗"},
+    "button.ban": {"en": "Ban user", "zh-Hans": "封禁用户"},
+    "button.undo": {"en": "Undo", "zh-Hans": "撤销"},
+    # /check
+    "check.title": {"en": "LeekGuard check", "zh-Hans": "LeekGuard 检查"},
+    "check.verdict": {"en": "Verdict: {label} (score {score})", "zh-Hans": "结论：{label}（分数 {score}）"},
+    "check.categories": {"en": "Looks like: {categories}", "zh-Hans": "类型：{categories}"},
+    "check.reasons": {"en": "Reasons:", "zh-Hans": "理由："},
+    "check.text": {"en": "Text: {text}", "zh-Hans": "原文：{text}"},
+    "check.none": {"en": "Nothing to check: send /check with some text, or reply /check to a message.",
+                   "zh-Hans": "没有可检查的内容：发送 /check 加文字，或回复某条消息发送 /check。"},
+    "check.slow": {"en": "Too many checks; try again in a minute.", "zh-Hans": "检查太频繁，请一分钟后再试。"},
+    "check.partial": {"en": "(some detectors failed; the result may be incomplete)",
+                      "zh-Hans": "（部分检测器出错，结果可能不完整）"},
+    "check.never_acts": {"en": "/check only reports; it never acts.", "zh-Hans": "/check 只报告，不执行任何处理。"},
+    # other commands
+    "admins_only": {"en": "Only admins of this chat can do that.", "zh-Hans": "只有本群管理员可以这样做。"},
+    "start": {"en": "LeekGuard watches this chat for AI-hype scams (fake access, paid courses, fake APIs) "
+                    "and explains every warning.\nSend /check with a text to test it; /help for all commands.",
+              "zh-Hans": "LeekGuard 帮本群识别AI炒作骗局（假账号、割韭菜课程、假接口），每条提醒都附证据。\n"
+                         "发送 /check 加文字即可检查；/help 查看全部命令。"},
+    "help.title": {"en": "LeekGuard commands", "zh-Hans": "LeekGuard 命令"},
+    "help.check": {"en": "/check TEXT (or as a reply): check a message; never acts",
+                   "zh-Hans": "/check 文字（或回复消息）：检查消息，不执行处理"},
+    "help.incidents": {"en": "/incidents [N]: recent incidents (admins)", "zh-Hans": "/incidents [N]：最近事件（管理员）"},
+    "help.review": {"en": "/review ID confirm|dismiss [exempt] [note]: review an incident (admins)",
+                    "zh-Hans": "/review 编号 confirm|dismiss [exempt] [备注]：审核事件（管理员）"},
+    "help.undo": {"en": "/undo ID: undo the review of an incident (admins)",
+                  "zh-Hans": "/undo 编号：撤销对事件的审核（管理员）"},
+    "help.settings": {"en": "/settings [set KEY VALUE | reset KEY]: this chat's policy (admins)",
+                      "zh-Hans": "/settings [set 键 值 | reset 键]：本群策略（管理员）"},
+    "help.stats": {"en": "/stats: what LeekGuard caught here", "zh-Hans": "/stats：本群统计"},
+    "help.help": {"en": "/help: this list; /start: what LeekGuard is", "zh-Hans": "/help：本列表；/start：简介"},
+}
+
+
+@lru_cache(maxsize=1)
+def _to_traditional():
+    import opencc  # a table of ~1 MB: loaded on first use only
+
+    return opencc.OpenCC("s2twp").convert
+
+
+@lru_cache(maxsize=4096)
+def to_traditional(text: str) -> str:
+    return _to_traditional()(text)
+
+
+def normalise_language(lang: str | None, fallback: str = "zh-Hans") -> str:
+    return lang if lang in LANGUAGES else (fallback if fallback in LANGUAGES else "en")
+
+
+def template(key: str, lang: str) -> str:
+    entry = TEXTS[key]
+    if lang in entry:
+        return entry[lang]
+    if lang == "zh-Hant" and "zh-Hans" in entry:
+        return to_traditional(entry["zh-Hans"])
+    return entry["en"]
+
+
+def t(key: str, lang: str, **values: object) -> str:
+    text = template(key, lang)
+    return text.format(**values) if values else text
+
+
+def category_name(category: str, lang: str) -> str:
+    key = f"cat.{category}"
+    return t(key if key in TEXTS else "cat.other", lang)

@@ -1,0 +1,260 @@
+"""The texts members and admins read about a flagged message: the warning and the admin notification.
+
+A warning says what kind of scam it looks like, quotes the evidence, cites the official statement that fits
+(author, role, date, source) and points to the real product's official site; short enough for a phone.
+Official statements are data: seeds/statements.yaml, read with importlib.resources from the `seeds` package.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from dataclasses import dataclass
+from datetime import date
+from functools import lru_cache
+from importlib import resources
+from typing import Any, Iterable
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+
+from bot.events import Action, Button, Message, Reply, Span, Verdict
+from bot.texts import category_name, normalise_language, t, to_traditional
+
+log = logging.getLogger(__name__)
+
+EVIDENCE_SPANS = 3  # quoted spans per warning
+SPAN_CHARS = 24  # longest quote, in characters
+STATEMENT_CHARS = 160
+
+
+
+@dataclass(frozen=True, slots=True)
+class Product:
+    """An AI product scammers ride on, from seeds/products.yaml (the lead's data)."""
+
+    id: str
+    name: str
+    official: tuple[str, ...]  # official sites only
+    aliases: tuple[str, ...]
+
+
+class Statement(BaseModel):
+    """An official statement that answers a kind of scam, e.g. "Sora is not available to the public"."""
+
+    model_config = ConfigDict(extra="ignore", frozen=True)
+    id: str
+    author: str
+    role: str = ""
+    date: str = ""
+    source: str = ""
+    url: str = ""
+    text_en: str = ""
+    text_zh: str = ""
+    categories: tuple[str, ...] = ()
+    products: tuple[str, ...] = Field(default=())
+
+    @field_validator("date", mode="before")
+    @classmethod
+    def _date_text(cls, v: Any) -> Any:
+        return v.isoformat() if isinstance(v, date) else v
+
+    def text(self, lang: str) -> str:
+        if lang == "en":
+            return self.text_en or self.text_zh
+        zh = self.text_zh or self.text_en
+        return to_traditional(zh) if lang == "zh-Hant" and self.text_zh else zh
+
+
+def _read_seed(name: str) -> Any:
+    try:
+        return yaml.safe_load(resources.files("seeds").joinpath(name).read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        return None
+    except (OSError, yaml.YAMLError) as exc:
+        log.error("cannot read seeds/%s: %s", name, exc)
+        return None
+
+
+@lru_cache(maxsize=1)
+def load_statements() -> tuple[Statement, ...]:
+    data = _read_seed("statements.yaml")
+    if isinstance(data, dict):  # allow {statements: [...]}
+        data = data.get("statements")
+    if not data:
+        log.warning("seeds/statements.yaml missing or empty: warnings will carry no official statement")
+        return ()
+    out = []
+    for i, entry in enumerate(data):
+        try:
+            out.append(Statement.model_validate(entry))
+        except ValidationError as exc:
+            log.error("seeds/statements.yaml entry %d skipped: %s", i, exc.errors()[0]["msg"])
+    return tuple(out)
+
+
+@lru_cache(maxsize=1)
+def load_products() -> tuple[Product, ...]:
+    data = _read_seed("products.yaml")
+    entries = data.get("products") if isinstance(data, dict) else None
+    out = []
+    for entry in entries or ():
+        if not isinstance(entry, dict) or not entry.get("id") or not entry.get("official"):
+            continue
+        names = [entry["id"], entry.get("name") or entry["id"], *(entry.get("aliases") or ())]
+        out.append(Product(id=str(entry["id"]), name=str(entry.get("name") or entry["id"]),
+                           official=tuple(map(str, entry["official"])),
+                           aliases=tuple(dict.fromkeys(str(n).casefold() for n in names))))
+    return tuple(out)
+
+
+@lru_cache(maxsize=1)
+def _product_matcher() -> tuple[re.Pattern | None, list[Product]]:
+    """One regex over every alias, longest first; group i names product i. A trailing * in an alias lets
+    the word continue ("gpt*" also matches "gpt4o"); a space matches any separator."""
+    aliases: list[tuple[str, Product]] = []
+    for product in load_products():
+        aliases.extend((alias, product) for alias in product.aliases)
+    if not aliases:
+        return None, []
+    aliases.sort(key=lambda ap: len(ap[0]), reverse=True)
+    parts = []
+    for alias, _ in aliases:
+        body = re.escape(alias.rstrip("*")).replace(r"\ ", r"[\s._-]*")
+        if alias.isascii():
+            tail = r"[a-z0-9.]*" if alias.endswith("*") else r"(?![a-z0-9])"
+            body = rf"(?<![a-z0-9]){body}{tail}"
+        parts.append(f"({body})")
+    return re.compile("|".join(parts)), [p for _, p in aliases]
+
+
+def products_in(text: str) -> list[Product]:
+    """Products a text names, in order of first mention."""
+    pattern, owners = _product_matcher()
+    if pattern is None:
+        return []
+    found: dict[str, Product] = {}
+    for m in pattern.finditer(text.casefold()):
+        product = owners[m.lastindex - 1]
+        found.setdefault(product.id, product)
+    return list(found.values())
+
+
+def pick_statement(categories: Iterable[str], products: Iterable[Product],
+                   statements: Iterable[Statement] | None = None) -> Statement | None:
+    """The statement that fits best: the verdict's main category first, then its other categories; a
+    statement about a product the message names ranks higher (and is used when no category fits)."""
+    cats = list(categories)
+    wanted_products = {n for p in products for n in (p.id.casefold(), p.name.casefold())}
+    best, best_score = None, 0
+    for st in load_statements() if statements is None else statements:
+        product_hit = any(p.casefold() in wanted_products for p in st.products)
+        cat_rank = next((len(cats) - i for i, c in enumerate(cats) if c in st.categories), 0)
+        score = cat_rank * 10 + (5 if product_hit else 0)
+        # among equals the newest statement wins: it says how things stand now
+        if score and (score > best_score or score == best_score and best and st.date > best.date):
+            best, best_score = st, score
+    return best
+
+
+def pick_language(verdict: Verdict, chat_language: str) -> str:
+    """The message's language when we speak it, else the chat's setting."""
+    return normalise_language(verdict.lang, normalise_language(chat_language))
+
+
+def shorten(text: str, limit: int) -> str:
+    text = " ".join(text.split())
+    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
+
+
+def evidence_spans(verdict: Verdict, limit: int = EVIDENCE_SPANS) -> list[Span]:
+    """The strongest distinct pieces of evidence, best first."""
+    spans: list[Span] = []
+    seen: set[str] = set()
+    for finding in sorted(verdict.positive_findings, key=lambda f: -f.score):
+        for span in finding.evidence:
+            key = span.text.strip().casefold()
+            if key and key not in seen:
+                seen.add(key)
+                spans.append(span)
+    return spans[:limit]
+
+
+def quote_spans(spans: Iterable[Span], limit: int = SPAN_CHARS) -> str:
+    return " ".join(f"«{shorten(s.text, limit)}»" for s in spans)
+
+
+def main_category(verdict: Verdict) -> str:
+    return verdict.categories[0] if verdict.categories else "other"
+
+
+def render_warning(msg: Message, verdict: Verdict, label: str, chat_language: str,
+                   statements: Iterable[Statement] | None = None) -> Reply:
+    lang = pick_language(verdict, chat_language)
+    category = category_name(main_category(verdict), lang)
+    head_key = "warn.head.scam" if label == "scam" else "warn.head.suspicious"
+    lines = [t(head_key, lang, category=category)]
+    fields: list[tuple[str, str]] = []
+    spans = evidence_spans(verdict)
+    if spans:
+        lines.append(t("warn.evidence", lang, evidence=quote_spans(spans)))
+        fields.append(("evidence", quote_spans(spans)))
+    products = products_in(" ".join(filter(None, [msg.text, msg.reply_to_text])))
+    statement = pick_statement(verdict.categories, products, statements)
+    if not products and statement is not None:  # the statement's own product is the one to point to
+        products = [p for p in load_products() if {p.id, p.name.casefold()} & {x.casefold() for x in statement.products}]
+    if statement is not None:
+        cited = t("warn.statement", lang, author=statement.author, role=statement.role or "-",
+                  date=statement.date or "-", text=shorten(statement.text(lang), STATEMENT_CHARS),
+                  source=statement.source, url=statement.url).rstrip()
+        lines.append(cited)
+        fields.append(("statement", cited))
+    if products:
+        product = products[0]
+        lines.append(t("warn.official", lang, product=product.name, url=product.official[0]))
+        fields.append(("official", product.official[0]))
+    lines.append(t("warn.advice", lang))
+    return Reply(text="\n".join(lines), title="LeekGuard", fields=tuple(fields), highlight=tuple(spans),
+                 quote=msg.text, extra={"lang": lang, "statement": statement.id if statement else None,
+                                        "kind": "warning"})
+
+
+def admin_buttons(incident_id: int | None, lang: str) -> tuple[Button, ...]:
+    if incident_id is None:
+        return ()
+    return (
+        Button(t("button.confirm", lang), f"confirm:{incident_id}", "danger"),
+        Button(t("button.dismiss", lang), f"dismiss:{incident_id}", "success"),
+        Button(t("button.ban", lang), f"ban:{incident_id}", "danger"),
+        Button(t("button.undo", lang), f"undo:{incident_id}", "secondary"),
+    )
+
+
+def render_admin_notice(msg: Message, verdict: Verdict, label: str, incident_id: int | None,
+                        actions: list[Action], language: str, dry_run: bool = False,
+                        admin_target: str | None = None) -> Reply:
+    """The message admins get: what, where, who, evidence, what was done, and review buttons."""
+    lang = normalise_language(language)
+    chat = msg.chat_title or f"{msg.platform}:{msg.chat_id}"
+    author = msg.author.name or msg.author.username or msg.author.id
+    if msg.author.username and msg.author.username != author:
+        author += f" (@{msg.author.username})"
+    author += f" [id {msg.author.id}]"
+    spans = evidence_spans(verdict)
+    done = ", ".join(a.describe() for a in actions if a.kind != "notify_admins") or t("notify.none", lang)
+    lines = [
+        t("notify.title", lang, id=incident_id if incident_id is not None else "?"),
+        t("notify.head", lang, label=t(f"label.{label}", lang), score=f"{verdict.score:.2f}", chat=chat,
+          category=category_name(main_category(verdict), lang)),
+        t("notify.author", lang, author=author),
+        f"> {shorten(msg.text, 200)}",
+    ]
+    if spans:
+        lines.append(t("warn.evidence", lang, evidence=quote_spans(spans)))
+    lines.append(t("notify.dry" if dry_run else "notify.actions", lang, actions=done))
+    if msg.link:
+        lines.append(msg.link)
+    return Reply(text="\n".join(lines), title=lines[0], buttons=admin_buttons(incident_id, lang),
+                 highlight=tuple(spans), quote=msg.text,
+                 extra={"kind": "admin_notice", "incident_id": incident_id, "admin_target": admin_target,
+                        "chat_key": f"{msg.platform}:{msg.chat_id}", "lang": lang})
