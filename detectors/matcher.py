@@ -1,0 +1,102 @@
+"""Multi-pattern term matching with Aho-Corasick over the normalised views of a message.
+
+One automaton holds every term of every word list and rule; one pass over ``compact`` (and a second over
+``compact_leet`` when the message mixes digits into words) finds them all in linear time.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass
+
+import ahocorasick
+
+from detectors.normalize import Normalized, normalize
+
+_LEET_DIGITS = frozenset("0134578")
+
+
+@dataclass(frozen=True, slots=True)
+class TermSpec:
+    key: str  # "@lexicon", "@product", "@product:sora" or "=literal term" for rule-local terms
+    term: str  # as written in the seed
+    check_left: bool  # an ASCII term must not continue a word on its left
+    check_right: bool
+
+
+@dataclass(frozen=True, slots=True)
+class Hit:
+    key: str
+    term: str
+    start: int  # offsets in the norm view
+    end: int
+
+
+def _spec_flags(term: str) -> tuple[str, bool, bool]:
+    left_wild = term.startswith("*")
+    right_wild = term.endswith("*")
+    return term.strip("*"), not left_wild, not right_wild
+
+
+def _ascii_class(ch: str) -> int:
+    """0 = not an ASCII letter/digit, 1 = letter, 2 = digit."""
+    if ch.isascii():
+        if ch.isalpha():
+            return 1
+        if ch.isdigit():
+            return 2
+    return 0
+
+
+class TermMatcher:
+    def __init__(self, terms: dict[str, list[str]]):
+        """terms: key -> list of terms (with optional * boundary wildcards)."""
+        by_compact: dict[str, list[TermSpec]] = defaultdict(list)
+        for key, words in terms.items():
+            for word in words:
+                bare, left, right = _spec_flags(str(word))
+                compact = normalize(bare).compact
+                if not compact:
+                    continue
+                by_compact[compact].append(TermSpec(key, bare, left, right))
+        self._plain = ahocorasick.Automaton()
+        self._leet = ahocorasick.Automaton()
+        leet_count = 0
+        for compact, specs in by_compact.items():
+            self._plain.add_word(compact, (compact, tuple(specs)))
+            if compact.isascii() and compact.isalpha():
+                self._leet.add_word(compact, (compact, tuple(specs)))
+                leet_count += 1
+        self._plain.make_automaton()
+        self._has_leet = leet_count > 0
+        if self._has_leet:
+            self._leet.make_automaton()
+        self.size = len(by_compact)
+
+    def find(self, n: Normalized) -> dict[str, list[Hit]]:
+        hits: dict[str, list[Hit]] = defaultdict(list)
+        seen: set[tuple[str, int]] = set()
+        if not n.compact:
+            return hits
+        self._scan(self._plain, n.compact, n, n.norm, hits, seen)
+        if self._has_leet and not _LEET_DIGITS.isdisjoint(n.compact):
+            self._scan(self._leet, n.compact_leet, n, n.norm_leet(), hits, seen)
+        return hits
+
+    @staticmethod
+    def _scan(automaton, text: str, n: Normalized, boundary_view: str, hits, seen) -> None:
+        norm_len = len(boundary_view)
+        for end_idx, (compact, specs) in automaton.iter(text):
+            c_start = end_idx - len(compact) + 1
+            if (compact, c_start) in seen:
+                continue
+            seen.add((compact, c_start))
+            s = n.compact_to_norm(c_start)
+            e = n.compact_to_norm(end_idx) + 1
+            first_cls = _ascii_class(boundary_view[s])
+            last_cls = _ascii_class(boundary_view[e - 1])
+            left_ok = not first_cls or s == 0 or _ascii_class(boundary_view[s - 1]) != first_cls
+            right_ok = not last_cls or e >= norm_len or _ascii_class(boundary_view[e]) != last_cls
+            for spec in specs:
+                if (left_ok or not spec.check_left) and (right_ok or not spec.check_right):
+                    hits[spec.key].append(Hit(spec.key, spec.term, s, e))

@@ -1,0 +1,210 @@
+"""Normalise a message once against filter-dodging tricks, keeping a map back to the original text.
+
+Views built here (all lower-case, Simplified Chinese, look-alikes folded):
+- ``norm``: the text with NFKC, case folding, Traditional->Simplified, look-alike letters and invisible
+  characters removed. Usually the same length as the original (fast path, identity offsets).
+- ``compact``: ``norm`` without separators (spaces, punctuation, symbols, emoji), so ``S.o.r.a``,
+  ``S o r a`` and ``内🔥测`` read ``sora`` / ``内测``.
+- ``compact_leet``: ``compact`` with digits read as letters (``s0ra`` -> ``sora``); only letter-only terms are
+  matched against it.
+
+Everything per character is done by ``str.translate`` with tables built once, so the hot path runs in C.
+"""
+
+from __future__ import annotations
+
+import json
+import unicodedata
+from bisect import bisect_right
+from dataclasses import dataclass
+from functools import lru_cache
+from importlib import resources
+from pathlib import Path
+
+import re
+
+# Characters scammers slip inside words; they carry no meaning, so they are deleted.
+_INVISIBLE = (
+    [0x00AD, 0x034F, 0x061C, 0x115F, 0x1160, 0x17B4, 0x17B5, 0x180E, 0x3164, 0xFEFF, 0xFFA0]
+    + list(range(0x200B, 0x2010))  # zero-width space/joiners, LRM/RLM
+    + list(range(0x202A, 0x202F))  # bidi embeddings and overrides (RLO...)
+    + list(range(0x2060, 0x2070))  # word joiner, invisible operators, bidi isolates
+    + list(range(0xFE00, 0xFE10))  # variation selectors
+    + list(range(0xE0000, 0xE0080))  # tag characters
+    + list(range(0xE0100, 0xE01F0))  # variation selectors supplement
+)
+# Ranges where NFKC folds look-alike forms to plain letters/digits (full-width, math alphanumerics, circled...).
+_NFKC_RANGES = [
+    (0x00A0, 0x0500), (0x1D00, 0x1DBF), (0x2000, 0x2BFF), (0x2E80, 0x2FDF), (0x3000, 0x33FF),
+    (0xF900, 0xFAFF), (0xFB00, 0xFB4F), (0xFE10, 0xFE6F), (0xFF00, 0xFFEF), (0x1D400, 0x1D7FF), (0x1F100, 0x1F1FF),
+]
+# Plus-signs written as emoji are the "➕微" contact trick: read them as 加 (add).
+_PLUS_AS_ADD = "+＋➕﹢⊕"
+_LEET = str.maketrans({"0": "o", "1": "i", "3": "e", "4": "a", "5": "s", "7": "t", "8": "b"})
+# Separators: anything that is not a letter, digit or CJK ideograph (emoji, punctuation, spaces, symbols).
+# A single character class with a greedy run: linear time in Python's re.
+_KEEP_RUN = re.compile(r"[^\W_]+")
+
+
+def _is_cjk(ch: str) -> bool:
+    o = ord(ch)
+    return 0x3400 <= o <= 0x9FFF or 0xF900 <= o <= 0xFAFF or 0x20000 <= o <= 0x2FA1F
+
+
+def _opencc_dictionary(name: str) -> Path:
+    return Path(str(resources.files("opencc") / "dictionary" / name))
+
+
+@lru_cache(maxsize=1)
+def _tables() -> tuple[dict[int, str | None], frozenset[str], dict[int, str]]:
+    """Build (translate table, set of length-changing chars, Traditional->Simplified table) once."""
+    t2s: dict[int, str] = {}
+    with open(_opencc_dictionary("TSCharacters.txt"), encoding="utf-8") as fh:
+        for line in fh:
+            trad, _, simp = line.rstrip("\n").partition("\t")
+            simp = simp.split(" ")[0]
+            if len(trad) == 1 and len(simp) == 1 and trad != simp:
+                t2s[ord(trad)] = simp
+
+    # Look-alike letters from other scripts (Cyrillic о, Greek ο, math alphanumerics...) -> ASCII.
+    import confusable_homoglyphs
+
+    conf_path = Path(confusable_homoglyphs.__file__).with_name("confusables.json")
+    confusables: dict[int, str] = {}
+    with open(conf_path, encoding="utf-8") as fh:
+        for key, entries in json.load(fh).items():
+            if len(key) != 1 or not (key.isascii() and key.isalnum()):
+                continue
+            for entry in entries:
+                c = entry["c"]
+                if len(c) == 1 and not c.isascii() and not _is_cjk(c) and ord(c) not in confusables:
+                    confusables[ord(c)] = key.lower()
+
+    def fold(s: str) -> str:
+        out = []
+        for ch in s:
+            ch = t2s.get(ord(ch), ch)
+            ch = confusables.get(ord(ch), ch)
+            out.append(ch)
+        return "".join(out).casefold()
+
+    table: dict[int, str | None] = {}
+    for lo, hi in _NFKC_RANGES:
+        for cp in range(lo, hi + 1):
+            ch = chr(cp)
+            folded = fold(unicodedata.normalize("NFKC", ch))
+            if folded != ch:
+                table[cp] = folded
+    for cp in list(t2s) + list(confusables):
+        ch = chr(cp)
+        folded = fold(unicodedata.normalize("NFKC", ch))
+        if folded != ch:
+            table[cp] = folded
+    for cp in range(ord("A"), ord("Z") + 1):
+        table[cp] = chr(cp).lower()
+    for cp in list(range(0x00, 0x20)) + list(range(0x7F, 0xA0)):
+        table[cp] = " "  # control characters act as separators
+    for ch in _PLUS_AS_ADD:
+        table[ord(ch)] = "加"
+    for cp in _INVISIBLE:
+        table[cp] = None
+    # Lone surrogates cannot be encoded anywhere downstream: read them as a separator.
+    for cp in range(0xD800, 0xE000):
+        table[cp] = " "
+    length_changing = frozenset(chr(cp) for cp, v in table.items() if v is None or len(v) != 1)
+    return table, length_changing, t2s
+
+
+def warm_up() -> None:
+    _tables()
+
+
+def traditional_chars(text: str) -> int:
+    """How many characters of ``text`` are Traditional-only (used to tell zh-Hant from zh-Hans)."""
+    _, _, t2s = _tables()
+    return sum(1 for ch in text if ord(ch) in t2s) if not text.isascii() else 0
+
+
+@dataclass(frozen=True, slots=True)
+class Normalized:
+    original: str
+    norm: str
+    # norm index -> original index; None when the fast path kept positions identical.
+    norm_to_orig: tuple[int, ...] | None
+    compact: str
+    # Runs of kept characters: compact_starts[i] is where run i begins in `compact`, norm_starts[i] in `norm`.
+    compact_starts: tuple[int, ...]
+    norm_starts: tuple[int, ...]
+
+    @property
+    def compact_leet(self) -> str:
+        return self.compact.translate(_LEET)
+
+    def norm_leet(self) -> str:
+        return self.norm.translate(_LEET)
+
+    def compact_to_norm(self, i: int) -> int:
+        run = bisect_right(self.compact_starts, i) - 1
+        return self.norm_starts[run] + (i - self.compact_starts[run])
+
+    def norm_to_original(self, i: int) -> int:
+        return i if self.norm_to_orig is None else self.norm_to_orig[i]
+
+    def original_span(self, norm_start: int, norm_end: int) -> tuple[int, int]:
+        """[start, end) in norm -> [start, end) in the original (end includes deleted invisibles inside)."""
+        if norm_end <= norm_start:
+            return (0, 0)
+        start = self.norm_to_original(norm_start)
+        last = self.norm_to_original(norm_end - 1)
+        end = last + 1
+        # Widen to cover a character that NFKC expanded into several norm characters.
+        if self.norm_to_orig is not None:
+            while end < len(self.original) and end <= last:
+                end += 1
+        return (start, end)
+
+    def compact_span_to_original(self, c_start: int, c_end: int) -> tuple[int, int]:
+        n_start = self.compact_to_norm(c_start)
+        n_end = self.compact_to_norm(c_end - 1) + 1
+        return self.original_span(n_start, n_end)
+
+
+def normalize(text: str) -> Normalized:
+    table, changing, _ = _tables()
+    norm = text.translate(table)
+    # frozenset.isdisjoint walks the text in C: the common case never leaves the fast path.
+    if len(norm) == len(text) and changing.isdisjoint(text):
+        offsets = None
+    else:
+        norm, offsets = _normalize_with_offsets(text, table)
+    compact_parts: list[str] = []
+    compact_starts: list[int] = []
+    norm_starts: list[int] = []
+    pos = 0
+    for m in _KEEP_RUN.finditer(norm):
+        compact_starts.append(pos)
+        norm_starts.append(m.start())
+        part = m.group()
+        compact_parts.append(part)
+        pos += len(part)
+    return Normalized(
+        original=text,
+        norm=norm,
+        norm_to_orig=offsets,
+        compact="".join(compact_parts),
+        compact_starts=tuple(compact_starts),
+        norm_starts=tuple(norm_starts),
+    )
+
+
+def _normalize_with_offsets(text: str, table: dict[int, str | None]) -> tuple[str, tuple[int, ...]]:
+    """Slow path for texts with deletions or expansions: character by character, recording offsets."""
+    out: list[str] = []
+    offsets: list[int] = []
+    for i, ch in enumerate(text):
+        mapped = table.get(ord(ch), ch)
+        if not mapped:
+            continue
+        out.append(mapped)
+        offsets.extend([i] * len(mapped))
+    return "".join(out), tuple(offsets)

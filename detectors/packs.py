@@ -1,0 +1,164 @@
+"""Load and validate the pattern packs in seeds/ (products, lexicons, rules, statements).
+
+Patterns are data: a rule refers to word lists ("@name"), extracted signals ("$name") or literal terms.
+Validation errors name the file and the rule, so a bad YAML edit fails loudly at start-up.
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from importlib import resources
+from pathlib import Path
+from typing import Literal
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+
+from bot.events import CATEGORIES
+
+SIGNALS = ("price", "contact_handle", "link", "lookalike", "official_link", "scam_price", "question")
+CONTEXT_CATEGORY = "context"
+
+
+class PackError(ValueError):
+    """A seed file is missing or invalid; the message names the file and the entry."""
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Source(_Strict):
+    article: str
+    quote: str
+
+
+class Explain(_Strict):
+    en: str
+    zh: str
+
+
+class Examples(_Strict):
+    match: list[str] = Field(min_length=1)
+    no_match: list[str] = Field(min_length=1)
+
+
+class Rule(_Strict):
+    id: str
+    category: str
+    languages: list[Literal["zh", "en"]]
+    weight: float = Field(ge=-1.0, le=1.0)
+    all: list[list[str]] = Field(min_length=1)  # every group needs a hit; a group hits if any item hits
+    none: list[str] = []  # the rule does not fire if any of these hits
+    window: int | None = Field(default=None, ge=1)  # all groups within this many characters
+    explain: Explain
+    source: Source
+    examples: Examples
+
+    @field_validator("category")
+    @classmethod
+    def _known_category(cls, v: str) -> str:
+        if v not in CATEGORIES and v != CONTEXT_CATEGORY:
+            raise ValueError(f"unknown category {v!r}; use one of {', '.join(CATEGORIES)} or context")
+        return v
+
+
+class Product(_Strict):
+    id: str
+    name: str
+    vendor: str
+    aliases: list[str] = Field(min_length=1)
+    official: list[str] = Field(min_length=1)
+    public: dict[str, str] | None = None
+
+
+class Products(_Strict):
+    products: list[Product]
+    generic_ai: list[str]
+    official_domains: list[str]
+    protected_brands: list[str]
+
+
+class Statement(_Strict):
+    id: str
+    author: str
+    role: str
+    date: str
+    source: str
+    url: str
+    text_en: str
+    text_zh: str
+    categories: list[str]
+    products: list[str] = []
+
+
+class Pack(BaseModel):
+    model_config = ConfigDict(frozen=True)
+    products: Products
+    lexicons: dict[str, list[str]]
+    rules: list[Rule]
+    statements: list[Statement]
+
+
+def _seeds_dir() -> Path:
+    return Path(str(resources.files("seeds")))
+
+
+def _read_yaml(path: Path) -> dict:
+    try:
+        with open(path, encoding="utf-8") as fh:
+            data = yaml.safe_load(fh)
+    except FileNotFoundError as exc:
+        raise PackError(f"{path}: missing seed file") from exc
+    except yaml.YAMLError as exc:
+        raise PackError(f"{path}: invalid YAML: {exc}") from exc
+    if not isinstance(data, dict):
+        raise PackError(f"{path}: expected a mapping at the top level")
+    return data
+
+
+def _fmt(exc: ValidationError) -> str:
+    return "; ".join(f"{'.'.join(str(p) for p in e['loc'])}: {e['msg']}" for e in exc.errors())
+
+
+def load_pack(seeds_dir: Path | None = None) -> Pack:
+    root = seeds_dir or _seeds_dir()
+    try:
+        products = Products(**_read_yaml(root / "products.yaml"))
+    except ValidationError as exc:
+        raise PackError(f"{root / 'products.yaml'}: {_fmt(exc)}") from exc
+    lexicons = _read_yaml(root / "lexicons.yaml").get("lexicons") or {}
+    rules: list[Rule] = []
+    for path in sorted((root / "patterns").glob("*.yaml")):
+        for i, raw in enumerate(_read_yaml(path).get("rules") or []):
+            try:
+                rules.append(Rule(**raw))
+            except (ValidationError, TypeError) as exc:
+                rid = raw.get("id", f"#{i}") if isinstance(raw, dict) else f"#{i}"
+                detail = _fmt(exc) if isinstance(exc, ValidationError) else str(exc)
+                raise PackError(f"{path}: rule {rid}: {detail}") from exc
+    try:
+        statements = [Statement(**s) for s in _read_yaml(root / "statements.yaml").get("statements") or []]
+    except ValidationError as exc:
+        raise PackError(f"{root / 'statements.yaml'}: {_fmt(exc)}") from exc
+    _check_references(rules, lexicons, root)
+    return Pack(products=products, lexicons=lexicons, rules=rules, statements=statements)
+
+
+def _check_references(rules: list[Rule], lexicons: dict[str, list[str]], root: Path) -> None:
+    known = set(lexicons) | {"product", "generic_ai"}
+    seen: set[str] = set()
+    for rule in rules:
+        if rule.id in seen:
+            raise PackError(f"{root}/patterns: duplicate rule id {rule.id}")
+        seen.add(rule.id)
+        for item in [i for g in rule.all for i in g] + rule.none:
+            if item.startswith("@") and item[1:] not in known and not item.startswith("@product:"):
+                raise PackError(f"{root}/patterns: rule {rule.id}: unknown word list {item}")
+            if item.startswith("$") and item[1:] not in SIGNALS:
+                raise PackError(f"{root}/patterns: rule {rule.id}: unknown signal {item} (known: {', '.join(SIGNALS)})")
+
+
+@lru_cache(maxsize=1)
+def default_pack() -> Pack:
+    return load_pack()

@@ -1,0 +1,62 @@
+"""Compiled pattern rules: every group of a rule must have a hit (within a window), none of its vetoes."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from detectors.matcher import Hit
+from detectors.packs import Rule
+
+DEFAULT_WINDOW = 160  # characters of normalised text: keeps a long article from assembling a rule by accident
+
+
+def item_key(item: str) -> str:
+    """Rule items are "@wordlist", "$signal" or a literal term (keyed "=term" in the matcher)."""
+    return item if item[0] in "@$" else "=" + item
+
+
+@dataclass(frozen=True, slots=True)
+class CompiledRule:
+    rule: Rule
+    groups: tuple[tuple[str, ...], ...]
+    vetoes: tuple[str, ...]
+    window: int
+
+    @classmethod
+    def compile(cls, rule: Rule) -> CompiledRule:
+        return cls(
+            rule=rule,
+            groups=tuple(tuple(item_key(i) for i in g) for g in rule.all),
+            vetoes=tuple(item_key(i) for i in rule.none),
+            window=rule.window or DEFAULT_WINDOW,
+        )
+
+    def literal_terms(self) -> list[str]:
+        return [i for g in self.rule.all for i in g if i[0] not in "@$"] + [i for i in self.rule.none if i[0] not in "@$"]
+
+    def match(self, hits: dict[str, list[Hit]]) -> list[Hit] | None:
+        """The hits that make this rule fire (one per group, closest together), or None."""
+        for key in self.vetoes:
+            if key in hits:
+                return None
+        group_hits: list[list[Hit]] = []
+        for group in self.groups:
+            found = [h for key in group for h in hits.get(key, ())]
+            if not found:
+                return None
+            group_hits.append(found)
+        # Anchor on each hit of the rarest group; every other group needs a hit within the window.
+        anchor_idx = min(range(len(group_hits)), key=lambda i: len(group_hits[i]))
+        for anchor in group_hits[anchor_idx]:
+            chosen: list[Hit] = []
+            for i, found in enumerate(group_hits):
+                if i == anchor_idx:
+                    chosen.append(anchor)
+                    continue
+                best = min(found, key=lambda h: abs(h.start - anchor.start))
+                if abs(best.start - anchor.start) > self.window:
+                    break
+                chosen.append(best)
+            else:
+                return chosen
+        return None

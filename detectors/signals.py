@@ -1,0 +1,118 @@
+"""Signal extractors over the normalised text: prices, contact handles, links and look-alike domains.
+
+All regexes run on RE2 (google-re2), which guarantees linear time: no message can make them backtrack.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+import re2
+
+from detectors.matcher import Hit
+
+_NUM = r"\d+(?:[.,]\d+)?"
+# Prices: a currency before or after a number, or a price word before it ("只要299", "only 299", "限时999").
+_PRICE = re2.compile(
+    rf"(?:[¥$€£]|rmb|cny|usd|us\$)\s?{_NUM}"
+    rf"|{_NUM}\s?(?:元|块|圆|rmb|yuan|刀|美元|美金|usd|usdt|dollars?|bucks|r/|/月|/年|/人|一位|一个月|每月)"
+    rf"|(?:只要|仅需|只需|仅售|仅要|仅|售价|价格|现价|原价|特价|优惠价|限时|缴上|交上|交|缴|付|门票|入群费|学费|only|just|price|priced at|for|pay)\s?[:：]?\s?{_NUM}(?:\s?(?:元|块|r))?"
+)
+# Typical leek-cutting price points from the articles (9.9 ... 3999) standing alone.
+_SCAM_PRICE = re2.compile(r"(?:^|[^\d.])((?:9\.9|19\.9|29\.9|49|88|99|168|199|288|299|365|399|499|599|688|699|888|999|1299|1999|2999|3999))(?:[^\d.]|$)")
+# Contact handles: Telegram/WhatsApp links, @usernames, WeChat/QQ ids after their cue, phone numbers.
+_CONTACT = re2.compile(
+    r"(?:t\.me|telegram\.me|wa\.me)/[a-z0-9_+]+"
+    r"|(?:^|[^a-z0-9_.@])@[a-z][a-z0-9_]{3,}"
+    r"|(?:^|[^a-z])(?:vx|wx|wechat|weixin|qq|tg|telegram)\s?[:：]\s?[a-z0-9][a-z0-9_-]{4,}"
+    r"|(?:v信|微信|薇信|威信|扣扣|vx|wx|qq)号?[:：]?\s?[a-z0-9][a-z0-9_-]{4,}"
+    r"|(?:^|\D)1[3-9]\d{9}(?:\D|$)"
+)
+# Unbounded repeats keep RE2's automaton small; RE2 stays linear either way.
+_LINK = re2.compile(r"(?:https?://)?(?:[a-z0-9-]+\.)+[a-z]{2,24}(?::\d+)?(?:/[^\s<>\"'，。]*)?")
+_TLD_LIKE_FILE = frozenset({"png", "jpg", "jpeg", "gif", "mp4", "mov", "txt", "pdf", "doc", "docx", "zip", "py", "md"})
+
+
+@dataclass(frozen=True)
+class LinkInfo:
+    url: str
+    domain: str
+    kind: str  # "official" | "lookalike" | "other"
+    brand: str = ""
+
+
+def _levenshtein_at_most(a: str, b: str, limit: int) -> bool:
+    if abs(len(a) - len(b)) > limit:
+        return False
+    prev = list(range(len(b) + 1))
+    for i, ca in enumerate(a, 1):
+        cur = [i]
+        for j, cb in enumerate(b, 1):
+            cur.append(min(prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + (ca != cb)))
+        if min(cur) > limit:
+            return False
+        prev = cur
+    return prev[-1] <= limit
+
+
+class SignalExtractor:
+    def __init__(self, official_domains: list[str], protected_brands: list[str]):
+        self._official = tuple(d.lower() for d in official_domains)
+        self._brands = tuple(b.lower() for b in protected_brands)
+
+    def classify_domain(self, domain: str) -> tuple[str, str]:
+        domain = domain.lower().rstrip(".")
+        if domain.startswith("www."):
+            domain = domain[4:]
+        for off in self._official:
+            if domain == off or domain.endswith("." + off):
+                return "official", ""
+        labels = re.split(r"[.-]", domain)
+        main = domain.rsplit(".", 1)[0]
+        for brand in self._brands:
+            if brand in labels or brand in main.replace("-", "").replace(".", ""):
+                return "lookalike", brand
+            folded = main.translate(str.maketrans("013457", "oieast")).replace("-", "")
+            for label in [folded] + labels:
+                if len(label) >= 5 and _levenshtein_at_most(label, brand, 1):
+                    return "lookalike", brand
+        return "other", ""
+
+    def links(self, norm: str) -> list[tuple[int, int, LinkInfo]]:
+        out = []
+        for m in _LINK.finditer(norm):
+            url = m.group()
+            host = url.split("://", 1)[-1].split("/", 1)[0].split(":", 1)[0]
+            tld = host.rsplit(".", 1)[-1]
+            if tld in _TLD_LIKE_FILE or tld.isdigit():
+                continue
+            if "://" not in url and "/" not in url and host.count(".") == 1 and len(tld) > 4:
+                continue  # "hello.world"-style words, not links
+            kind, brand = self.classify_domain(host)
+            out.append((m.start(), m.end(), LinkInfo(url, host, kind, brand)))
+        return out
+
+    def extract(self, norm: str) -> dict[str, list[Hit]]:
+        """Signal hits keyed "$price", "$scam_price", "$contact_handle", "$link", "$lookalike", "$official_link"."""
+        hits: dict[str, list[Hit]] = {}
+        tail = norm.rstrip()
+        if tail.endswith(("?", "？")):
+            hits["$question"] = [Hit("$question", "?", len(tail) - 1, len(tail))]
+        if not any(ch.isdigit() for ch in norm) and "." not in norm and "@" not in norm:
+            return hits  # no number, link or handle can be in it
+        for key, rx in (("$price", _PRICE), ("$contact_handle", _CONTACT)):
+            found = [Hit(key, m.group().strip(), m.start(), m.end()) for m in rx.finditer(norm)]
+            if found:
+                hits[key] = found
+        found = [Hit("$scam_price", m.group(1), m.start(1), m.end(1)) for m in _SCAM_PRICE.finditer(norm)]
+        if found:
+            hits["$scam_price"] = found
+        if "." in norm:
+            for s, e, info in self.links(norm):
+                hits.setdefault("$link", []).append(Hit("$link", info.url, s, e))
+                if info.kind == "lookalike":
+                    hits.setdefault("$lookalike", []).append(Hit("$lookalike", info.domain, s, e))
+                elif info.kind == "official":
+                    hits.setdefault("$official_link", []).append(Hit("$official_link", info.domain, s, e))
+        return hits
