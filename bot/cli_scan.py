@@ -1,0 +1,160 @@
+"""`leekguard scan PATH...`: audit exported chat history with the detection engine.
+
+Exit status: 0 nothing flagged, 1 something flagged, 2 an error (unreadable input, output or database).
+An error wins over "flagged": a scan that could not read everything is not a clean bill of health.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from typing import IO
+
+import click
+from rich.console import Console
+from rich.progress import BarColumn, Progress, TaskProgressColumn, TextColumn, TimeRemainingColumn
+
+from adapters.exports import ExportFile, ReadProblem, find_exports
+from bot.scan import ScanResult, Scanner, ScanSummary
+from bot.scan_record import Recorder, RecordTally, ScanError
+from bot.scan_report import ReportCollector, write_report
+from bot.scan_rows import CsvRows, JsonlRows, wanted
+from bot.scan_summary import print_problems, print_summary
+
+EXIT_CLEAN, EXIT_FLAGGED, EXIT_ERROR = 0, 1, 2
+_PROGRESS_EVERY = 256  # records between progress-bar refreshes
+
+
+@dataclass
+class Outputs:
+    rows: list = field(default_factory=list)  # CsvRows / JsonlRows
+    include_all: bool = False
+    collector: ReportCollector | None = None
+    recorder: Recorder | None = None
+
+
+@click.command("scan")
+@click.argument("paths", nargs=-1, required=True, type=click.Path())
+@click.option("--report", "report_path", type=click.Path(dir_okay=False),
+              help="Write a self-contained HTML report (summary, chart, every flagged message).")
+@click.option("--csv", "csv_path", type=click.Path(dir_okay=False), help="Write flagged messages as CSV rows.")
+@click.option("--jsonl", "jsonl_path", type=click.Path(dir_okay=False), help="Write flagged messages as JSON lines.")
+@click.option("--all", "include_all", is_flag=True, help="With --csv / --jsonl: clean messages too.")
+@click.option("--record", is_flag=True,
+              help="Also write findings to the incident log (source 'scan'); a second scan does not duplicate them.")
+@click.option("--progress/--no-progress", default=None, help="Progress bar (default: when stderr is a terminal).")
+@click.pass_context
+def scan(ctx: click.Context, paths: tuple[str, ...], report_path: str | None, csv_path: str | None,
+         jsonl_path: str | None, include_all: bool, record: bool, progress: bool | None) -> None:
+    """Scan exported chats for AI-hype scams.
+
+    PATH may be a Telegram Desktop export (result.json), a DiscordChatExporter JSON export, JSON lines
+    ({"id", "text", ...} per line), a text file (one message per line), or a folder holding any of them.
+    Formats are recognised by content, not by file name.
+    """
+    out = Console(highlight=False)
+    err = Console(stderr=True, highlight=False)
+    files, problems, skipped = find_exports(list(paths))
+    summary = ScanSummary()
+    for problem in problems:
+        summary.add_problem(problem)
+    if not files:
+        print_problems(err, summary)
+        ctx.exit(EXIT_ERROR)
+
+    from bot.config import load_config  # imported here so that `leekguard --help` stays fast
+    config = load_config((ctx.obj or {}).get("config_path"))
+    engine = _load_engine(config)
+    if progress is None:
+        progress = err.is_terminal
+
+    outputs = Outputs(include_all=include_all, collector=ReportCollector() if report_path else None)
+    with contextlib.ExitStack() as stack:
+        try:
+            for path, kind in ((csv_path, CsvRows), (jsonl_path, JsonlRows)):
+                if path:
+                    fh: IO[str] = stack.enter_context(open(path, "w", encoding="utf-8", newline=""))
+                    outputs.rows.append(kind(fh))
+        except OSError as e:
+            err.print(f"[red]cannot write {e.filename}: {e.strerror}[/]")
+            ctx.exit(EXIT_ERROR)
+        started = time.perf_counter()
+        tally = asyncio.run(_run(files, Scanner(engine), summary, outputs, config if record else None, progress, err))
+        elapsed = time.perf_counter() - started
+
+    report_written = False
+    if report_path:
+        try:
+            write_report(report_path, summary, outputs.collector)
+            report_written = True
+        except OSError as e:
+            summary.add_problem(ReadProblem(report_path, "", f"report not written: {e.strerror}", fatal=True))
+    print_summary(out, summary, elapsed, skipped)
+    if tally is not None:
+        out.print(tally.describe())
+    if report_written:
+        out.print(f"report: {report_path}")
+    print_problems(err, summary)
+    if summary.had_errors or (tally is not None and not tally.ok):
+        ctx.exit(EXIT_ERROR)
+    ctx.exit(EXIT_FLAGGED if summary.flagged else EXIT_CLEAN)
+
+
+def _load_engine(config):
+    from detectors.engine import DetectionSettings, Engine
+    settings = DetectionSettings(scam_threshold=config.detection.scam_threshold,
+                                 suspicious_threshold=config.detection.suspicious_threshold)
+    try:
+        return Engine.load(settings)
+    except Exception as e:  # broken seed pack: one clear line, exit 2
+        raise ScanError(f"cannot load the detection engine: {e}") from e
+
+
+async def _run(files: list[ExportFile], scanner: Scanner, summary: ScanSummary, outputs: Outputs,
+               record_config, show_progress: bool, err: Console) -> RecordTally | None:
+    recorder = await Recorder.open(record_config) if record_config is not None else None
+    try:
+        for result in _scan_files(files, scanner, summary, show_progress, err):
+            for sink in outputs.rows:
+                if wanted(result, outputs.include_all):
+                    sink.write(result)
+            if outputs.collector is not None:
+                outputs.collector.add(result)
+            if recorder is not None and result.flagged:
+                await recorder.record(result)
+    finally:
+        tally = await recorder.close() if recorder is not None else None
+    return tally
+
+
+def _scan_files(files: list[ExportFile], scanner: Scanner, summary: ScanSummary, show_progress: bool,
+                err: Console) -> Iterator[ScanResult]:
+    """Every ScanResult, in file order; problems go to the summary; the progress bar follows bytes read."""
+    total = sum(f.size for f in files) or 1
+    bar = Progress(TextColumn("{task.description}"), BarColumn(), TaskProgressColumn(),
+                   TextColumn("{task.fields[messages]} messages, {task.fields[flagged]} flagged"),
+                   TimeRemainingColumn(), console=err, transient=True, disable=not show_progress)
+    done = 0
+    with bar:
+        task = bar.add_task("scanning", total=total, messages=0, flagged=0)
+        for export in files:
+            summary.add_file(export.path, export.format)
+            bar.update(task, description=_short(export.path))
+            for n, item in enumerate(scanner.scan(export)):
+                if isinstance(item, ReadProblem):
+                    summary.add_problem(item)
+                    continue
+                summary.add(item)
+                if n % _PROGRESS_EVERY == 0:
+                    bar.update(task, completed=done + export.pos, messages=summary.messages, flagged=summary.flagged)
+                yield item
+            done += export.size
+            bar.update(task, completed=done, messages=summary.messages, flagged=summary.flagged)
+
+
+def _short(path: str, width: int = 32) -> str:
+    return path if len(path) <= width else "…" + path[-(width - 1):]
+

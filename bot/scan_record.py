@@ -1,0 +1,120 @@
+"""`leekguard scan --record`: write flagged messages to the incident log (source "scan").
+
+The store dedupes on (source, chat_id, message_id), and a scan derives all three from the export itself, so
+scanning the same export twice finds the incidents already there instead of adding them again.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+
+import click
+
+from bot.scan import ScanResult
+
+SOURCE = "scan"
+
+
+class ScanError(click.ClickException):
+    exit_code = 2
+
+
+@dataclass
+class RecordTally:
+    database: str
+    new: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    queued: int = 0  # written in the background (the database was busy); still counted as recorded
+    failed: int = 0  # could not be recorded at all
+    errors: list[str] | None = None
+
+    @property
+    def ok(self) -> bool:
+        return self.failed == 0
+
+    def describe(self) -> str:
+        line = (f"incident log {self.database}: {self.new} new, {self.updated} updated, "
+                f"{self.unchanged} already recorded")
+        if self.queued:
+            line += f", {self.queued} written after a retry"
+        if self.failed:
+            line += f", {self.failed} NOT recorded ({'; '.join((self.errors or [])[:3])})"
+        return line
+
+
+def incident_chat_id(result: ScanResult) -> str:
+    rec = result.record
+    if rec.chat_id:
+        return f"{rec.platform}:{rec.chat_id}"
+    return "file:" + os.path.abspath(rec.source)
+
+
+def new_incident(result: ScanResult):
+    from bot.store import NewIncident
+
+    rec, verdict = result.record, result.verdict
+    assert verdict is not None
+    return NewIncident(
+        source=SOURCE,
+        chat_id=incident_chat_id(result),
+        chat_title=rec.chat_title or os.path.basename(rec.source),
+        message_id=rec.message_id,
+        author_id=rec.sender_id,
+        author_name=rec.sender,
+        text=rec.text,
+        text_hash=verdict.text_hash,
+        verdict=verdict.label,
+        score=float(verdict.score),
+        categories=tuple(verdict.categories),
+        findings=[f.to_dict() for f in verdict.findings],
+        actions=[],  # a scan decides nothing: admins review with `leekguard incidents`
+        created_at=rec.time,
+    )
+
+
+class Recorder:
+    def __init__(self, store, tally: RecordTally) -> None:
+        self._store = store
+        self.tally = tally
+
+    @classmethod
+    async def open(cls, config) -> "Recorder":
+        from bot.store import IncidentStore
+
+        path = config.database
+        try:
+            store = await IncidentStore.open(path, retention_days=config.store.retention_days,
+                                             text_mode=config.store.text, excerpt_chars=config.store.excerpt_chars)
+        except Exception as e:  # a bad path, a locked or newer database: say so before reading anything
+            raise ScanError(f"cannot open the incident log {path}: {e}") from e
+        return cls(store, RecordTally(path))
+
+    async def record(self, result: ScanResult) -> None:
+        t = self.tally
+        try:
+            res = await self._store.record(new_incident(result))
+        except Exception as e:
+            t.failed += 1
+            t.errors = (t.errors or []) + [str(e)]
+            return
+        if getattr(res, "dropped", False):
+            t.failed += 1
+        elif res.pending:
+            t.queued += 1
+        elif res.created:
+            t.new += 1
+        elif res.changed:
+            t.updated += 1
+        else:
+            t.unchanged += 1
+
+    async def close(self) -> RecordTally:
+        report = await self._store.close()
+        unwritten = len(getattr(report, "unwritten", ()) or ())
+        if unwritten:
+            self.tally.failed += unwritten
+            self.tally.queued = max(0, self.tally.queued - unwritten)
+            self.tally.errors = (self.tally.errors or []) + [f"{unwritten} still queued when the database closed"]
+        return self.tally
