@@ -1,0 +1,244 @@
+"""SQL text of the incident store and the mapping between rows and dataclasses.
+
+Every value reaches SQLite as a bound parameter. Filters only choose among fixed SQL fragments written
+here, so nothing a chat member writes (a chat title, a name, a message) can change a query.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from bot.store_text import clean_opt, clean_text, excerpt, to_json
+from bot.store_types import (
+    REVIEW_STATES,
+    Exemption,
+    Incident,
+    NewIncident,
+    Sample,
+    from_epoch,
+    split_key,
+    to_epoch,
+)
+
+INCIDENT_COLUMNS = (
+    "id, source, chat_id, chat_title, message_id, author_id, author_name, text, text_len, text_hash, "
+    "verdict, score, categories, findings, actions, action_results, created_at, updated_at, state, "
+    "reviewed_by, reviewed_at, review_note, revision, history"
+)
+_I_COLUMNS = ", ".join("i." + c.strip() for c in INCIDENT_COLUMNS.split(","))
+
+# Dedupe on (source, chat_id, message_id). A redelivery or an edit that keeps the verdict and the set of
+# categories changes nothing (RETURNING gives no row). An edit that changes them moves the old verdict
+# into `history` and replaces it; the action results belong to the old verdict and go with it.
+UPSERT_INCIDENT = """
+INSERT INTO incidents (source, chat_id, chat_title, message_id, author_id, author_name, text, text_len,
+                       text_hash, verdict, score, categories, findings, actions, created_at, updated_at)
+VALUES (:source, :chat_id, :chat_title, :message_id, :author_id, :author_name, :text, :text_len,
+        :text_hash, :verdict, :score, :categories, :findings, :actions, :created_at, :updated_at)
+ON CONFLICT (source, chat_id, message_id) DO UPDATE SET
+    history = json_insert(history, '$[#]', json_object(
+        'at', updated_at, 'verdict', verdict, 'score', score, 'categories', json(categories),
+        'text', text, 'text_hash', text_hash, 'actions', json(actions),
+        'action_results', json(action_results))),
+    chat_title = excluded.chat_title, author_name = excluded.author_name,
+    text = excluded.text, text_len = excluded.text_len, text_hash = excluded.text_hash,
+    verdict = excluded.verdict, score = excluded.score, categories = excluded.categories,
+    findings = excluded.findings, actions = excluded.actions, action_results = '[]',
+    updated_at = excluded.updated_at, revision = revision + 1
+WHERE incidents.verdict IS NOT excluded.verdict
+   OR (SELECT group_concat(value, ',') FROM (SELECT value FROM json_each(incidents.categories) ORDER BY value))
+      IS NOT :category_key
+RETURNING id, revision
+"""
+
+FIND_BY_KEY = "SELECT id FROM incidents WHERE source = ? AND chat_id = ? AND message_id = ?"
+SET_RESULTS_BY_ID = "UPDATE incidents SET action_results = ? WHERE id = ?"
+SET_RESULTS_BY_KEY = "UPDATE incidents SET action_results = ? WHERE source = ? AND chat_id = ? AND message_id = ?"
+
+
+def incident_params(inc: NewIncident, text_mode: str, excerpt_chars: int, now: float) -> dict[str, Any]:
+    """Everything record() binds, cleaned once (lone surrogates, JSON) before it is queued or written."""
+    text = clean_text(inc.text)
+    stored = excerpt(text, excerpt_chars) if text_mode == "excerpt" else text
+    categories = list(dict.fromkeys(clean_text(c) for c in inc.categories if c))
+    return {
+        "source": clean_text(inc.source),
+        "chat_id": clean_text(inc.chat_id),
+        "chat_title": clean_text(inc.chat_title),
+        "message_id": clean_text(inc.message_id),
+        "author_id": clean_text(inc.author_id),
+        "author_name": clean_text(inc.author_name),
+        "text": stored,
+        "text_len": len(text),
+        "text_hash": clean_text(inc.text_hash),
+        "verdict": clean_text(inc.verdict),
+        "score": float(inc.score),
+        "categories": to_json(categories),
+        "category_key": ",".join(sorted(categories)) or None,
+        "findings": to_json(list(inc.findings)),
+        "actions": to_json(list(inc.actions)),
+        "created_at": to_epoch(inc.created_at),
+        "updated_at": now,
+    }
+
+
+@dataclass(frozen=True, slots=True)
+class IncidentFilter:
+    chat: str | None = None  # "telegram:-1001234" or a bare chat id
+    state: str | None = None  # open | confirmed | dismissed
+    category: str | None = None
+    author: str | None = None  # "telegram:42" or a bare user id
+    verdict: str | None = None  # scam | suspicious | clean
+    since: datetime | float | None = None
+    until: datetime | float | None = None
+
+    def __post_init__(self) -> None:
+        if self.state is not None and self.state not in REVIEW_STATES:
+            raise ValueError(f"state must be one of {', '.join(REVIEW_STATES)}, not {self.state!r}")
+
+
+def filter_sql(f: IncidentFilter) -> tuple[str, list[str], list[Any], str, str]:
+    """(FROM clause, WHERE conditions, parameters, time column, id column) for a filter."""
+    params: list[Any] = []
+    where: list[str] = []
+    if f.category is not None:
+        # Drive from the category index, already in time order.
+        source = "incident_categories c JOIN incidents i ON i.id = c.incident_id"
+        where.append("c.category = ?")
+        params.append(clean_text(f.category))
+        time_col, id_col, chat_col = "c.created_at", "c.incident_id", "c.chat_id"
+    else:
+        source = "incidents i"
+        time_col, id_col, chat_col = "i.created_at", "i.id", "i.chat_id"
+    if f.chat is not None:
+        platform, chat_id = split_key(clean_text(f.chat))
+        where.append(f"{chat_col} = ?")
+        params.append(chat_id)
+        if platform:
+            where.append("i.source = ?")
+            params.append(platform)
+    if f.author is not None:
+        platform, author_id = split_key(clean_text(f.author))
+        where.append("i.author_id = ?")
+        params.append(author_id)
+        if platform:
+            where.append("i.source = ?")
+            params.append(platform)
+    if f.state is not None:
+        where.append("i.state = ?")
+        params.append(f.state)
+    if f.verdict is not None:
+        where.append("i.verdict = ?")
+        params.append(clean_text(f.verdict))
+    if f.since is not None:
+        where.append(f"{time_col} >= ?")
+        params.append(to_epoch(f.since))
+    if f.until is not None:
+        where.append(f"{time_col} < ?")
+        params.append(to_epoch(f.until))
+    return source, where, params, time_col, id_col
+
+
+def select_incidents(
+    f: IncidentFilter, limit: int | None, offset: int = 0, after: tuple[float, int] | None = None
+) -> tuple[str, list[Any]]:
+    """Newest first. `after` = (created_at, id) of the last row seen: keyset paging for streaming exports."""
+    source, where, params, time_col, id_col = filter_sql(f)
+    if after is not None:
+        where.append(f"({time_col}, {id_col}) < (?, ?)")
+        params.extend([float(after[0]), int(after[1])])
+    sql = f"SELECT {_I_COLUMNS} FROM {source}"
+    if where:
+        sql += " WHERE " + " AND ".join(where)
+    sql += f" ORDER BY {time_col} DESC, {id_col} DESC"
+    if limit is not None:
+        sql += " LIMIT ? OFFSET ?"
+        params.extend([int(limit), int(offset)])
+    return sql, params
+
+
+def select_for_stats(f: IncidentFilter) -> tuple[str, list[Any]]:
+    """The matching incidents' id, state, verdict and time: the base of every stats count."""
+    source, where, params, _, _ = filter_sql(f)
+    sql = f"SELECT i.id, i.state, i.verdict, i.created_at FROM {source}"
+    if where:
+        sql += " WHERE " + " AND ".join(where)
+    return sql, params
+
+
+def _json_list(raw: str | None) -> list:
+    try:
+        value = json.loads(raw) if raw else []
+    except ValueError:
+        return [{"unreadable": raw}]  # keep going: one damaged row must not hide the others
+    return value if isinstance(value, list) else [value]
+
+
+def row_to_incident(row: Any) -> Incident:
+    return Incident(
+        id=row[0],
+        source=row[1],
+        chat_id=row[2],
+        chat_title=row[3],
+        message_id=row[4],
+        author_id=row[5],
+        author_name=row[6],
+        text=row[7],
+        text_len=row[8],
+        text_hash=row[9],
+        verdict=row[10],
+        score=row[11],
+        categories=tuple(str(c) for c in _json_list(row[12])),
+        findings=_json_list(row[13]),
+        actions=_json_list(row[14]),
+        action_results=_json_list(row[15]),
+        created_at=from_epoch(row[16]),
+        updated_at=from_epoch(row[17]),
+        state=row[18],
+        reviewed_by=row[19],
+        reviewed_at=from_epoch(row[20]),
+        review_note=row[21],
+        revision=row[22],
+        history=_json_list(row[23]),
+    )
+
+
+SAMPLE_COLUMNS = "id, text, label, incident_id, chat_key, author_key, added_by, added_at, origin"
+
+
+def row_to_sample(row: Any) -> Sample:
+    return Sample(
+        id=row[0],
+        text=row[1],
+        label=row[2],
+        incident_id=row[3],
+        chat_key=row[4],
+        author_key=row[5],
+        added_by=row[6],
+        added_at=from_epoch(row[7]),
+        origin=row[8],
+    )
+
+
+EXEMPTION_COLUMNS = "chat_key, rule_id, added_by, added_at, incident_id, note"
+
+
+def row_to_exemption(row: Any) -> Exemption:
+    return Exemption(
+        chat_key=row[0], rule_id=row[1], added_by=row[2], added_at=from_epoch(row[3]), incident_id=row[4], note=row[5]
+    )
+
+
+__all__ = [
+    "IncidentFilter",
+    "clean_opt",
+    "select_for_stats",
+    "incident_params",
+    "row_to_exemption",
+    "row_to_incident",
+    "row_to_sample",
+    "select_incidents",
+]

@@ -1,0 +1,211 @@
+"""The write side of the incident store: one connection, group commit, and the outbox behind it.
+
+Moderation writes (record an incident, attach action results) are queued to one writer task, which
+commits everything that arrived meanwhile in one transaction (group commit) and then answers each
+caller. With synchronous=FULL every answered write is on disk, and thousands per second still fit.
+
+When a transaction fails because of the database's surroundings (locked, full, read-only, I/O), the
+writes go to the outbox (bot.store_queue) and their callers get a "pending" answer at once. While the
+outbox holds anything, new moderation writes go straight behind them, so the order is kept and nobody
+waits on a database that is known to be down.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import sqlite3
+from contextlib import asynccontextmanager, suppress
+from typing import Any, AsyncIterator, Callable
+
+import aiosqlite
+
+from bot.store_queue import Outbox, WriteOp, is_transient
+from bot.store_schema import connect
+from bot.store_sql import FIND_BY_KEY, SET_RESULTS_BY_ID, SET_RESULTS_BY_KEY, UPSERT_INCIDENT
+from bot.store_types import RecordResult, StoreError
+
+log = logging.getLogger("leekguard.store")
+
+MAX_BATCH = 512  # writes per group-commit transaction
+
+
+def pending_result(op: WriteOp, accepted: bool) -> Any:
+    if op.kind == "results":
+        return False
+    return RecordResult(id=None, created=False, changed=False, pending=True, dropped=not accepted, key=op.key)
+
+
+class Writer:
+    def __init__(self, path: str, busy_timeout_ms: int, synchronous: str, *, max_pending: int,
+                 max_pending_bytes: int, retry_max_wait: float) -> None:
+        self.path, self._busy_ms, self._synchronous = path, busy_timeout_ms, synchronous
+        self.conn: aiosqlite.Connection | None = None
+        self._lock = asyncio.Lock()  # one transaction at a time on the write connection
+        self._queue: asyncio.Queue[WriteOp | None] = asyncio.Queue()
+        self._task: asyncio.Task | None = None
+        self.outbox = Outbox(self._write_pending, self.reopen, max_items=max_pending,
+                             max_bytes=max_pending_bytes, max_wait=retry_max_wait)
+
+    async def open(self, prepare: Callable[[aiosqlite.Connection], Any]) -> None:
+        """Connect, let `prepare` (the schema check) run on the connection, start the writer task."""
+        self.conn = await connect(self.path, self._busy_ms, self._synchronous)
+        try:
+            await prepare(self.conn)
+        except BaseException:
+            await self.conn.close()
+            self.conn = None
+            raise
+        self._task = asyncio.get_running_loop().create_task(self._loop(), name="leekguard-store-writer")
+
+    async def reopen(self) -> None:
+        """A read-only or broken connection stays so; the retry loop asks for a fresh one."""
+        async with self._lock:
+            old, self.conn = self.conn, None
+            if old is not None:
+                with suppress(Exception):
+                    await old.close()
+            self.conn = await connect(self.path, self._busy_ms, self._synchronous)
+
+    async def close(self) -> list[WriteOp]:
+        """Finish the queued writes, try a last flush of the outbox; returns the writes left unwritten."""
+        if self._task is not None:
+            self._queue.put_nowait(None)
+            await self._task
+            self._task = None
+        left = await self.outbox.stop()
+        if self.conn is not None:
+            with suppress(sqlite3.Error):
+                await self.conn.execute("PRAGMA optimize")
+            with suppress(Exception):
+                await self.conn.close()
+            self.conn = None
+        return left
+
+    # ---- transactions ----
+
+    @asynccontextmanager
+    async def tx(self) -> AsyncIterator[aiosqlite.Connection]:
+        """One write transaction. BEGIN IMMEDIATE takes the write lock up front (waiting busy_timeout), so
+        a WAL reader never has to upgrade half-way and fail."""
+        async with self._lock:
+            conn = self.conn
+            if conn is None:
+                raise sqlite3.OperationalError("database connection is not open")
+            await conn.execute("BEGIN IMMEDIATE")
+            try:
+                yield conn
+                await conn.execute("COMMIT")
+            except BaseException:
+                if conn.in_transaction:
+                    with suppress(sqlite3.Error):
+                        await conn.execute("ROLLBACK")
+                raise
+
+    async def checkpoint(self) -> None:
+        """Copy the WAL into the database file and truncate it (after forget-user: no stale copies)."""
+        async with self._lock:
+            if self.conn is not None:
+                await self.conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+
+    # ---- moderation writes ----
+
+    async def submit(self, op: WriteOp) -> Any:
+        if self.outbox:
+            return pending_result(op, self.outbox.add(op))
+        op.future = asyncio.get_running_loop().create_future()
+        self._queue.put_nowait(op)
+        # shield: a caller that gives up waiting does not cancel a write already on its way
+        return await asyncio.shield(op.future)
+
+    def _divert(self, ops: list[WriteOp], error: BaseException | None) -> None:
+        for op in ops:
+            result = pending_result(op, self.outbox.add(op, error))
+            if op.future is not None and not op.future.done():
+                op.future.set_result(result)
+
+    async def _loop(self) -> None:
+        while True:
+            op = await self._queue.get()
+            if op is None:
+                return
+            batch, stop = [op], False
+            while len(batch) < MAX_BATCH and not self._queue.empty():
+                nxt = self._queue.get_nowait()
+                if nxt is None:
+                    stop = True
+                    break
+                batch.append(nxt)
+            try:
+                await self._write_direct(batch)
+            except Exception as exc:  # never let the writer die: that would hang every record()
+                log.exception("incident store writer failed")
+                for o in batch:
+                    if o.future is not None and not o.future.done():
+                        o.future.set_exception(StoreError(f"cannot record incident: {exc}"))
+            if stop:
+                return
+
+    async def _write_direct(self, batch: list[WriteOp]) -> None:
+        if self.outbox:
+            self._divert(batch, None)
+            return
+        try:
+            outcomes = await self._commit(batch)
+        except sqlite3.Error as exc:
+            if is_transient(exc):
+                self._divert(batch, exc)
+                return
+            outcomes = None
+        if outcomes is not None:
+            for op, out in zip(batch, outcomes):
+                op.future.set_result(out)
+            return
+        # Something in the batch is bad data, not a bad database: write one by one to isolate it.
+        for i, op in enumerate(batch):
+            try:
+                (out,) = await self._commit([op])
+            except sqlite3.Error as exc:
+                if is_transient(exc):
+                    self._divert(batch[i:], exc)
+                    return
+                log.error("incident store rejected a write for %s: %s", op.key, exc)
+                op.future.set_exception(StoreError(f"cannot record incident {op.key}: {exc}"))
+                continue
+            op.future.set_result(out)
+
+    async def _write_pending(self, ops: list[WriteOp]) -> None:
+        """The outbox's writer: all ops in one transaction; an op that can never be written is dropped."""
+        try:
+            await self._commit(ops)
+            return
+        except sqlite3.Error as exc:
+            if is_transient(exc):
+                raise
+        for op in ops:  # replaying ops already written is harmless: both kinds are idempotent
+            try:
+                await self._commit([op])
+            except sqlite3.Error as exc:
+                if is_transient(exc):
+                    raise
+                log.error("incident store dropped a queued write for %s: %s", op.key, exc)
+
+    async def _commit(self, ops: list[WriteOp]) -> list[Any]:
+        async with self.tx() as conn:
+            return [await _apply(conn, op) for op in ops]
+
+
+async def _apply(conn: aiosqlite.Connection, op: WriteOp) -> Any:
+    # execute_fetchall: one hop to the connection's thread per statement (execute + fetch + close)
+    if op.kind == "record":
+        rows = list(await conn.execute_fetchall(UPSERT_INCIDENT, op.params))
+        if rows:  # inserted (revision 0) or updated by an edit that changed the verdict
+            return RecordResult(id=rows[0][0], created=rows[0][1] == 0, changed=rows[0][1] > 0, pending=False,
+                                key=op.key)
+        rows = list(await conn.execute_fetchall(FIND_BY_KEY, op.key))  # the same delivery again: no change
+        return RecordResult(id=rows[0][0] if rows else None, created=False, changed=False, pending=False, key=op.key)
+    if op.target_id is not None:
+        await conn.execute(SET_RESULTS_BY_ID, (op.results_json, op.target_id))
+    else:
+        await conn.execute(SET_RESULTS_BY_KEY, (op.results_json, *op.key))
+    return True
