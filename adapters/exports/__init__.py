@@ -59,6 +59,8 @@ class ExportFile:
                 except OSError as e:
                     yield ReadProblem(self.path, f"byte {self.pos}", f"read error: {e.strerror or e}", fatal=True)
                 return
+            if raw.read(3) != b"\xef\xbb\xbf":  # the JSON parser does not expect a byte-order mark
+                raw.seek(0)
             self._reader = CountingReader(raw)
             reader = {TELEGRAM: read_telegram, DISCORD: read_discord, JSON_ARRAY: read_json_array}[self.format]
             yield from reader(self.path, self._reader)
