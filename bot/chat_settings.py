@@ -7,6 +7,7 @@ through this object, which keeps the cache right. One instance is shared by the 
 from __future__ import annotations
 
 import logging
+from dataclasses import replace
 from typing import Any
 
 from pydantic import ValidationError
@@ -51,9 +52,10 @@ def parse_setting(key: str, value: str) -> dict[str, Any]:
 
 
 class ChatSettingsService:
-    def __init__(self, config: Config, store: Any) -> None:
+    def __init__(self, config: Config, store: Any, *, force_dry_run: bool = False) -> None:
         self.config = config
         self.store = store
+        self.force_dry_run = force_dry_run  # `leekguard run --dry-run`: no chat setting can turn it off
         self._cache: dict[str, ChatSettings] = {}
 
     async def get(self, chat_key: str) -> ChatSettings:
@@ -64,10 +66,13 @@ class ChatSettingsService:
             stored = await self.stored(chat_key)
         except Exception:  # the DB is unavailable: moderate with the configured policy, try again next time
             log.warning("chat settings for %s unavailable; using config defaults", chat_key, exc_info=True)
-            return effective_settings(self.config, chat_key)
-        settings = effective_settings(self.config, chat_key, stored)
-        self._cache[chat_key] = settings
+            return self._effective(chat_key, None)
+        settings = self._cache[chat_key] = self._effective(chat_key, stored)
         return settings
+
+    def _effective(self, chat_key: str, stored: dict[str, Any] | None) -> ChatSettings:
+        settings = effective_settings(self.config, chat_key, stored)
+        return replace(settings, dry_run=True) if self.force_dry_run else settings
 
     async def stored(self, chat_key: str) -> dict[str, Any]:
         """The DB layer for one chat, keeping only entries that are still valid."""
@@ -80,16 +85,16 @@ class ChatSettingsService:
                 log.warning("ignoring invalid stored setting %s=%r for %s", key, value, chat_key)
         return good
 
-    async def set(self, chat_key: str, key: str, value: str) -> ChatSettings:
+    async def set(self, chat_key: str, key: str, value: str, by: str | None = None) -> ChatSettings:
         change = parse_setting(key, value)
         stored = await self.stored(chat_key)
         stored.update(change)
         stored = {k: v for k, v in stored.items() if v is not None}
-        await self.store.set_chat_settings(chat_key, stored)
+        await self.store.set_chat_settings(chat_key, stored, by=by)
         self._cache.pop(chat_key, None)
         return await self.get(chat_key)
 
-    async def reset(self, chat_key: str, key: str | None = None) -> ChatSettings:
+    async def reset(self, chat_key: str, key: str | None = None, by: str | None = None) -> ChatSettings:
         """Forget one stored setting (or all of them): the config value applies again."""
         stored = await self.stored(chat_key)
         if key is None:
@@ -99,6 +104,6 @@ class ChatSettingsService:
             if key not in CHAT_SETTING_KEYS:
                 raise SettingError(f"unknown setting {key!r}; settings: {', '.join(CHAT_SETTING_KEYS)}")
             stored.pop(key, None)
-        await self.store.set_chat_settings(chat_key, stored)
+        await self.store.set_chat_settings(chat_key, stored, by=by)
         self._cache.pop(chat_key, None)
         return await self.get(chat_key)

@@ -109,8 +109,8 @@ class Moderator:
         self.config = config
         self.executor = executor
         self.dry_executor = DryRunExecutor(executor)
-        self.chat_settings = chat_settings or ChatSettingsService(config, store)
-        self.burst = burst or BurstMemory()
+        self.chat_settings = chat_settings if chat_settings is not None else ChatSettingsService(config, store)
+        self.burst = burst if burst is not None else BurstMemory()
         # the bot's own user ids ("123" or "telegram:123"); adapters add theirs once they know them
         self.self_ids: set[str] = set(self_ids)
         self._secrets = secrets_of(config)

@@ -78,6 +78,53 @@ TEXTS: dict[str, dict[str, str]] = {
     "help.settings": {"en": "/settings [set KEY VALUE | reset KEY]: this chat's policy (admins)",
                       "zh-Hans": "/settings [set 键 值 | reset 键]：本群策略（管理员）"},
     "help.stats": {"en": "/stats: what LeekGuard caught here", "zh-Hans": "/stats：本群统计"},
+    "unknown_command": {"en": "Unknown command {name}; /help lists the commands.",
+                        "zh-Hans": "未知命令 {name}；/help 查看命令列表。"},
+    "bad_usage": {"en": "Usage: {usage}", "zh-Hans": "用法：{usage}"},
+    "internal_error": {"en": "Something went wrong; the error was logged.", "zh-Hans": "出错了，错误已记录。"},
+    "store_error": {"en": "The incident log is not available right now: {error}",
+                    "zh-Hans": "事件记录暂时不可用：{error}"},
+    # /incidents
+    "incidents.title": {"en": "Recent incidents", "zh-Hans": "最近事件"},
+    "incidents.none": {"en": "No incidents recorded in this chat.", "zh-Hans": "本群还没有事件记录。"},
+    "incidents.hint": {"en": "Review: /review ID confirm|dismiss", "zh-Hans": "审核：/review 编号 confirm|dismiss"},
+    "state.open": {"en": "open", "zh-Hans": "待审核"},
+    "state.confirmed": {"en": "confirmed", "zh-Hans": "已确认"},
+    "state.dismissed": {"en": "dismissed", "zh-Hans": "已驳回"},
+    # /review, buttons
+    "review.not_found": {"en": "No incident #{id} in this chat.", "zh-Hans": "本群没有事件 #{id}。"},
+    "review.confirmed": {"en": "Incident #{id} confirmed as a scam by {by}. LeekGuard learned from it.",
+                         "zh-Hans": "事件 #{id} 已由 {by} 确认为诈骗，LeekGuard 已据此学习。"},
+    "review.dismissed": {"en": "Incident #{id} dismissed (not a scam) by {by}. LeekGuard learned from it.",
+                         "zh-Hans": "事件 #{id} 已由 {by} 判定为非诈骗，LeekGuard 已据此学习。"},
+    "review.exempted": {"en": "Rule {rule} will no longer fire in this chat (/settings unexempt {rule} to undo).",
+                        "zh-Hans": "规则 {rule} 在本群不再生效（/settings unexempt {rule} 可恢复）。"},
+    "review.no_rule": {"en": "No pattern rule to exempt for this incident.", "zh-Hans": "该事件没有可豁免的规则。"},
+    "review.undone": {"en": "Review of incident #{id} undone; it is open again and what was learned is forgotten.",
+                      "zh-Hans": "已撤销事件 #{id} 的审核，事件重新待审，学习内容已撤回。"},
+    "review.nothing_to_undo": {"en": "Incident #{id} has not been reviewed.", "zh-Hans": "事件 #{id} 尚未审核。"},
+    "ban.done": {"en": "{author} banned (incident #{id}). A ban alone does not train LeekGuard.",
+                 "zh-Hans": "已封禁 {author}（事件 #{id}）。仅封禁不会用于训练。"},
+    "ban.failed": {"en": "Could not ban {author}: {detail}", "zh-Hans": "无法封禁 {author}：{detail}"},
+    "ban.unavailable": {"en": "Banning is not available here.", "zh-Hans": "此处无法封禁。"},
+    "button.unknown": {"en": "Unknown button.", "zh-Hans": "未知按钮。"},
+    # /settings
+    "settings.title": {"en": "Settings of this chat", "zh-Hans": "本群设置"},
+    "settings.changed": {"en": "{key} is now {value}.", "zh-Hans": "{key} 已设为 {value}。"},
+    "settings.reset": {"en": "{key} is back to the configured default.", "zh-Hans": "{key} 已恢复默认。"},
+    "settings.exemptions": {"en": "Exempted rules: {rules}", "zh-Hans": "豁免的规则：{rules}"},
+    "settings.exempt_added": {"en": "Rule {rule} exempted in this chat.", "zh-Hans": "规则 {rule} 已在本群豁免。"},
+    "settings.exempt_removed": {"en": "Rule {rule} applies again in this chat.", "zh-Hans": "规则 {rule} 已在本群恢复。"},
+    "settings.exempt_missing": {"en": "Rule {rule} was not exempted here.", "zh-Hans": "规则 {rule} 在本群未被豁免。"},
+    "settings.hint": {"en": "Change: /settings set KEY VALUE; undo: /settings reset KEY",
+                      "zh-Hans": "修改：/settings set 键 值；恢复：/settings reset 键"},
+    # /stats
+    "stats.title": {"en": "LeekGuard stats for this chat", "zh-Hans": "本群 LeekGuard 统计"},
+    "stats.total": {"en": "Incidents: {n}", "zh-Hans": "事件数：{n}"},
+    "stats.by_verdict": {"en": "By verdict: {items}", "zh-Hans": "按结论：{items}"},
+    "stats.by_state": {"en": "By review: {items}", "zh-Hans": "按审核：{items}"},
+    "stats.by_category": {"en": "By kind: {items}", "zh-Hans": "按类型：{items}"},
+    "stats.by_day": {"en": "Last days: {items}", "zh-Hans": "最近几天：{items}"},
     "help.help": {"en": "/help: this list; /start: what LeekGuard is", "zh-Hans": "/help：本列表；/start：简介"},
 }
 
@@ -107,7 +154,7 @@ def template(key: str, lang: str) -> str:
     return entry["en"]
 
 
-def t(key: str, lang: str, **values: object) -> str:
+def t(key: str, lang: str, /, **values: object) -> str:
     text = template(key, lang)
     return text.format(**values) if values else text
 

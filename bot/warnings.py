@@ -206,7 +206,8 @@ def render_warning(msg: Message, verdict: Verdict, label: str, chat_language: st
     if statement is not None:
         cited = t("warn.statement", lang, author=statement.author, role=statement.role or "-",
                   date=statement.date or "-", text=shorten(statement.text(lang), STATEMENT_CHARS),
-                  source=statement.source, url=statement.url).rstrip()
+                  source=statement.source,
+                  url="" if statement.url.split("://")[-1] in statement.source else statement.url).rstrip()
         lines.append(cited)
         fields.append(("statement", cited))
     if products:

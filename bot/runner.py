@@ -1,0 +1,195 @@
+"""`leekguard run`: every platform adapter whose token is configured, in ONE asyncio event loop.
+
+Writing an adapter (adapters/telegram.py, adapters/discord.py, adapters/console.py):
+
+    class TelegramAdapter:                      # constructed with no arguments
+        name = "telegram"
+        async def run(self, services: Services) -> None:
+            executor = MyExecutor(...)          # implements bot.pipeline.ActionExecutor
+            moderator = services.moderator(executor)
+            commands = services.commands(executor)
+            ...                                 # serve until cancelled; clean up in `finally`/`async with`
+
+`run` serves until it is cancelled (shutdown: SIGINT / SIGTERM) and cleans up on CancelledError. Returning
+means "this adapter is finished" (the console at end of input). Raising any other exception means "this
+adapter failed": it is logged and `run` is called again after a backoff (1 s, 2 s, 4 s ... 5 min), while the
+other adapters keep serving. Raise `AdapterStopped` for a failure that retrying cannot fix (a rejected token):
+it is logged and the adapter is not restarted.
+
+Which adapters run: `PLATFORMS` maps a platform to (module, class); the platform runs when its token is set
+(config or environment). With no token at all, the console adapter runs.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import importlib
+import logging
+import signal
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
+
+from bot.chat_settings import ChatSettingsService
+from bot.config import Config
+from bot.pipeline import ActionExecutor, Moderator, redact, secrets_of
+from bot.policy import BurstMemory
+
+if TYPE_CHECKING:
+    from bot.commands import Commands
+
+log = logging.getLogger(__name__)
+
+# platform -> (module, class) of its adapter; the adapter runs when `<platform>.token` is set
+PLATFORMS: dict[str, tuple[str, str]] = {
+    "telegram": ("adapters.telegram", "TelegramAdapter"),
+    "discord": ("adapters.discord", "DiscordAdapter"),
+}
+CONSOLE = ("adapters.console", "ConsoleAdapter")
+
+
+class AdapterStopped(Exception):
+    """Raised by an adapter whose failure retrying cannot fix (e.g. the platform rejected the token)."""
+
+
+@dataclass
+class Services:
+    """What every adapter gets: shared by all adapters of one process."""
+
+    config: Config
+    engine: Any  # detectors.engine.Engine
+    store: Any  # bot.store.IncidentStore
+    chat_settings: ChatSettingsService
+    burst: BurstMemory = field(default_factory=BurstMemory)
+
+    def moderator(self, executor: ActionExecutor) -> Moderator:
+        """A Moderator that carries out actions through this adapter's executor."""
+        return Moderator(self.engine, self.store, self.config, executor,
+                         chat_settings=self.chat_settings, burst=self.burst)
+
+    def commands(self, executor: ActionExecutor | None = None) -> "Commands":
+        """Platform-neutral command handlers; the executor is used by the "ban" button."""
+        from bot.commands import Commands
+
+        return Commands(self.engine, self.store, self.config, self.chat_settings, executor=executor)
+
+
+@runtime_checkable
+class Adapter(Protocol):
+    name: str
+
+    async def run(self, services: Services) -> None: ...
+
+
+# ---- start-up ----
+
+async def open_services(config: Config, *, force_dry_run: bool = False) -> Services:
+    """Open the store, load the engine and re-apply what admins taught it (samples, exemptions)."""
+    from bot.store import IncidentStore
+    from detectors.engine import DetectionSettings, Engine
+
+    store = await IncidentStore.open(config.database, retention_days=config.store.retention_days,
+                                     text_mode=config.store.text, excerpt_chars=config.store.excerpt_chars)
+    try:
+        settings = DetectionSettings(scam_threshold=config.detection.scam_threshold,
+                                     suspicious_threshold=config.detection.suspicious_threshold)
+        engine = await asyncio.to_thread(Engine.load, settings)
+        await restore_learning(engine, store)
+    except BaseException:
+        await store.close()
+        raise
+    return Services(config=config, engine=engine, store=store,
+                    chat_settings=ChatSettingsService(config, store, force_dry_run=force_dry_run))
+
+
+async def restore_learning(engine: Any, store: Any) -> None:
+    """Samples and rule exemptions from admin reviews live in the DB; the engine starts from the seeds."""
+    samples = await store.list_samples()
+    for sample in samples:
+        engine.learn(sample.text, sample.label)
+    exemptions = await store.list_exemptions()
+    for ex in exemptions:
+        engine.exempt(ex.chat_key, ex.rule_id)
+    if samples or exemptions:
+        log.info("re-applied %d learned sample(s) and %d rule exemption(s)", len(samples), len(exemptions))
+
+
+def platforms_configured(config: Config) -> list[str]:
+    return [name for name in PLATFORMS if getattr(config, name).token is not None]
+
+
+def choose_adapters(config: Config, force_console: bool = False) -> list[Adapter]:
+    wanted = [] if force_console else [PLATFORMS[name] for name in platforms_configured(config)]
+    return [_instantiate(module, cls) for module, cls in (wanted or [CONSOLE])]
+
+
+def _instantiate(module: str, cls: str) -> Adapter:
+    return getattr(importlib.import_module(module), cls)()
+
+
+# ---- running ----
+
+async def supervise(adapter: Adapter, services: Services, *, first_delay: float = 1.0, max_delay: float = 300.0,
+                    healthy_after: float = 60.0) -> None:
+    """Run one adapter; restart it with exponential backoff when it fails (a long healthy run resets it)."""
+    loop = asyncio.get_running_loop()
+    secrets = secrets_of(services.config)
+    failures = 0
+    while True:
+        started = loop.time()
+        try:
+            await adapter.run(services)
+            log.info("%s adapter finished", adapter.name)
+            return
+        except AdapterStopped as exc:
+            log.error("%s adapter stopped: %s", adapter.name, redact(str(exc), secrets))
+            return
+        except Exception as exc:
+            failures = 1 if loop.time() - started >= healthy_after else failures + 1
+            delay = min(max_delay, first_delay * 2 ** (failures - 1))
+            log.error("%s adapter failed (%s); restarting in %.0f s", adapter.name,
+                      redact(f"{type(exc).__name__}: {exc}", secrets), delay)
+            log.debug("%s adapter failure", adapter.name, exc_info=True)
+            await asyncio.sleep(delay)
+
+
+async def serve(services: Services, adapters: list[Adapter]) -> None:
+    """All adapters in one TaskGroup, until they finish or SIGINT / SIGTERM arrives."""
+    loop = asyncio.get_running_loop()
+    group_task = asyncio.current_task()
+    installed = []
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        try:
+            loop.add_signal_handler(sig, _request_stop, group_task, sig)
+            installed.append(sig)
+        except (NotImplementedError, RuntimeError, ValueError):  # not the main thread / no signals here
+            pass
+    try:
+        async with asyncio.TaskGroup() as tg:
+            for adapter in adapters:
+                tg.create_task(supervise(adapter, services), name=f"adapter:{adapter.name}")
+    except asyncio.CancelledError:
+        if group_task is not None and group_task.cancelling():
+            group_task.uncancel()
+        log.info("shutting down")
+    finally:
+        for sig in installed:
+            loop.remove_signal_handler(sig)
+
+
+def _request_stop(task: asyncio.Task | None, sig: signal.Signals) -> None:
+    log.info("received %s", sig.name)
+    if task is not None and not task.done():
+        task.cancel()
+
+
+async def run_bot(config: Config, *, force_console: bool = False, force_dry_run: bool = False,
+                  adapters: list[Adapter] | None = None) -> None:
+    adapters = adapters if adapters is not None else choose_adapters(config, force_console)
+    services = await open_services(config, force_dry_run=force_dry_run)
+    log.info("serving: %s%s", ", ".join(a.name for a in adapters), " (dry-run)" if force_dry_run else "")
+    try:
+        await serve(services, adapters)
+    finally:
+        report = await services.store.close()
+        if report is not None and not getattr(report, "ok", True):
+            log.error("shut down with %d incident(s) not written to %s", len(report.unwritten), config.database)
