@@ -12,6 +12,7 @@ COMMANDS: list[tuple[str, str]] = [
     ("bot.cli_check", "eval_cmd"),
     ("bot.cli_discord", "discord_group"),
     ("bot.cli_scan", "scan"),
+    ("bot.cli_run", "run"),
 ]
 
 
