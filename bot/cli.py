@@ -13,6 +13,9 @@ COMMANDS: list[tuple[str, str]] = [
     ("bot.cli_discord", "discord_group"),
     ("bot.cli_scan", "scan"),
     ("bot.cli_run", "run"),
+    ("bot.cli_incidents", "incidents_group"),
+    ("bot.cli_incidents", "db_group"),
+    ("bot.cli_incidents", "samples_group"),
 ]
 
 

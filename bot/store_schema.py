@@ -107,6 +107,7 @@ _V2_REVIEW_AND_LEARNING = [
 ]
 
 MIGRATIONS: list[list[str]] = [_V1_INCIDENT_LOG, _V2_REVIEW_AND_LEARNING]
+OWN_TABLES = ("incidents", "incident_categories", "chat_settings", "samples", "rule_exemptions")
 CURRENT_VERSION = len(MIGRATIONS)
 
 
@@ -150,8 +151,17 @@ async def ensure_schema(conn: aiosqlite.Connection, path: str, upto: int = CURRE
         )
     if app_id not in (0, APPLICATION_ID):
         raise StoreError(f"{path} is not a LeekGuard database (application_id {app_id:#x})")
-    if version == 0 and await _scalar(conn, "SELECT count(*) FROM sqlite_master WHERE name NOT LIKE 'sqlite_%'") > 0:
-        raise StoreError(f"{path} already holds tables that are not LeekGuard's; refusing to touch it")
+    if version == 0 and app_id != APPLICATION_ID:
+        # Unversioned file. Other LeekGuard parts may keep their own tables here (poster_hashes), so only
+        # refuse when a table of ours already exists: its shape is unknown, and upgrading it would guess.
+        async with conn.execute(
+            "SELECT name FROM sqlite_master WHERE type = 'table' AND name IN (%s)" % ",".join("?" * len(OWN_TABLES)),
+            OWN_TABLES,
+        ) as cur:
+            clash = [r[0] async for r in cur]
+        if clash:
+            raise StoreError(f"{path} has a table {clash[0]!r} without a LeekGuard schema version; "
+                             "refusing to guess what it holds (is this another program's database?)")
     while version < upto:
         target = version + 1
         try:
