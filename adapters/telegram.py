@@ -1,0 +1,228 @@
+"""The Telegram adapter: python-telegram-bot in, bot.events out, ActionExecutor back.
+
+    adapter = TelegramAdapter()
+    await adapter.run(services)            # bot.runner.Services; serves until cancelled
+
+It only translates and executes: an Update becomes a bot.events.Message for bot.pipeline.Moderator, a
+command or button becomes a call of bot/commands.py (adapters/telegram_commands.py), and decided actions are
+carried out by adapters/telegram_executor.py. Sends go through a rate limiter that respects Telegram's
+per-chat and global flood limits and waits out 429s instead of dropping the message.
+
+Absolute imports only: this module sits next to the `telegram` package it imports.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections import defaultdict
+from contextlib import asynccontextmanager
+from typing import Any, AsyncIterator
+
+from telegram import ChatMember, Update
+from telegram.constants import ChatType
+from telegram.error import InvalidToken
+from telegram.ext import (Application, ApplicationBuilder, ChatMemberHandler, ContextTypes, MessageHandler,
+                          filters)
+
+from adapters.telegram_admins import AdminDirectory, missing_rights
+from adapters.telegram_commands import TelegramCommands
+from adapters.telegram_convert import chat_key, to_message
+from adapters.telegram_executor import TelegramExecutor
+from adapters.telegram_logging import protect_token
+from adapters.telegram_ratelimit import MessageRateLimiter
+from adapters.telegram_texts import right_name, tg_text
+from bot.config import Config
+from bot.events import Reply
+from bot.runner import AdapterStopped, Services
+
+log = logging.getLogger(__name__)
+ALLOWED_UPDATES = ["message", "edited_message", "callback_query", "my_chat_member"]
+_IN_CHAT = (ChatMember.MEMBER, ChatMember.ADMINISTRATOR, ChatMember.OWNER, ChatMember.RESTRICTED)
+
+
+class ConfigurationError(RuntimeError):
+    """The adapter cannot start with this configuration (no token)."""
+
+
+class _KeyedLocks:
+    """One lock per key, dropped when unused: keeps one author's messages (and their edits) in order while
+    different authors are handled concurrently."""
+
+    def __init__(self) -> None:
+        self._locks: dict[Any, asyncio.Lock] = {}
+        self._users: defaultdict[Any, int] = defaultdict(int)
+
+    @asynccontextmanager
+    async def hold(self, key: Any) -> AsyncIterator[None]:
+        lock = self._locks.setdefault(key, asyncio.Lock())
+        self._users[key] += 1
+        try:
+            async with lock:
+                yield
+        finally:
+            self._users[key] -= 1
+            if not self._users[key]:
+                del self._users[key], self._locks[key]
+
+
+def build_application(config: Config, *, rate_limiter: MessageRateLimiter | None = None,
+                      concurrent_updates: int = 64) -> Application:
+    tg = config.telegram
+    token = tg.token.get_secret_value() if tg.token else ""
+    if not token:
+        raise ConfigurationError("no Telegram token: set TELEGRAM_BOT_TOKEN (or telegram.token in the config)")
+    protect_token(token)
+    builder = (ApplicationBuilder().token(token)
+               .rate_limiter(rate_limiter or MessageRateLimiter())
+               .concurrent_updates(concurrent_updates)
+               .connection_pool_size(max(16, concurrent_updates // 2))
+               .pool_timeout(10.0))
+    if tg.base_url:
+        builder = builder.base_url(tg.base_url)
+    if tg.base_file_url:
+        builder = builder.base_file_url(tg.base_file_url)
+    return builder.build()
+
+
+class TelegramAdapter:
+    """What `leekguard run` starts (bot/runner.py): constructed with no arguments, `run` serves until cancelled.
+
+    Tests and the bench pass options (a faster limiter, shorter long polls) and wait for `ready`.
+    """
+
+    name = "telegram"
+
+    def __init__(self, *, limits: tuple[float, float] | None = None, concurrent_updates: int = 64,
+                 poll_timeout: float = 10.0) -> None:
+        self.limits = limits  # (messages per second overall, messages per minute per group)
+        self.concurrent_updates = concurrent_updates
+        self.poll_timeout = poll_timeout
+        self.ready = asyncio.Event()
+        self.session: TelegramSession | None = None
+
+    async def run(self, services: Services) -> None:
+        limiter = MessageRateLimiter(*self.limits) if self.limits else MessageRateLimiter()
+        try:
+            session = TelegramSession(services, rate_limiter=limiter, concurrent_updates=self.concurrent_updates,
+                                      poll_timeout=self.poll_timeout)
+        except ConfigurationError as exc:
+            raise AdapterStopped(str(exc)) from None
+        self.session = session
+        try:
+            try:
+                await session.start()
+            except InvalidToken:
+                raise AdapterStopped("Telegram rejected the bot token (check TELEGRAM_BOT_TOKEN)") from None
+            self.ready.set()
+            await asyncio.Event().wait()  # serve until cancelled
+        finally:
+            self.ready.clear()
+            await session.stop()
+
+
+class TelegramSession:
+    """One running bot: the PTB Application, its handlers, and the pipeline they feed."""
+
+    def __init__(self, services: Services, *, rate_limiter: MessageRateLimiter | None = None,
+                 concurrent_updates: int = 64, poll_timeout: float = 10.0):
+        self.services = services
+        self.config = services.config
+        self.poll_timeout = poll_timeout
+        self.app = build_application(self.config, rate_limiter=rate_limiter, concurrent_updates=concurrent_updates)
+        self.bot = self.app.bot
+        self.executor = TelegramExecutor(self.bot, admin_chat_id=self.config.telegram.admin_chat_id)
+        self.chat_settings = services.chat_settings
+        self.moderator = services.moderator(self.executor)
+        self.admins = AdminDirectory(self.bot)
+        self.commands = TelegramCommands(self, services.commands(self.executor))
+        self._order = _KeyedLocks()
+        self._started = False
+        self._register_handlers()
+
+    # ---- wiring ----
+
+    def _register_handlers(self) -> None:
+        app = self.app
+        self.commands.register(app)  # commands, buttons and private-chat checks come first
+        app.add_handler(ChatMemberHandler(self._on_my_chat_member, ChatMemberHandler.MY_CHAT_MEMBER))
+        moderated = (filters.ChatType.GROUPS & filters.UpdateType.MESSAGES
+                     & (filters.TEXT | filters.CAPTION | filters.PHOTO | filters.Document.IMAGE))
+        app.add_handler(MessageHandler(moderated, self._on_group_message))
+        app.add_error_handler(self._on_error)
+
+    # ---- lifecycle ----
+
+    async def start(self) -> None:
+        """Connect, register the command menu and start long polling; returns once updates flow."""
+        await self.app.initialize()  # getMe: fails fast on a wrong token
+        self.moderator.self_ids.update({str(self.bot.id), f"telegram:{self.bot.id}"})
+        await self.commands.publish_menu(self.bot)
+        await self.app.start()
+        await self.app.updater.start_polling(timeout=self.poll_timeout, allowed_updates=ALLOWED_UPDATES,
+                                             poll_interval=0.0)
+        self._started = True
+        log.info("telegram: polling as @%s", self.bot.username)
+
+    async def stop(self) -> None:
+        try:
+            if self.app.updater is not None and self.app.updater.running:
+                await self.app.updater.stop()
+            if self.app.running:
+                await self.app.stop()
+        finally:
+            await self.app.shutdown()
+            self._started = False
+
+    # ---- moderation ----
+
+    async def _on_group_message(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        tg = update.effective_message
+        if tg is None:
+            return
+        is_admin = False
+        if tg.sender_chat is None and tg.from_user is not None and not tg.from_user.is_bot:
+            is_admin = tg.from_user.id in await self.admins.admin_ids(tg.chat_id)
+        msg = to_message(update, is_admin=is_admin)
+        if msg is None:
+            return
+        async with self._order.hold((msg.chat_id, msg.author.id)):
+            await self.moderator.handle(msg)
+
+    # ---- joining a group ----
+
+    async def _on_my_chat_member(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        change = update.my_chat_member
+        if change is None:
+            return
+        chat = change.chat
+        self.admins.forget_chat(chat.id)
+        old, new = change.old_chat_member, change.new_chat_member
+        joined = old.status not in _IN_CHAT and new.status in _IN_CHAT
+        if not joined or chat.type not in (ChatType.GROUP, ChatType.SUPERGROUP):
+            return
+        log.info("telegram: added to %s (%s) by user %s", chat.id, chat.title, change.from_user.id)
+        await self.executor.send(chat.id, await self.introduction(chat.id, new))
+
+    async def introduction(self, chat_id: int, me: ChatMember | None) -> Reply:
+        """Two lines about LeekGuard, then what admins must still grant for the configured policy."""
+        settings = await self.chat_settings.get(chat_key(chat_id))
+        lang = settings.language
+        policy = ", ".join(settings.scam) or tg_text("policy.none", lang)
+        lines = [tg_text("intro", lang, policy=policy)]
+        missing = missing_rights(me, set(settings.scam) | set(settings.suspicious))
+        if missing:
+            lines.append(tg_text("rights.missing", lang, rights=", ".join(right_name(r, lang) for r in missing)))
+        is_admin = me is not None and me.status in (ChatMember.ADMINISTRATOR, ChatMember.OWNER)
+        if not is_admin and not self.bot.can_read_all_group_messages:
+            lines.append(tg_text("rights.blind", lang))
+        return Reply(text="\n".join(lines), extra={"kind": "introduction"})
+
+    # ---- errors ----
+
+    async def _on_error(self, update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
+        """Log and keep going: one bad update or failed call must not stop the bot."""
+        where = ""
+        if isinstance(update, Update) and update.effective_chat is not None:
+            where = f" in chat {update.effective_chat.id} (update {update.update_id})"
+        log.error("telegram: error%s: %s", where, context.error, exc_info=context.error)

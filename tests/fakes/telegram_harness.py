@@ -1,0 +1,92 @@
+"""Run the real Telegram adapter (real python-telegram-bot, engine and store) against the fake server.
+
+    async with running_bot(server, engine, tmp_path / "lg.db", policy={...}) as bot:
+        server.push_message(group, alice, "...")
+        await server.wait_for_calls("sendMessage")
+        await bot.store.list(chat="telegram:-1001")
+
+Shared by tests/test_telegram_*.py and bench/bench_telegram.py.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, AsyncIterator, Awaitable, Callable
+
+from adapters.telegram import TelegramAdapter
+from bot.chat_settings import ChatSettingsService
+from bot.config import Config
+from bot.runner import Services
+from bot.store import IncidentStore
+from tests.fakes.telegram_server import FakeTelegramServer
+
+
+async def eventually(probe: Callable[[], Awaitable[Any]], timeout: float = 5.0, interval: float = 0.02) -> Any:
+    """Poll an async probe until it returns something truthy (the bot finishes work after its last call)."""
+    deadline = time.monotonic() + timeout
+    while True:
+        value = await probe()
+        if value or time.monotonic() > deadline:
+            return value
+        await asyncio.sleep(interval)
+
+
+@dataclass
+class RunningBot:
+    adapter: TelegramAdapter
+    services: Services
+    task: asyncio.Task
+
+    @property
+    def store(self) -> Any:
+        return self.services.store
+
+    @property
+    def session(self) -> Any:
+        return self.adapter.session
+
+    async def incidents(self, chat_id: int, count: int = 1, *, with_results: bool = True,
+                        timeout: float = 5.0) -> list[Any]:
+        """The chat's incidents, once `count` exist (and carry their action results), oldest first."""
+        async def probe() -> list[Any]:
+            found = await self.store.list(chat=f"telegram:{chat_id}")
+            if len(found) < count or (with_results and not all(i.action_results for i in found)):
+                return []
+            return sorted(found, key=lambda i: i.id)
+        return await eventually(probe, timeout)
+
+
+def make_config(server: FakeTelegramServer, db: Path, **sections: Any) -> Config:
+    telegram = {"token": server.token, "base_url": server.base_url, "base_file_url": server.base_file_url,
+                **sections.pop("telegram", {})}
+    return Config.model_validate({"database": str(db), "telegram": telegram, **sections})
+
+
+@contextlib.asynccontextmanager
+async def running_bot(server: FakeTelegramServer, engine: Any, db: Path, *, limits: tuple[float, float] | None = None,
+                      concurrent_updates: int = 64, poll_timeout: float = 2.0,
+                      **sections: Any) -> AsyncIterator[RunningBot]:
+    """sections: config sections (policy=..., guards=..., chats=..., telegram=... extra keys)."""
+    config = make_config(server, db, **sections)
+    store = await IncidentStore.open(str(db), synchronous="NORMAL")
+    services = Services(config=config, engine=engine, store=store, chat_settings=ChatSettingsService(config, store))
+    adapter = TelegramAdapter(limits=limits, concurrent_updates=concurrent_updates, poll_timeout=poll_timeout)
+    task = asyncio.create_task(adapter.run(services), name="telegram-adapter")
+    try:
+        ready = asyncio.create_task(adapter.ready.wait())
+        done, _ = await asyncio.wait({ready, task}, timeout=10, return_when=asyncio.FIRST_COMPLETED)
+        if ready not in done:
+            ready.cancel()
+            if task.done():
+                task.result()  # raises the start-up failure
+            raise TimeoutError("the Telegram adapter did not start")
+        yield RunningBot(adapter, services, task)
+    finally:
+        task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await task
+        await store.close()
