@@ -55,8 +55,8 @@ def scan(ctx: click.Context, paths: tuple[str, ...], report_path: str | None, cs
     ({"id", "text", ...} per line), a text file (one message per line), or a folder holding any of them.
     Formats are recognised by content, not by file name.
     """
-    out = Console(highlight=False)
-    err = Console(stderr=True, highlight=False)
+    out = Console(highlight=False, soft_wrap=True)  # long lines stay whole: scripts grep them
+    err = Console(stderr=True, highlight=False, soft_wrap=True)
     files, problems, skipped = find_exports(list(paths))
     summary = ScanSummary()
     for problem in problems:

@@ -2,10 +2,15 @@
 
 The store dedupes on (source, chat_id, message_id), and a scan derives all three from the export itself, so
 scanning the same export twice finds the incidents already there instead of adding them again.
+
+created_at is the time of recording, not the message's time: the store's retention purge goes by created_at,
+and a scan of last year's history must not be purged the moment it is recorded.
+Records are sent in batches of concurrent calls, which the store commits together (group commit).
 """
 
 from __future__ import annotations
 
+import asyncio
 import os
 from dataclasses import dataclass
 
@@ -14,6 +19,7 @@ import click
 from bot.scan import ScanResult
 
 SOURCE = "scan"
+BATCH = 256  # flagged messages held before they are written together
 
 
 class ScanError(click.ClickException):
@@ -70,7 +76,6 @@ def new_incident(result: ScanResult):
         categories=tuple(verdict.categories),
         findings=[f.to_dict() for f in verdict.findings],
         actions=[],  # a scan decides nothing: admins review with `leekguard incidents`
-        created_at=rec.time,
     )
 
 
@@ -78,6 +83,7 @@ class Recorder:
     def __init__(self, store, tally: RecordTally) -> None:
         self._store = store
         self.tally = tally
+        self._batch: list = []
 
     @classmethod
     async def open(cls, config) -> "Recorder":
@@ -85,34 +91,48 @@ class Recorder:
 
         path = config.database
         try:
+            # no retention purge from a one-off scan: the running bot does that
             store = await IncidentStore.open(path, retention_days=config.store.retention_days,
-                                             text_mode=config.store.text, excerpt_chars=config.store.excerpt_chars)
+                                             text_mode=config.store.text, excerpt_chars=config.store.excerpt_chars,
+                                             maintenance=False)
         except Exception as e:  # a bad path, a locked or newer database: say so before reading anything
             raise ScanError(f"cannot open the incident log {path}: {e}") from e
         return cls(store, RecordTally(path))
 
     async def record(self, result: ScanResult) -> None:
-        t = self.tally
-        try:
-            res = await self._store.record(new_incident(result))
-        except Exception as e:
-            t.failed += 1
-            t.errors = (t.errors or []) + [str(e)]
+        self._batch.append(new_incident(result))
+        if len(self._batch) >= BATCH:
+            await self.flush()
+
+    async def flush(self) -> None:
+        batch, self._batch = self._batch, []
+        if not batch:
             return
-        if getattr(res, "dropped", False):
-            t.failed += 1
-        elif res.pending:
-            t.queued += 1
-        elif res.created:
-            t.new += 1
-        elif res.changed:
-            t.updated += 1
-        else:
-            t.unchanged += 1
+        outcomes = await asyncio.gather(*(self._store.record(inc) for inc in batch), return_exceptions=True)
+        t = self.tally
+        for res in outcomes:
+            if isinstance(res, BaseException):
+                t.failed += 1
+                t.errors = (t.errors or []) + [str(res)]
+            elif res.dropped:
+                t.failed += 1
+            elif res.pending:
+                t.queued += 1
+            elif res.created:
+                t.new += 1
+            elif res.changed:
+                t.updated += 1
+            else:
+                t.unchanged += 1
 
     async def close(self) -> RecordTally:
-        report = await self._store.close()
-        unwritten = len(getattr(report, "unwritten", ()) or ())
+        try:
+            await self.flush()
+            if self._store.pending:  # the database was busy: give the store's retries a moment to land
+                await self._store.wait_flushed(timeout=30)
+        finally:
+            report = await self._store.close()
+        unwritten = len(report.unwritten)
         if unwritten:
             self.tally.failed += unwritten
             self.tally.queued = max(0, self.tally.queued - unwritten)

@@ -121,6 +121,16 @@ def test_format_is_told_by_content_not_by_name(tmp_path, fixture, fmt):
     assert export.format == fmt
 
 
+@pytest.mark.parametrize("first_line", ["[2025-03-01 10:00] Alice: 有人卖 Sora 账号", "{公告} 今晚八点分享会",
+                                        "[scam] not json either"])
+def test_text_lines_that_start_like_json_are_text(tmp_path, first_line):
+    path = tmp_path / "log.json"
+    path.write_text(first_line + "\nsecond line\n", "utf-8")
+    records, problems = read(path)
+    assert problems == [] and [r.text for r in records] == [first_line, "second line"]
+    assert records[0].format == TEXT
+
+
 def test_minified_telegram_export_and_bom(tmp_path):
     data = json.loads((DATA / "telegram_result.json").read_text("utf-8"))
     path = tmp_path / "min.json"

@@ -55,9 +55,7 @@ def sniff_bytes(head: bytes) -> Sniff:
         return _sniff_array(body)
     if first == b"<" and (b"<html" in body[:2048].lower() or b"<!doctype html" in body[:2048].lower()):
         return Sniff(None, f"an HTML export, which cannot be read reliably: {_HINT}")
-    if not _is_utf8(head):
-        return Sniff(None, "not UTF-8 text (convert it first, e.g. iconv -f GB18030 -t UTF-8)", binary=True)
-    return Sniff(TEXT)
+    return _as_text(head)
 
 
 def _is_utf8(head: bytes) -> bool:
@@ -96,6 +94,8 @@ def _first_line_object(body: bytes) -> dict | None:
 def _sniff_object(body: bytes) -> Sniff:
     top, msg_keys = _shape(body)
     keys = set(top)
+    if not top and _first_line_object(body) is None:
+        return _as_text(body)  # "{公告} ..." is a line of chat, not JSON
     if "messages" in keys:
         if {"guild", "channel"} & keys or msg_keys & _DISCORD_MSG_KEYS:
             return Sniff(DISCORD)
@@ -126,4 +126,22 @@ def _sniff_array(body: bytes) -> Sniff:
         pass
     if keys & set(TEXT_KEYS):
         return Sniff(JSON_ARRAY)
+    if not keys and not _parses(body):
+        return _as_text(body)  # "[2025-03-01 10:00] Alice: hi" is a chat log line, not JSON
     return Sniff(None, "a JSON array, but not of messages with a text field (" + ", ".join(TEXT_KEYS) + ")")
+
+
+def _parses(body: bytes) -> bool:
+    """The head is JSON, possibly cut short by the head limit."""
+    try:
+        for _ in ijson.parse(io.BytesIO(body)):
+            pass
+    except ijson.JSONError as e:
+        return "premature EOF" in str(e)
+    return True
+
+
+def _as_text(head: bytes) -> Sniff:
+    if not _is_utf8(head):
+        return Sniff(None, "not UTF-8 text (convert it first, e.g. iconv -f GB18030 -t UTF-8)", binary=True)
+    return Sniff(TEXT)
