@@ -204,11 +204,11 @@ def load_config(path: str | os.PathLike | None = None, env: Mapping[str, str] | 
     file = _pick_file(path, env)
     raw = _read_yaml(file) if file else {}
     origin = str(file) if file else "defaults"
-    from_env = _apply_env(raw, env)
+    _apply_env(raw, env)
     try:
         return Config.model_validate({**raw, "source": origin})
     except ValidationError as exc:
-        raise ConfigError(_explain(exc, origin, from_env, raw)) from None
+        raise ConfigError(_explain(exc, origin, raw)) from None
 
 
 def _pick_file(path: str | os.PathLike | None, env: Mapping[str, str]) -> Path | None:
@@ -244,25 +244,20 @@ def _read_yaml(file: Path) -> dict:
     return data
 
 
-def _apply_env(raw: dict, env: Mapping[str, str]) -> dict[str, str]:
-    """Write environment overrides into the raw dict; return {dotted key: env var} of those applied."""
-    applied: dict[str, str] = {}
+def _apply_env(raw: dict, env: Mapping[str, str]) -> None:
+    """Write environment overrides (non-blank variables) into the raw dict before validation."""
     for var, dotted in ENV_OVERRIDES.items():
         value = env.get(var)
         if value is None or value.strip() == "":
             continue
-        node = raw
         *parents, leaf = dotted.split(".")
+        node: Any = raw
         for name in parents:
-            if not isinstance(node.get(name), dict):
-                node[name] = {} if node.get(name) is None else node[name]
-            node = node[name]
-            if not isinstance(node, dict):  # the file has a scalar where a section belongs
-                break
-        else:
+            if isinstance(node, dict) and node.get(name) is None:
+                node[name] = {}
+            node = node.get(name) if isinstance(node, dict) else None
+        if isinstance(node, dict):  # else the file has a scalar where a section belongs: validation says so
             node[leaf] = value.strip()
-            applied[dotted] = var
-    return applied
 
 
 def _dotted(loc: tuple) -> str:
@@ -308,12 +303,8 @@ def explain_errors(exc: ValidationError, data: Any) -> list[str]:
     return lines
 
 
-def _explain(exc: ValidationError, origin: str, from_env: dict[str, str], data: dict) -> str:
-    lines = []
-    for line in explain_errors(exc, data):
-        key = line.split(": ", 1)[0]
-        env_note = f" (from environment variable {from_env[key]})" if key in from_env else ""
-        lines.append(f"config error: {line}{env_note}")
+def _explain(exc: ValidationError, origin: str, data: dict) -> str:
+    lines = [f"config error: {line}" for line in explain_errors(exc, data)]
     if origin != "defaults":
         lines.append(f"  in {origin}")
     return "\n".join(lines)
