@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from bot.store_text import clean_opt, clean_text, excerpt, to_json
+from bot.store_text import category, clean_opt, clean_text, excerpt, to_json
 from bot.store_types import (
     REVIEW_STATES,
     Exemption,
@@ -63,7 +63,7 @@ def incident_params(inc: NewIncident, text_mode: str, excerpt_chars: int, now: f
     """Everything record() binds, cleaned once (lone surrogates, JSON) before it is queued or written."""
     text = clean_text(inc.text)
     stored = excerpt(text, excerpt_chars) if text_mode == "excerpt" else text
-    categories = list(dict.fromkeys(clean_text(c) for c in inc.categories if c))
+    categories = list(dict.fromkeys(c for c in map(category, inc.categories) if c))
     return {
         "source": clean_text(inc.source),
         "chat_id": clean_text(inc.chat_id),
@@ -108,7 +108,7 @@ def filter_sql(f: IncidentFilter) -> tuple[str, list[str], list[Any], str, str]:
         # Drive from the category index, already in time order.
         source = "incident_categories c JOIN incidents i ON i.id = c.incident_id"
         where.append("c.category = ?")
-        params.append(clean_text(f.category))
+        params.append(category(f.category))
         time_col, id_col, chat_col = "c.created_at", "c.incident_id", "c.chat_id"
     else:
         source = "incidents i"

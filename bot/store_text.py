@@ -6,6 +6,9 @@ encode them, so the write would fail. Decision: a valid high+low pair is joined 
 stands for, and every lone surrogate is replaced by U+FFFD (the replacement character). Everything else,
 including NUL, control characters, bidi marks and SQL metacharacters, is stored exactly as written.
 The text_hash the engine computed is kept as given, so dedupe is unaffected.
+
+Categories are identifiers chosen by the engine, indexed through SQLite's json_each, which stops at NUL;
+so category() also drops NUL characters, the same way on write and in filters.
 """
 
 from __future__ import annotations
@@ -23,6 +26,10 @@ def clean_text(value: Any) -> str:
         return s  # the fast path: almost every string
     except UnicodeEncodeError:
         return s.encode("utf-16-le", "surrogatepass").decode("utf-16-le", "replace")
+
+
+def category(value: Any) -> str:
+    return clean_text(value).replace("\x00", "")
 
 
 def clean_opt(value: Any) -> str | None:

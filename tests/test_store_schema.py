@@ -1,0 +1,112 @@
+"""Schema versions: a new file is created, an older one upgraded in place, a newer or foreign one refused."""
+
+from __future__ import annotations
+
+import asyncio
+import sqlite3
+import time
+
+import aiosqlite
+import pytest
+
+from bot.store import IncidentStore
+from bot.store_schema import APPLICATION_ID, CURRENT_VERSION, ensure_schema
+from bot.store_types import SchemaTooNew, StoreError
+from tests.store_support import incident
+
+
+def pragma(path, name):
+    con = sqlite3.connect(path)
+    try:
+        return con.execute(f"PRAGMA {name}").fetchone()[0]
+    finally:
+        con.close()
+
+
+async def test_new_file_gets_current_schema_and_wal(tmp_path):
+    path = tmp_path / "lg.db"
+    async with await IncidentStore.open(path):
+        pass
+    assert pragma(path, "user_version") == CURRENT_VERSION == 2
+    assert pragma(path, "application_id") == APPLICATION_ID
+    assert pragma(path, "journal_mode") == "wal"
+
+
+async def test_version_1_database_is_upgraded_and_keeps_its_incidents(tmp_path):
+    path = tmp_path / "old.db"
+    conn = await aiosqlite.connect(path, isolation_level=None)  # what the first release created
+    await ensure_schema(conn, str(path), upto=1)
+    now = time.time()
+    await conn.execute(
+        "INSERT INTO incidents (source, chat_id, message_id, verdict, score, text, categories, created_at, updated_at) "
+        "VALUES ('telegram', '-100', 'v1-message', 'scam', 0.9, '老数据', '[\"paid_course\"]', ?, ?)", (now, now))
+    await conn.close()
+    assert pragma(path, "user_version") == 1
+
+    async with await IncidentStore.open(path) as store:
+        assert pragma(path, "user_version") == 2
+        (old,) = await store.list(category="paid_course")  # the v1 trigger-built index still works
+        assert old.text == "老数据"
+        r = await store.review(old.id, "confirm", by="admin")  # v2 tables exist
+        assert r.sample.text == "老数据"
+        assert (await store.record(incident())).created
+
+
+async def test_newer_database_is_refused_and_left_alone(tmp_path):
+    path = tmp_path / "future.db"
+    con = sqlite3.connect(path)
+    con.execute("CREATE TABLE incidents (id INTEGER PRIMARY KEY, something_new TEXT)")
+    con.execute("PRAGMA user_version = 99")
+    con.commit()
+    con.close()
+    with pytest.raises(SchemaTooNew, match=r"schema version 99, newer than this LeekGuard understands \(up to 2\)"):
+        await IncidentStore.open(path)
+    assert pragma(path, "user_version") == 99
+
+
+async def test_foreign_databases_are_refused(tmp_path):
+    other_app = tmp_path / "other.db"
+    con = sqlite3.connect(other_app)
+    con.execute("PRAGMA application_id = 1234")
+    con.execute("CREATE TABLE t (x)")
+    con.commit()
+    con.close()
+    with pytest.raises(StoreError, match="not a LeekGuard database"):
+        await IncidentStore.open(other_app)
+
+    unversioned = tmp_path / "unversioned.db"
+    con = sqlite3.connect(unversioned)
+    con.execute("CREATE TABLE incidents (id INTEGER PRIMARY KEY, whatever TEXT)")
+    con.commit()
+    con.close()
+    with pytest.raises(StoreError, match="without a LeekGuard schema version"):
+        await IncidentStore.open(unversioned)
+
+
+async def test_other_leekguard_tables_in_the_file_are_fine(tmp_path):
+    # The poster store keeps its own table in the same file and may create it first.
+    path = tmp_path / "lg.db"
+    con = sqlite3.connect(path)
+    con.execute("CREATE TABLE poster_hashes (id INTEGER PRIMARY KEY, phash TEXT)")
+    con.commit()
+    con.close()
+    async with await IncidentStore.open(path) as store:
+        assert (await store.record(incident())).created
+
+
+async def test_two_processes_opening_a_new_file_at_once_migrate_once(tmp_path):
+    path = tmp_path / "lg.db"
+    stores = await asyncio.gather(*(IncidentStore.open(path) for _ in range(4)))
+    for s in stores:
+        assert (await s.record(incident())).created
+    for s in stores:
+        await s.close()
+    assert pragma(path, "user_version") == CURRENT_VERSION
+
+
+async def test_missing_file_is_refused_when_not_creating(tmp_path):
+    with pytest.raises(StoreError, match="database not found"):
+        await IncidentStore.open(tmp_path / "nope.db", create=False)
+    assert not (tmp_path / "nope.db").exists()
+    with pytest.raises(StoreError, match="cannot open database"):
+        await IncidentStore.open(tmp_path / "no-such-dir" / "lg.db")
