@@ -17,7 +17,7 @@ from collections import deque
 from dataclasses import dataclass, field
 from typing import Any, Awaitable, Callable
 
-from tenacity import AsyncRetrying, retry_if_exception, wait_exponential_jitter
+from tenacity import AsyncRetrying, retry_if_exception, wait_exponential, wait_random
 
 from bot.store_types import IncidentKey, NewIncident
 
@@ -156,7 +156,8 @@ class Outbox:
 
     async def _run(self) -> None:
         retrying = AsyncRetrying(
-            wait=wait_exponential_jitter(initial=self._initial_wait, max=self._max_wait),
+            # exponential backoff with a little jitter, so several bots on one file do not retry in step
+            wait=wait_exponential(multiplier=self._initial_wait, max=self._max_wait) + wait_random(0, self._initial_wait),
             retry=retry_if_exception(is_transient),
             before_sleep=self._before_retry,
             reraise=True,
