@@ -24,6 +24,7 @@ import secrets
 import time
 from dataclasses import dataclass, field
 from typing import Any, Callable
+from urllib.parse import unquote
 
 from aiohttp import web
 
@@ -392,6 +393,7 @@ class FakeDiscord:
         route = f"{request.method} {template}"
         body = await _read_body(request)
         reason = request.headers.get("X-Audit-Log-Reason")
+        reason = unquote(reason) if reason is not None else None  # clients URL-encode it (non-ASCII)
         call = Call(request.method, route, path, params, dict(request.query), body, 0, at, reason)
         if not (template.startswith("/interactions/") or template.startswith("/webhooks/")):
             if request.headers.get("Authorization") != f"Bot {self.token}":

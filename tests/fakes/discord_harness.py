@@ -1,0 +1,123 @@
+"""Run the real Discord adapter (real discord.py, engine and store) against the fake Discord.
+
+    world = DiscordWorld.build(fake)                       # a server with #general, #mod-log, members, roles
+    async with running_bot(fake, engine, tmp_path / "lg.db", policy={...}) as bot:
+        msg = await fake.post(world.guild, world.general, world.alice, "...")
+        call = await fake.wait_for_call("POST /channels/{channel_id}/messages")
+        await bot.incidents(world.guild.id)
+
+Shared by tests/test_discord_*.py and bench/bench_discord.py.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, AsyncIterator, Awaitable, Callable
+
+from adapters.discord import DiscordAdapter
+from bot.chat_settings import ChatSettingsService
+from bot.config import Config
+from bot.runner import Services
+from bot.store import IncidentStore
+from tests.fakes import discord_payloads as P
+from tests.fakes.discord_server import FakeDiscord
+from tests.fakes.discord_world import FakeGuild
+
+CREATE_MESSAGE = "POST /channels/{channel_id}/messages"
+
+
+async def eventually(probe: Callable[[], Awaitable[Any]], timeout: float = 5.0, interval: float = 0.02) -> Any:
+    """Poll an async probe until it returns something truthy (the bot finishes work after its last call)."""
+    deadline = time.monotonic() + timeout
+    while True:
+        value = await probe()
+        if value or time.monotonic() > deadline:
+            return value
+        await asyncio.sleep(interval)
+
+
+@dataclass
+class DiscordWorld:
+    guild: FakeGuild
+    general: str  # channel ids
+    mod_log: str
+    mod_role: str
+    alice: str  # user ids
+    bob: str
+    mod: str  # has the Moderators role (Manage Messages)
+    helper: str  # has the configured moderator role "Helpers" (no Manage Messages)
+
+    @classmethod
+    def build(cls, fake: FakeDiscord, name: str = "AI 学习交流群") -> "DiscordWorld":
+        guild = fake.add_guild(name)
+        general = guild.add_channel("general")
+        mod_log = guild.add_channel("mod-log")
+        mod_role = guild.add_role("Moderators", P.EVERYONE_DEFAULT | P.MANAGE_MESSAGES)
+        helper_role = guild.add_role("Helpers", P.EVERYONE_DEFAULT)
+        return cls(guild=guild, general=general, mod_log=mod_log, mod_role=mod_role,
+                   alice=guild.add_member("alice"), bob=guild.add_member("bob"),
+                   mod=guild.add_member("mod", roles=[mod_role]), helper=guild.add_member("helper", roles=[helper_role]))
+
+
+@dataclass
+class RunningBot:
+    adapter: DiscordAdapter
+    services: Services
+    task: asyncio.Task
+
+    @property
+    def store(self) -> Any:
+        return self.services.store
+
+    @property
+    def session(self) -> Any:
+        return self.adapter.session
+
+    async def incidents(self, guild_id: str, count: int = 1, *, with_results: bool = True,
+                        timeout: float = 5.0) -> list[Any]:
+        """The server's incidents, once `count` exist (and carry their action results), oldest first."""
+        async def probe() -> list[Any]:
+            found = await self.store.list(chat=f"discord:{guild_id}")
+            if len(found) < count or (with_results and not all(i.action_results for i in found)):
+                return []
+            return sorted(found, key=lambda i: i.id)
+        return await eventually(probe, timeout)
+
+
+def make_config(fake: FakeDiscord, db: Path, **sections: Any) -> Config:
+    discord = {"token": fake.token, "api_base_url": fake.api_base, "gateway_url": fake.gateway_url,
+               "moderator_roles": ["Helpers"], "guilds": [int(g) for g in fake.guilds],
+               **sections.pop("discord", {})}
+    return Config.model_validate({"database": str(db), "discord": discord, **sections})
+
+
+@contextlib.asynccontextmanager
+async def running_bot(fake: FakeDiscord, engine: Any, db: Path, *, store: Any = None,
+                      **sections: Any) -> AsyncIterator[RunningBot]:
+    """sections: config sections (policy=..., guards=..., chats=..., discord=... extra keys)."""
+    config = make_config(fake, db, **sections)
+    own_store = store is None
+    if own_store:
+        store = await IncidentStore.open(str(db), synchronous="NORMAL")
+    services = Services(config=config, engine=engine, store=store, chat_settings=ChatSettingsService(config, store))
+    adapter = DiscordAdapter(guild_ready_timeout=0.05)
+    task = asyncio.create_task(adapter.run(services), name="discord-adapter")
+    try:
+        ready = asyncio.create_task(adapter.ready.wait())
+        done, _ = await asyncio.wait({ready, task}, timeout=10, return_when=asyncio.FIRST_COMPLETED)
+        if ready not in done:
+            ready.cancel()
+            if task.done():
+                task.result()  # raises the start-up failure
+            raise TimeoutError("the Discord adapter did not start")
+        yield RunningBot(adapter, services, task)
+    finally:
+        task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await task
+        if own_store:
+            await store.close()
