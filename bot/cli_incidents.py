@@ -238,13 +238,17 @@ async def export_cmd(ctx: click.Context, fmt, output, chat, state, category, aut
                 n = await export_incidents(store, fh, fmt, f, limit=limit, formula_guard=not raw)
             click.echo(f"wrote {n} incident(s) to {output}", err=True)
         else:
-            stream = io.TextIOWrapper(click.get_binary_stream("stdout"), encoding=encoding, newline="",
-                                      write_through=True)
+            binary = getattr(sys.stdout, "buffer", None)
+            if binary is None:  # stdout replaced by a text-only object: write to it as it is
+                await export_incidents(store, sys.stdout, fmt, f, limit=limit, formula_guard=not raw)
+                return
+            # UTF-8 and no newline translation whatever the locale says; detach() leaves stdout open
+            stream = io.TextIOWrapper(binary, encoding=encoding, newline="", write_through=True)
             try:
                 await export_incidents(store, stream, fmt, f, limit=limit, formula_guard=not raw)
             finally:
                 stream.flush()
-                stream.detach()  # leave stdout itself open
+                stream.detach()
 
 
 @incidents_group.command("stats")

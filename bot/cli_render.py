@@ -12,6 +12,7 @@ import re
 from datetime import datetime
 from typing import Any, Iterable
 
+from rich import box
 from rich.console import Group
 from rich.panel import Panel
 from rich.table import Table
@@ -53,21 +54,22 @@ def _short(text: str, width: int) -> str:
 
 
 def incidents_table(incidents: Iterable[Incident], title: str = "") -> Table:
-    table = Table(title=title or None, show_lines=False, header_style="bold")
-    fold = {"overflow": "fold"}
-    for name, kw in [("ID", {"justify": "right", "no_wrap": True}), ("time", {"no_wrap": True}), ("chat", fold),
-                     ("author", fold), ("verdict", {"no_wrap": True}), ("score", {"justify": "right"}),
-                     ("categories", fold), ("state", {"no_wrap": True}), ("text", {"overflow": "fold", "ratio": 1})]:
-        table.add_column(name, **kw)
+    """One row per incident; lean enough that the message text keeps room in an 80-column terminal."""
+    table = Table(title=title or None, header_style="bold", box=box.SIMPLE_HEAD, padding=(0, 1), pad_edge=False)
+    table.add_column("#", justify="right", no_wrap=True)
+    table.add_column("when", no_wrap=True)
+    table.add_column("chat / author", overflow="fold", max_width=16)
+    table.add_column("verdict", overflow="fold", max_width=12)
+    table.add_column("state", no_wrap=True)
+    table.add_column("text", overflow="fold", min_width=16, ratio=1)
     for inc in incidents:
-        chat = inc.chat_key + (f" {inc.chat_title}" if inc.chat_title else "")
-        author = inc.author_id + (f" {inc.author_name}" if inc.author_name else "")
-        table.add_row(
-            str(inc.id), when(inc.created_at), Text(_short(chat, 28)), Text(_short(author, 22)),
-            Text(inc.verdict, style=STYLE.get(inc.verdict, "")), f"{inc.score:.2f}",
-            Text(_short(", ".join(inc.categories), 30)), Text(inc.state, style=STYLE.get(inc.state, "")),
-            Text(_short(inc.text, 80)),
-        )
+        who = Text(_short(f"{inc.chat_key} {inc.chat_title}".strip(), 40) + "\n")
+        who.append(_short(f"{inc.author_id} {inc.author_name}".strip(), 40), style="dim")
+        verdict = Text(f"{inc.verdict} {inc.score:.2f}", style=STYLE.get(inc.verdict, ""))
+        if inc.categories:
+            verdict.append("\n" + ", ".join(inc.categories), style="dim")
+        table.add_row(str(inc.id), inc.created_at.astimezone().strftime("%m-%d %H:%M"), who, verdict,
+                      Text(inc.state, style=STYLE.get(inc.state, "")), Text(_short(inc.text, 160)))
     return table
 
 
