@@ -20,8 +20,8 @@ from adapters.exports.records import ExportRecord, ReadProblem
 from bot.events import Verdict
 
 MAX_TEXT = 32_000  # longer texts are cut before analysis: no chat platform allows messages this long
-REPLY_CACHE = 20_000  # recent messages remembered so that a reply can be judged with the text it answers
-REPLY_TEXT = 2_000
+REPLY_CACHE = 5_000  # recent messages remembered so that a reply can be judged with the text it answers
+REPLY_TEXT = 1_000  # ... each cut to this many characters: at most a few MB however big the export
 KEEP_PROBLEMS = 200  # problems listed in full; beyond that only counted
 UNCATEGORISED = "other"
 

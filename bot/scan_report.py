@@ -19,6 +19,7 @@ from bot.scan import UNCATEGORISED, ScanResult, ScanSummary, as_utc
 from bot.texts import category_name
 
 REPORT_MAX = 5_000  # flagged messages shown in full; the rest are counted (the CSV / JSONL rows have them all)
+REPORT_MAX_CHARS = 8_000_000  # ... and at most this much message text, so memory stays bounded
 PALETTE = ("#d62728", "#ff7f0e", "#9467bd", "#1f77b4", "#8c564b", "#e377c2", "#17becf", "#7f7f7f")
 CHART_W, CHART_H = 880, 260
 _M_LEFT, _M_RIGHT, _M_TOP, _M_BOTTOM = 48, 12, 14, 40
@@ -37,16 +38,19 @@ def category_label(category: str) -> str:
 class ReportCollector:
     """Keeps the flagged results the report will show (at most `limit`), counting the rest."""
 
-    def __init__(self, limit: int = REPORT_MAX) -> None:
-        self.limit = limit
+    def __init__(self, limit: int = REPORT_MAX, max_chars: int = REPORT_MAX_CHARS) -> None:
+        self.limit, self.max_chars = limit, max_chars
         self.shown: list[ScanResult] = []
         self.not_shown = 0
+        self._chars = 0
 
     def add(self, result: ScanResult) -> None:
         if not result.flagged:
             return
-        if len(self.shown) < self.limit:
+        size = len(result.text) + len(result.reply_text or "")
+        if len(self.shown) < self.limit and self._chars + size <= self.max_chars:
             self.shown.append(result)
+            self._chars += size
         else:
             self.not_shown += 1
 

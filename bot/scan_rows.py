@@ -50,7 +50,13 @@ def wanted(result: ScanResult, include_all: bool) -> bool:
 
 def _cell(value: str) -> str:
     # exported chat text is attacker-controlled: keep spreadsheets from running it as a formula
-    return "'" + value if value.startswith(_FORMULA_START) else value
+    if not value.startswith(_FORMULA_START):
+        return value
+    try:
+        float(value)
+        return value  # "-42" is a number, not a formula
+    except ValueError:
+        return "'" + value
 
 
 class CsvRows:
