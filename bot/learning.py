@@ -10,11 +10,14 @@ database, so a running bot calls `refresh()` now and then (or after its own revi
                                                  # exempt / unexempt rules changed by someone else
 
 Each sample is applied exactly once however often refresh() runs, so it is safe to call after every review.
-A failing engine call is logged and skipped: one bad sample must not stop the bot.
+A failing engine call is logged and skipped: one bad sample must not stop the bot. Engine calls run in a
+worker thread (the Engine guards itself with a lock): unlearning retrains the classifier, which takes a
+noticeable fraction of a second, and the event loop must keep serving chats meanwhile.
 """
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from dataclasses import dataclass
 from typing import Any
@@ -47,19 +50,19 @@ class LearnedSync:
         exemptions = {(e.chat_key, e.rule_id) for e in await self.store.list_exemptions()}
         learned = unlearned = exempted = unexempted = 0
         for sid in [i for i in self._samples if i not in samples]:
-            if self._call("unlearn", *self._samples[sid]):
+            if await self._call("unlearn", *self._samples[sid]):
                 unlearned += 1
             del self._samples[sid]  # given up either way: retrying an unlearn could double it
         for sid, (text, label) in samples.items():
-            if sid not in self._samples and self._call("learn", text, label):
+            if sid not in self._samples and await self._call("learn", text, label):
                 self._samples[sid] = (text, label)
                 learned += 1
         for key in self._exemptions - exemptions:
-            self._call("unexempt", *key)
+            await self._call("unexempt", *key)
             self._exemptions.discard(key)
             unexempted += 1
         for key in exemptions - self._exemptions:
-            if self._call("exempt", *key):
+            if await self._call("exempt", *key):
                 self._exemptions.add(key)
                 exempted += 1
         change = SyncChange(learned, unlearned, exempted, unexempted)
@@ -68,9 +71,9 @@ class LearnedSync:
                      unexempted)
         return change
 
-    def _call(self, method: str, *args: str) -> bool:
+    async def _call(self, method: str, *args: str) -> bool:
         try:
-            getattr(self.engine, method)(*args)
+            await asyncio.to_thread(getattr(self.engine, method), *args)
         except Exception:
             log.exception("engine.%s failed for %r", method, args[:1])
             return False
