@@ -147,7 +147,7 @@ def qr_with_hype_finding(payloads: tuple[QRPayload, ...], cues: dict[str, HypeCu
     where_zh = "和".join(sorted("配文" if o == "text" else "海报文字" for o in origins))
     words = [sp.text for c in cues.values() if c.is_hype for sp in c.ai + c.selling]
     words += [sp.text for f in patterns for sp in f.evidence]
-    quoted = ", ".join(dict.fromkeys(words))[:120]
+    quoted = ", ".join(_few_words(words))
     kinds_en = ", ".join(dict.fromkeys(p.description[0] for p in payloads))
     kinds_zh = "、".join(dict.fromkeys(p.description[1] for p in payloads))
     return Finding(
@@ -157,6 +157,16 @@ def qr_with_hype_finding(payloads: tuple[QRPayload, ...], cues: dict[str, HypeCu
         rule="image.qr_with_hype", source=SOURCE_QR,
         evidence=(Span(0, len(payloads[0].text), payloads[0].text),), origin="image:qr",
     )
+
+
+def _few_words(words: list[str], limit: int = 6) -> list[str]:
+    """The first `limit` distinct words, leaving out any word that is part of a longer one already shown."""
+    out: list[str] = []
+    for w in dict.fromkeys(w.strip() for w in words if w.strip()):
+        if any(w in o for o in out):
+            continue
+        out = [o for o in out if o not in w] + [w]
+    return out[:limit]
 
 
 def poster_match_finding(match: PosterMatch) -> Finding:

@@ -42,6 +42,19 @@ REASONS = {
 }
 
 
+REASONS_ZH = {
+    "too_large": "文件超过大小上限",
+    "too_many_pixels": "图片像素超过上限（防解压炸弹）",
+    "format_not_allowed": "不是支持分析的图片格式",
+    "corrupt": "文件不是可读的图片",
+    "empty": "文件为空",
+    "queue_full": "正在分析的图片过多，已跳过此图",
+    "fetch_failed": "图片下载失败",
+    "extra_missing": "未安装图片支持（images 扩展）",
+    "failed": "图片分析失败",
+}
+
+
 class ImageRejected(Exception):
     """An image we refuse to analyse. `reason` is a stable code (see REASONS); `detail` says what we saw."""
 

@@ -48,11 +48,11 @@ class ImageReport:
         """One line a human reads: what the image held."""
         zh = lang.startswith("zh")
         if self.rejected:
-            from detectors.images.loading import REASONS
+            from detectors.images.loading import REASONS, REASONS_ZH
 
-            why = REASONS.get(self.rejected, self.rejected)
+            why = (REASONS_ZH if zh else REASONS).get(self.rejected, self.rejected)
             detail = f" ({self.rejected_detail})" if self.rejected_detail else ""
-            return f"图片未分析：{self.rejected}{detail}" if zh else f"image not analysed: {why}{detail}"
+            return f"图片未分析：{why}{detail}" if zh else f"image not analysed: {why}{detail}"
         parts = []
         if self.qr:
             kinds = ", ".join(p.description[1 if zh else 0] for p in self.qr)
