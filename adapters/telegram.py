@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import os
 from collections import defaultdict
 from contextlib import asynccontextmanager
 from typing import Any, AsyncIterator
@@ -36,6 +37,8 @@ from bot.config import Config
 from bot.events import Reply
 from bot.runner import AdapterStopped, Services
 
+# Opt in to PTB's future behaviour (durations as timedelta): without it every 429 warns of a deprecation.
+os.environ.setdefault("PTB_TIMEDELTA", "1")
 log = logging.getLogger(__name__)
 ALLOWED_UPDATES = ["message", "edited_message", "callback_query", "my_chat_member"]
 _IN_CHAT = (ChatMember.MEMBER, ChatMember.ADMINISTRATOR, ChatMember.OWNER, ChatMember.RESTRICTED)
@@ -55,6 +58,9 @@ class _KeyedLocks:
 
     @asynccontextmanager
     async def hold(self, key: Any) -> AsyncIterator[None]:
+        if key is None:
+            yield
+            return
         lock = self._locks.setdefault(key, asyncio.Lock())
         self._users[key] += 1
         try:
@@ -140,6 +146,10 @@ class TelegramSession:
         self._started = False
         self._register_handlers()
 
+    def serialized(self, key: Any) -> Any:
+        """Async context: handlers with the same key run one after the other (None: no ordering)."""
+        return self._order.hold(key)
+
     # ---- wiring ----
 
     def _register_handlers(self) -> None:
@@ -186,7 +196,7 @@ class TelegramSession:
         msg = to_message(update, is_admin=is_admin)
         if msg is None:
             return
-        async with self._order.hold((msg.chat_id, msg.author.id)):
+        async with self.serialized((msg.chat_id, msg.author.id)):
             await self.moderator.handle(msg)
 
     # ---- joining a group ----

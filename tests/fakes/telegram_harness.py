@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -23,6 +24,15 @@ from bot.config import Config
 from bot.runner import Services
 from bot.store import IncidentStore
 from tests.fakes.telegram_server import FakeTelegramServer
+
+
+@functools.lru_cache(maxsize=1)
+def shared_engine() -> Any:
+    """One real engine per test session (loading trains the classifier: ~1 s). Tests that teach it
+    (review buttons) use texts of their own, so what one test teaches cannot change another's verdict."""
+    from detectors.engine import Engine
+
+    return Engine.load()
 
 
 async def eventually(probe: Callable[[], Awaitable[Any]], timeout: float = 5.0, interval: float = 0.02) -> Any:

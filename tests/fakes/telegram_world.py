@@ -205,11 +205,12 @@ class TelegramWorld:
         return [c for c in self.calls_of("sendMessage") if chat_id is None or c.params.get("chat_id") == chat_id]
 
     async def wait_for_calls(self, method: str, count: int = 1, *, where: Callable[[Call], bool] | None = None,
-                             timeout: float = 5.0) -> list[Call]:
-        """Wait until `count` successful calls of `method` (matching `where`) arrived; TimeoutError otherwise."""
+                             timeout: float = 5.0, ok_only: bool = True) -> list[Call]:
+        """Wait until `count` calls of `method` (successful ones unless ok_only=False, matching `where`)
+        arrived; TimeoutError otherwise."""
         deadline = time.monotonic() + timeout
         while True:
-            found = [c for c in self.calls_of(method) if where is None or where(c)]
+            found = [c for c in self.calls_of(method, ok_only=ok_only) if where is None or where(c)]
             if len(found) >= count:
                 return found
             left = deadline - time.monotonic()
