@@ -76,7 +76,7 @@ class Span:
 class Finding:
     detector: str  # "pattern", "signal", "classifier", "context", "image", "poster_hash"
     category: str  # one of CATEGORIES, or "context" / "signal" for non-category evidence
-    score: float  # contribution to the verdict score (negative = evidence against a scam)
+    score: float  # contribution to the verdict, in log-odds (negative = evidence against a scam)
     reason: str  # one line, English
     reason_zh: str  # one line, Chinese
     rule: str  # pattern id, signal id or classifier name

@@ -12,6 +12,7 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
+import re
 import threading
 from collections import OrderedDict
 from dataclasses import dataclass, replace
@@ -19,28 +20,34 @@ from pathlib import Path
 
 from bot.events import Finding, Message, Span, Verdict
 from detectors import normalize as norm_mod
-from detectors.classifier import NaiveBayes
+from detectors.classifier import PRIOR_SCALE, LogisticModel, Sample
 from detectors.matcher import Hit, TermMatcher
 from detectors.packs import CONTEXT_CATEGORY, Pack, load_pack
 from detectors.rules import CompiledRule
 from detectors.scoring import Thresholds, categories_of, combine
 from detectors.signals import SignalExtractor
-from detectors.tokenize import init_jieba, tokens
+from detectors.tokenize import chinese_tokens, init_jieba, latin_tokens
 
 log = logging.getLogger(__name__)
+_CJK = re.compile(r"[\u3400-\u9fff]")
 
 MAX_ANALYSED_CHARS = 65_536  # longer messages are analysed on their first 64 KiB (and say so)
 _CACHE_SIZE = 4096
+# Cascade: when the cheap model (no jieba) is this sure either way, the Chinese tokens are not needed.
+FAST_SURE_LOW, FAST_SURE_HIGH = 0.02, 0.995
+OFF_TOPIC_LOG_ODDS = -4.0  # a message with none of the topic words: the classifier is not even consulted
 # Word lists that make a message "about" AI products or selling; without any, the classifier is skipped.
 _TOPIC_KEYS = frozenset({
     "@product", "@generic_ai", "@access_item", "@course", "@money", "@recruit", "@contact", "@api_claim",
     "@authority", "@anxiety_offer", "@generated_claim", "$price", "$lookalike", "$contact_handle",
 })
 _SIGNAL_FINDINGS = {
-    # signal key: (weight, reason en, reason zh) -- only counted when the message is about an AI product
-    "$price": (0.10, "Quotes a price", "出现报价"),
-    "$contact_handle": (0.12, "Gives a private contact handle", "留下私人联系方式"),
-    "@contact": (0.10, "Moves people to a private channel (contact lure)", "引导私聊/加好友/扫码"),
+    # signal feature: (reason en, reason zh); its weight is learned by the classifier
+    "$price": ("Quotes a price", "出现报价"),
+    "$scam_price": ("Uses a typical leek-cutting price point (9.9 ... 3999)", "使用典型割韭菜价位（9.9…3999）"),
+    "$contact_handle": ("Gives a private contact handle", "留下私人联系方式"),
+    "@contact": ("Moves people to a private channel (contact lure)", "引导私聊/加好友/扫码"),
+    "$lookalike": ("Links to a look-alike of an official domain", "链接指向仿冒官方域名"),
 }
 
 
@@ -48,11 +55,16 @@ _SIGNAL_FINDINGS = {
 class DetectionSettings:
     scam_threshold: float = 0.70
     suspicious_threshold: float = 0.45
-    classifier_weight: float = 0.35
 
     @property
     def thresholds(self) -> Thresholds:
         return Thresholds(self.scam_threshold, self.suspicious_threshold)
+
+    @classmethod
+    def from_config(cls, config) -> DetectionSettings:
+        """From bot.config.Config (duck-typed: detectors/ does not import bot.config)."""
+        d = config.detection
+        return cls(scam_threshold=d.scam_threshold, suspicious_threshold=d.suspicious_threshold)
 
 
 def _sha(text: str) -> str:
@@ -67,7 +79,8 @@ class Engine:
         self._matcher = TermMatcher(self._term_lists())
         self.signals = SignalExtractor(pack.products.official_domains, pack.products.protected_brands)
         init_jieba(w for words in self._term_lists().values() for w in words)
-        self.classifier = NaiveBayes()
+        self.classifier = LogisticModel()  # every feature, jieba tokens included
+        self.fast = LogisticModel()  # the same without jieba tokens: decides most messages on its own
         self._exemptions: dict[str, set[str]] = {}
         self._cache: OrderedDict[tuple[str, str | None], tuple[list[Finding], str, str]] = OrderedDict()
         self._lock = threading.Lock()
@@ -97,7 +110,7 @@ class Engine:
         from importlib import resources
 
         root = samples_dir or Path(str(resources.files("seeds"))) / "samples"
-        pairs = []
+        labelled: list[tuple[str, str]] = []
         for path in sorted(root.glob("*.jsonl")) if root.is_dir() else []:
             with open(path, encoding="utf-8") as fh:
                 for line in fh:
@@ -106,20 +119,44 @@ class Engine:
                         continue
                     row = json.loads(line)
                     if row.get("label") in ("scam", "clean") and row.get("text"):
-                        pairs.append((self._features(norm_mod.normalize(row["text"]))[0], row["label"]))
-        self.classifier.fit(pairs)
-        log.debug("classifier trained on %d samples", len(pairs))
+                        labelled.append((row["text"], row["label"]))
+        # Every rule's own examples are samples too, so a rule added in YAML is learned with its examples.
+        for cr in self.rules:
+            positive = "clean" if cr.rule.category == CONTEXT_CATEGORY else "scam"
+            labelled += [(t, positive) for t in cr.rule.examples.match]
+            labelled += [(t, "clean") for t in cr.rule.examples.no_match if cr.rule.category != CONTEXT_CATEGORY]
+        pairs = [self._sample(text, label) for text, label in labelled]
+        self.classifier.fit([full for full, _ in pairs])
+        self.fast.fit([fast for _, fast in pairs])
+        log.debug("classifier trained on %d samples", len(labelled))
+
+    def _sample(self, text: str, label: str) -> tuple[Sample, Sample]:
+        """(full, fast) training samples for one labelled text."""
+        if label not in ("scam", "clean"):
+            raise ValueError(f"label must be 'scam' or 'clean', not {label!r}")
+        n = norm_mod.normalize(text)
+        toks, hits = self._features(n)
+        fired = ["R:" + cr.rule.id for cr in self.rules if cr.match(hits) is not None]
+        offset = sum(PRIOR_SCALE * cr.rule.weight for cr in self.rules if "R:" + cr.rule.id in fired)
+        y = 1 if label == "scam" else 0
+        fast = tuple(dict.fromkeys(toks + fired))
+        full = tuple(dict.fromkeys(toks + fired + chinese_tokens(n.norm)))
+        return Sample(full, offset, y), Sample(fast, offset, y)
 
     # ---------- learning and exemptions (admin reviews) ----------
 
     def learn(self, text: str, label: str) -> None:
         with self._lock:
-            self.classifier.learn(self._features(norm_mod.normalize(text))[0], label)
+            full, fast = self._sample(text, label)
+            self.classifier.learn(full)
+            self.fast.learn(fast)
             self._cache.clear()
 
     def unlearn(self, text: str, label: str) -> None:
         with self._lock:
-            self.classifier.unlearn(self._features(norm_mod.normalize(text))[0], label)
+            full, fast = self._sample(text, label)
+            self.classifier.unlearn(full)
+            self.fast.unlearn(fast)
             self._cache.clear()
 
     def exempt(self, chat_key: str, rule_id: str) -> None:
@@ -180,26 +217,32 @@ class Engine:
         n = norm_mod.normalize(prefix + body)
         toks, hits = self._features(n)
         lang = self._language(body, n)
-        findings = self._pattern_findings(n, hits, len(prefix))
-        findings += self._signal_findings(n, hits, len(prefix))
-        clf = self._classifier_finding(toks, hits)
-        if clf is not None:
-            findings.append(clf)
+        matched = self._pattern_matches(n, hits, len(prefix))
+        findings = self._pattern_findings(matched, self.fast)
+        model = self.fast
+        if _TOPIC_KEYS.intersection(hits):
+            p_fast = self.fast.probability(sum(f.score for f in findings) + self._word_sum(self.fast, toks, hits))
+            if FAST_SURE_LOW < p_fast < FAST_SURE_HIGH:  # in doubt: read the Chinese words too
+                model = self.classifier
+                toks = toks + chinese_tokens(n.norm)
+                findings = self._pattern_findings(matched, model)
+        findings += self._signal_findings(n, hits, len(prefix), model)
+        findings.append(self._classifier_finding(toks, hits, model))
         if prefix:
             findings = [self._shift(f, len(prefix)) for f in findings]
         if truncated:
             findings.append(Finding("engine", CONTEXT_CATEGORY, 0.0, f"Only the first {MAX_ANALYSED_CHARS} characters were analysed",
                                     f"仅分析了前 {MAX_ANALYSED_CHARS} 个字符", "engine.truncated"))
-        return findings, lang, _sha(norm_mod.normalize(body).compact)
+        compact = n.compact if not prefix else norm_mod.normalize(body).compact
+        return findings, lang, _sha(compact)
 
     def _features(self, n: norm_mod.Normalized) -> tuple[list[str], dict[str, list[Hit]]]:
+        """Cheap features (word lists and signals hit, English words, numbers) and the hits themselves."""
         hits = self._matcher.find(n)
         hits.update(self.signals.extract(n.norm))
         self._suppress_denials(hits)
         concept = [k for k in hits if k[0] in "@$" and not k.startswith("@product:")]
-        if not _TOPIC_KEYS.intersection(hits):
-            return concept, hits  # nothing about AI or selling: skip jieba, the costly part
-        return tokens(n.norm) + concept, hits
+        return latin_tokens(n.norm) + concept, hits
 
     @staticmethod
     def _suppress_denials(hits: dict[str, list[Hit]]) -> None:
@@ -215,7 +258,7 @@ class Engine:
             del hits["@warning"]
 
     def _language(self, original: str, n: norm_mod.Normalized) -> str:
-        cjk = sum(1 for ch in n.compact if "\u3400" <= ch <= "\u9fff")
+        cjk = len(_CJK.findall(n.compact))
         if cjk == 0 or cjk * 5 < len(n.compact):
             return "en"
         trad = norm_mod.traditional_chars(original)
@@ -229,7 +272,7 @@ class Engine:
         spans.sort(key=lambda sp: sp.start)
         return tuple(spans)
 
-    def _pattern_findings(self, n: norm_mod.Normalized, hits: dict[str, list[Hit]], prefix_len: int) -> list[Finding]:
+    def _pattern_matches(self, n: norm_mod.Normalized, hits: dict[str, list[Hit]], prefix_len: int):
         out = []
         for cr in self.rules:
             chosen = cr.match(hits)
@@ -238,35 +281,54 @@ class Engine:
             spans = self._spans(n, chosen, prefix_len)
             if prefix_len and all(sp.end <= prefix_len for sp in spans):
                 continue  # the whole pattern sits in the quoted message, not in this one
-            r = cr.rule
-            out.append(Finding("pattern", r.category, r.weight, r.explain.en, r.explain.zh, r.id,
+            out.append((cr.rule, spans))
+        return out
+
+    @staticmethod
+    def _pattern_findings(matched, model: LogisticModel) -> list[Finding]:
+        out = []
+        for r, spans in matched:
+            # log-odds: the YAML weight as a prior, corrected by what the classifier learned for this rule
+            contribution = PRIOR_SCALE * r.weight + model.weights.get("R:" + r.id, 0.0)
+            out.append(Finding("pattern", r.category, contribution, r.explain.en, r.explain.zh, r.id,
                                f"{r.source.article}: \"{r.source.quote}\"", spans))
         return out
 
-    def _signal_findings(self, n: norm_mod.Normalized, hits: dict[str, list[Hit]], prefix_len: int) -> list[Finding]:
-        if "@product" not in hits and "@generic_ai" not in hits:
-            return []
+    def _signal_findings(self, n: norm_mod.Normalized, hits: dict[str, list[Hit]], prefix_len: int,
+                         model: LogisticModel) -> list[Finding]:
+        """Signals are classifier features; shown as findings (with their learned weight) when present."""
+        weights = model.weights
         out = []
-        for key, (weight, en, zh) in _SIGNAL_FINDINGS.items():
+        for key, (en, zh) in _SIGNAL_FINDINGS.items():
             found = [h for h in hits.get(key, ()) if h.end > prefix_len]
             if found:
-                out.append(Finding("signal", "signal", weight, en, zh, f"signal.{key[1:]}", "",
+                out.append(Finding("signal", "signal", weights.get(key, 0.0), en, zh, f"signal.{key[1:]}", "",
                                    self._spans(n, found[:3], prefix_len)))
         return out
 
-    def _classifier_finding(self, toks: list[str], hits: dict[str, list[Hit]]) -> Finding | None:
-        if not self.classifier.trained or not _TOPIC_KEYS.intersection(hits):
-            return None
-        pred = self.classifier.predict(toks)
-        weight = self.settings.classifier_weight * (2 * pred.p_scam - 1)
-        words = ", ".join(t for t, _ in pred.top_tokens[:3])
-        if weight >= 0:
-            en = f"Reads like the scam samples (p={pred.p_scam:.2f}; words: {words})"
-            zh = f"与已知骗局样本相似（p={pred.p_scam:.2f}；关键词：{words}）"
+    @staticmethod
+    def _word_sum(model: LogisticModel, toks: list[str], hits: dict[str, list[Hit]]) -> float:
+        return model.bias + sum(w for t, w in model.contributions(toks).items() if t not in _SIGNAL_FINDINGS or t in hits)
+
+    def _classifier_finding(self, toks: list[str], hits: dict[str, list[Hit]], model: LogisticModel) -> Finding:
+        """Everything the rules and signals do not explain: the learned word weights and the baseline.
+
+        Rule findings carry prior + learned weight; signal findings their learned weight; this finding the
+        rest, so the contributions of all findings add up to the verdict's log-odds."""
+        if not _TOPIC_KEYS.intersection(hits):
+            return Finding("classifier", CONTEXT_CATEGORY, OFF_TOPIC_LOG_ODDS, "No AI-product, selling or contact words",
+                           "没有 AI 产品、售卖或联系方式相关词语", "classifier.off_topic", "")
+        signal_keys = {key for key in _SIGNAL_FINDINGS if key in hits}
+        words = {t: w for t, w in model.contributions(toks).items() if t not in signal_keys}
+        total = model.bias + sum(words.values())
+        top = sorted(words.items(), key=lambda tw: -abs(tw[1]) if (tw[1] > 0) == (total > 0) else 0)[:4]
+        listed = ", ".join(t for t, _ in top) or "-"
+        if total >= 0:
+            en, zh = f"Wording resembles the scam samples (words: {listed})", f"措辞与骗局样本相似（关键词：{listed}）"
         else:
-            en = f"Reads like ordinary chat (p_scam={pred.p_scam:.2f}; words: {words})"
-            zh = f"与正常聊天相似（骗局概率 {pred.p_scam:.2f}；关键词：{words}）"
-        return Finding("classifier", CONTEXT_CATEGORY, weight, en, zh, "classifier.naive_bayes", "seeds/samples")
+            en, zh = f"Wording resembles ordinary chat (words: {listed})", f"措辞与正常聊天相似（关键词：{listed}）"
+        name = "classifier.logistic" if model is self.classifier else "classifier.logistic_fast"
+        return Finding("classifier", CONTEXT_CATEGORY, total, en, zh, name, "seeds/samples")
 
     @staticmethod
     def _shift(f: Finding, offset: int) -> Finding:

@@ -40,6 +40,7 @@ _NFKC_RANGES = [
 ]
 # Plus-signs written as emoji are the "➕微" contact trick: read them as 加 (add).
 _PLUS_AS_ADD = "+＋➕﹢⊕"
+_SIMPLIFIED_VARIANTS = {"帐": "账", "钜": "巨", "讬": "托"}
 _LEET = str.maketrans({"0": "o", "1": "i", "3": "e", "4": "a", "5": "s", "7": "t", "8": "b"})
 # Separators: anything that is not a letter, digit or CJK ideograph (emoji, punctuation, spaces, symbols).
 # A single character class with a greedy run: linear time in Python's re.
@@ -65,6 +66,9 @@ def _tables() -> tuple[dict[int, str | None], frozenset[str], dict[int, str]]:
             simp = simp.split(" ")[0]
             if len(trad) == 1 and len(simp) == 1 and trad != simp:
                 t2s[ord(trad)] = simp
+    # Simplified variants that sellers mix freely: fold them so "帐号" and "账号" read alike.
+    for variant, canonical in _SIMPLIFIED_VARIANTS.items():
+        t2s[ord(variant)] = canonical
 
     # Look-alike letters from other scripts (Cyrillic о, Greek ο, math alphanumerics...) -> ASCII.
     import confusable_homoglyphs
@@ -84,6 +88,7 @@ def _tables() -> tuple[dict[int, str | None], frozenset[str], dict[int, str]]:
         out = []
         for ch in s:
             ch = t2s.get(ord(ch), ch)
+            ch = t2s.get(ord(ch), ch)  # a Traditional char may land on a variant that folds once more
             ch = confusables.get(ord(ch), ch)
             out.append(ch)
         return "".join(out).casefold()
@@ -119,10 +124,16 @@ def warm_up() -> None:
     _tables()
 
 
+@lru_cache(maxsize=1)
+def _drop_traditional() -> dict[int, None]:
+    return dict.fromkeys(_tables()[2])
+
+
 def traditional_chars(text: str) -> int:
     """How many characters of ``text`` are Traditional-only (used to tell zh-Hant from zh-Hans)."""
-    _, _, t2s = _tables()
-    return sum(1 for ch in text if ord(ch) in t2s) if not text.isascii() else 0
+    if text.isascii():
+        return 0
+    return len(text) - len(text.translate(_drop_traditional()))
 
 
 @dataclass(frozen=True, slots=True)

@@ -21,23 +21,26 @@ class CompiledRule:
     groups: tuple[tuple[str, ...], ...]
     vetoes: tuple[str, ...]
     window: int
+    group_sets: tuple[frozenset[str], ...]
+    veto_set: frozenset[str]
 
     @classmethod
     def compile(cls, rule: Rule) -> CompiledRule:
-        return cls(
-            rule=rule,
-            groups=tuple(tuple(item_key(i) for i in g) for g in rule.all),
-            vetoes=tuple(item_key(i) for i in rule.none),
-            window=rule.window or DEFAULT_WINDOW,
-        )
+        groups = tuple(tuple(item_key(i) for i in g) for g in rule.all)
+        vetoes = tuple(item_key(i) for i in rule.none)
+        return cls(rule=rule, groups=groups, vetoes=vetoes, window=rule.window or DEFAULT_WINDOW,
+                   group_sets=tuple(frozenset(g) for g in groups), veto_set=frozenset(vetoes))
 
     def literal_terms(self) -> list[str]:
         return [i for g in self.rule.all for i in g if i[0] not in "@$"] + [i for i in self.rule.none if i[0] not in "@$"]
 
     def match(self, hits: dict[str, list[Hit]]) -> list[Hit] | None:
         """The hits that make this rule fire (one per group, closest together), or None."""
-        for key in self.vetoes:
-            if key in hits:
+        # Set checks in C first: most rules fail here without building any list.
+        if not self.veto_set.isdisjoint(hits):
+            return None
+        for keys in self.group_sets:
+            if keys.isdisjoint(hits):
                 return None
         group_hits: list[list[Hit]] = []
         for group in self.groups:

@@ -1,18 +1,16 @@
 """Combine findings into one explainable score in [0, 1] and a label.
 
-Positive pattern and signal weights combine by noisy-OR (each further piece of evidence adds less), and
-each finding is credited with the marginal amount it added, so the contributions shown to users add up to
-the score. The classifier adds or removes up to `classifier_weight`; context (a member warning others, a
-question, news) subtracts, capped so that a seller cannot whitewash a pitch by adding the word "scam".
+Every finding carries its contribution in log-odds: a rule its YAML prior plus the correction the classifier
+learned for it, a signal its learned weight, the classifier finding the learned word weights and the baseline.
+The contributions add up; the score is their logistic, so what the user is shown is exactly what decided.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+import math
+from dataclasses import dataclass
 
 from bot.events import Finding
-
-MAX_CONTEXT_DISCOUNT = 0.6
 
 
 @dataclass(frozen=True)
@@ -29,28 +27,10 @@ class Thresholds:
 
 
 def combine(findings: list[Finding]) -> tuple[float, list[Finding]]:
-    """Return (score, findings with `score` set to each one's contribution)."""
-    positives = sorted((f for f in findings if f.score > 0 and f.detector != "classifier"), key=lambda f: -f.score)
-    out: list[Finding] = []
-    remaining = 1.0
-    for f in positives:
-        gain = remaining * f.score
-        remaining -= gain
-        out.append(replace(f, score=gain))
-    total = 1.0 - remaining
-    negatives = [f for f in findings if f.score < 0 and f.detector != "classifier"]
-    discount = sum(f.score for f in negatives)
-    if discount < -MAX_CONTEXT_DISCOUNT:
-        scale = MAX_CONTEXT_DISCOUNT / -discount
-        negatives = [replace(f, score=f.score * scale) for f in negatives]
-        discount = -MAX_CONTEXT_DISCOUNT
-    out.extend(negatives)
-    total += discount
-    for f in findings:
-        if f.detector == "classifier":
-            out.append(f)
-            total += f.score
-    return max(0.0, min(1.0, total)), out
+    """Return (score in [0, 1], findings)."""
+    z = sum(f.score for f in findings)
+    z = max(-60.0, min(60.0, z))
+    return 1.0 / (1.0 + math.exp(-z)), list(findings)
 
 
 def categories_of(findings: list[Finding]) -> tuple[str, ...]:

@@ -31,6 +31,7 @@ _CONTACT = re2.compile(
 )
 # Unbounded repeats keep RE2's automaton small; RE2 stays linear either way.
 _LINK = re2.compile(r"(?:https?://)?(?:[a-z0-9-]+\.)+[a-z]{2,24}(?::\d+)?(?:/[^\s<>\"'，。]*)?")
+_SIGNAL_CHARS = re.compile(r"[\d.@]")  # without a digit, dot or @ no price, link or handle can be there
 _TLD_LIKE_FILE = frozenset({"png", "jpg", "jpeg", "gif", "mp4", "mov", "txt", "pdf", "doc", "docx", "zip", "py", "md"})
 
 
@@ -99,7 +100,7 @@ class SignalExtractor:
         tail = norm.rstrip()
         if tail.endswith(("?", "？")):
             hits["$question"] = [Hit("$question", "?", len(tail) - 1, len(tail))]
-        if not any(ch.isdigit() for ch in norm) and "." not in norm and "@" not in norm:
+        if _SIGNAL_CHARS.search(norm) is None:
             return hits  # no number, link or handle can be in it
         for key, rx in (("$price", _PRICE), ("$contact_handle", _CONTACT)):
             found = [Hit(key, m.group().strip(), m.start(), m.end()) for m in rx.finditer(norm)]

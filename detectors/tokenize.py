@@ -1,7 +1,8 @@
-"""Tokens for the classifier: jieba words for Chinese runs, words and number shapes for the rest.
+"""Tokens for the classifier: cheap ones (English words, number shapes) and jieba words for Chinese runs.
 
-jieba runs without its HMM (new-word discovery) and only on the Chinese runs of the normalised text:
-that halves its cost, and the scam vocabulary is added to its dictionary so those words stay whole.
+jieba runs without its HMM (new-word discovery), only on the Chinese runs of the normalised text, and only
+when the cheap features leave the verdict in doubt (see Engine): it is the costly part of the hot path.
+The scam vocabulary is added to its dictionary so those words stay whole.
 """
 
 from __future__ import annotations
@@ -12,7 +13,8 @@ from collections.abc import Iterable
 
 import jieba
 
-_RUNS = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]+|[a-z]+|\d+(?:\.\d+)?")
+_LATIN = re.compile(r"[a-z]{2,}|\d+(?:\.\d+)?")
+_HAN_RUNS = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]+")
 _STOP_ZH = frozenset("的 了 是 在 我 你 他 她 它 们 和 就 都 也 吗 呢 吧 啊 这 那 有 个 一 不 人 上 说 要 会 到 很 还 把 被 让".split())
 
 _initialised = False
@@ -31,26 +33,20 @@ def init_jieba(extra_words: Iterable[str]) -> None:
     _initialised = True
 
 
-def _number_shape(num: str) -> str:
-    whole = num.split(".", 1)[0]
-    return f"<num{min(len(whole), 5)}>"
-
-
-def tokens(norm: str) -> list[str]:
+def latin_tokens(norm: str) -> list[str]:
+    """English words and number shapes ("<num3>" plus the number itself when short): a regex, no jieba."""
     out: list[str] = []
-    cut = jieba.dt.cut
-    for m in _RUNS.finditer(norm):
-        run = m.group()
-        first = run[0]
-        if first.isdigit():
-            out.append(_number_shape(run))
-            if len(run) <= 5:
-                out.append(run)
-        elif first.isascii():
-            if len(run) > 1:
-                out.append(run)
+    for tok in _LATIN.findall(norm):
+        if tok[0].isdigit():
+            whole = tok.split(".", 1)[0]
+            out.append(f"<num{min(len(whole), 5)}>")
+            if len(tok) <= 5:
+                out.append(tok)
         else:
-            for w in cut(run, HMM=False):
-                if w not in _STOP_ZH:
-                    out.append(w)
+            out.append(tok)
     return out
+
+
+def chinese_tokens(norm: str) -> list[str]:
+    cut = jieba.dt.cut
+    return [w for run in _HAN_RUNS.findall(norm) for w in cut(run, HMM=False) if w not in _STOP_ZH]

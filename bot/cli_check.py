@@ -1,0 +1,206 @@
+"""`leekguard check` (one text, a JSONL stream, or an image) and `leekguard eval` (quality on a labelled corpus)."""
+
+from __future__ import annotations
+
+import asyncio
+import dataclasses
+import json
+import sys
+import time
+from typing import IO, Any
+
+import click
+
+from bot.events import Author, Message, Verdict
+
+LANGS = ("zh-Hans", "zh-Hant", "en")
+
+
+def _engine(ctx: click.Context):
+    from bot.config import load_config
+    from detectors.engine import DetectionSettings, Engine
+    from detectors.packs import PackError
+
+    config = load_config(ctx.obj.get("config_path") if ctx.obj else None)
+    try:
+        return config, Engine.load(DetectionSettings.from_config(config))
+    except PackError as exc:
+        raise click.ClickException(f"cannot load the pattern packs: {exc}") from exc
+
+
+def verdict_json(row_id: Any, verdict: Verdict) -> dict:
+    out = {"id": row_id} if row_id is not None else {}
+    out.update({
+        "verdict": verdict.label,
+        "score": round(verdict.score, 4),
+        "categories": list(verdict.categories),
+        "lang": verdict.lang,
+        "findings": [f.to_dict() for f in verdict.findings],
+    })
+    if verdict.error:
+        out["error"] = verdict.error
+    return out
+
+
+def _warning_text(verdict: Verdict, text: str, lang: str | None, default_lang: str) -> str:
+    from bot.warnings import render_warning
+
+    if verdict.label == "clean":
+        return ""
+    msg = Message(platform="check", chat_id="cli", message_id="0", author=Author(id="cli"), text=text)
+    shown = dataclasses.replace(verdict, lang=lang) if lang else verdict
+    return render_warning(msg, shown, verdict.label, lang or default_lang).text
+
+
+def _print_human(text: str, verdict: Verdict, warning: str) -> None:
+    from rich.console import Console
+    from rich.text import Text
+
+    console = Console(highlight=False)
+    colour = {"scam": "bold red", "suspicious": "bold yellow", "clean": "bold green"}[verdict.label]
+    console.print(Text.assemble(("verdict: ", "bold"), (verdict.label, colour), f"   score: {verdict.score:.2f}"))
+    if verdict.categories:
+        console.print(f"categories: {', '.join(verdict.categories)}")
+    marked = Text(text[:2000])
+    for f in verdict.positive_findings:
+        for sp in f.evidence:
+            if sp.end <= 2000 and sp.end > sp.start:
+                marked.stylize("reverse red", sp.start, sp.end)
+    console.print(Text("message: ", style="bold") + marked)
+    console.print(Text("why:", style="bold"))
+    for f in verdict.findings:
+        sign = "+" if f.score >= 0 else "-"
+        quoted = " ".join(f"«{s.text}»" for s in f.evidence[:4])
+        console.print(f"  {sign}{abs(f.score):.2f}  [{f.rule}] {f.reason}  {quoted}", markup=False)
+        if f.source:
+            console.print(f"         source: {f.source}", markup=False, style="dim")
+    if verdict.error:
+        console.print(f"error: {verdict.error}", style="red", markup=False)
+    if warning:
+        console.print(Text("\nwarning the bot would post:", style="bold"))
+        console.print(warning, markup=False)
+
+
+def run_jsonl(engine, stream: IO[str], out: IO[str]) -> tuple[int, int]:
+    """One JSON object in per line -> one out per line, same order. Returns (lines, errors)."""
+    lines = errors = 0
+    write = out.write
+    for raw in stream:
+        if not raw.strip():
+            continue
+        lines += 1
+        row_id = None
+        try:
+            row = json.loads(raw)
+            if not isinstance(row, dict):
+                raise ValueError("expected a JSON object")
+            row_id = row.get("id")
+            text = row.get("text")
+            if not isinstance(text, str):
+                raise ValueError("missing or non-string 'text'")
+            result = verdict_json(row_id, engine.analyze(text))
+        except (ValueError, TypeError, RecursionError) as exc:
+            errors += 1
+            result = {"id": row_id, "error": f"line {lines}: {exc}"} if row_id is not None else {"error": f"line {lines}: {exc}"}
+        write(json.dumps(result, ensure_ascii=False) + "\n")
+    return lines, errors
+
+
+@click.command("check")
+@click.argument("text", required=False)
+@click.option("--json", "as_json", is_flag=True, help="Print the verdict as JSON.")
+@click.option("--lang", type=click.Choice(LANGS), help="Language of the warning (default: the message's).")
+@click.option("--jsonl", "jsonl", type=click.File("r", encoding="utf-8", errors="surrogateescape"),
+              help="Check a JSON Lines file ('-' for standard input): one {id, text} per line in, one verdict per line out.")
+@click.option("--image", "image", type=click.Path(dir_okay=False), help="Check an image (QR codes, poster text, known posters).")
+@click.option("--caption", default=None, help="Caption sent with --image.")
+@click.pass_context
+def check(ctx: click.Context, text: str | None, as_json: bool, lang: str | None, jsonl: IO[str] | None,
+          image: str | None, caption: str | None) -> None:
+    """Check a message for AI-hype scam patterns and explain the verdict.
+
+    \b
+    leekguard check "Sora内测账号 只要299 加V私聊"
+    leekguard check --json "Sora beta account, only 299"
+    leekguard check --jsonl messages.jsonl > verdicts.jsonl
+    leekguard check --image poster.png --caption "扫码进群"
+    """
+    if sum(x is not None for x in (text, jsonl, image)) != 1:
+        raise click.UsageError("give exactly one of: TEXT, --jsonl FILE, --image FILE")
+    config, engine = _engine(ctx)
+    if jsonl is not None:
+        started = time.perf_counter()
+        lines, errors = run_jsonl(engine, jsonl, sys.stdout)
+        sys.stdout.flush()
+        click.echo(f"checked {lines} lines ({errors} errors) in {time.perf_counter() - started:.2f}s", err=True)
+        return
+    if image is not None:
+        _check_image(config, engine, image, caption, lang, as_json)
+        return
+    verdict = engine.analyze(text)
+    warning = _warning_text(verdict, text, lang, config.language)
+    if as_json:
+        out = verdict_json(None, verdict)
+        out["warning"] = warning or None
+        click.echo(json.dumps(out, ensure_ascii=False, indent=2))
+    else:
+        _print_human(text, verdict, warning)
+
+
+def _check_image(config, engine, path: str, caption: str | None, lang: str | None, as_json: bool) -> None:
+    from bot.image_check import check_image, format_image_report
+
+    verdict, report = asyncio.run(check_image(path, caption, engine, lang or config.language,
+                                              config=config, database=config.database))
+    warning = _warning_text(verdict, caption or "", lang, config.language)
+    if as_json:
+        out = report.to_dict()
+        out["warning"] = warning or None
+        click.echo(json.dumps(out, ensure_ascii=False, indent=2))
+        return
+    click.echo(format_image_report(report, lang or config.language))
+    _print_human(caption or "", verdict, warning)
+
+
+@click.command("eval")
+@click.argument("path", type=click.File("r", encoding="utf-8"))
+@click.option("--json", "as_json", is_flag=True, help="Print the report as JSON.")
+@click.option("--flagged", type=click.Choice(["scam", "suspicious"]), default="scam", show_default=True,
+              help="What counts as flagged: only scam verdicts, or scam and suspicious.")
+@click.pass_context
+def eval_cmd(ctx: click.Context, path: IO[str], as_json: bool, flagged: str) -> None:
+    """Measure precision, recall, F1 and false-positive rate on a labelled JSONL corpus.
+
+    Each line: {"id", "text", "label": "scam"|"clean", "category"?, "lang"?, "hard_negative"?}.
+    """
+    from detectors.evaluation import evaluate
+
+    _, engine = _engine(ctx)
+    rows = []
+    for n, raw in enumerate(path, 1):
+        if not raw.strip():
+            continue
+        try:
+            row = json.loads(raw)
+            if row.get("label") not in ("scam", "clean") or not isinstance(row.get("text"), str):
+                raise ValueError("needs 'text' and 'label' (scam or clean)")
+        except (ValueError, AttributeError) as exc:
+            raise click.ClickException(f"{path.name}:{n}: {exc}") from exc
+        rows.append(row)
+    report = evaluate(rows, engine.analyze, positive=flagged).as_dict()
+    if as_json:
+        click.echo(json.dumps(report, ensure_ascii=False, indent=2))
+        return
+    o, h = report["overall"], report["hard_negatives"]
+    click.echo(f"{path.name}: {o['n']} messages ({o['scam']} scam, {o['clean']} clean); flagged = {report['flagged_means']}")
+    click.echo(f"  precision {o['precision']}  recall {o['recall']}  F1 {o['f1']}  false-positive rate {o['false_positive_rate']}")
+    if h["n"]:
+        click.echo(f"  hard negatives: {h['n']}, false-positive rate {h['false_positive_rate']}")
+    click.echo("  per category (scam recall / hard-negative false-positive rate):")
+    for cat, c in report["by_category"].items():
+        click.echo(f"    {cat:18} recall {c['recall']}  fpr {c['false_positive_rate']}  (n={c['n']})")
+    click.echo("  per language:")
+    for lang_, c in report["by_language"].items():
+        click.echo(f"    {lang_:8} recall {c['recall']}  fpr {c['false_positive_rate']}  (n={c['n']})")
+    click.echo(f"  missed scams ({len(report['missed_scams'])}): {' '.join(report['missed_scams'][:60])}")
+    click.echo(f"  false alarms ({len(report['false_alarms'])}): {' '.join(report['false_alarms'][:60])}")
