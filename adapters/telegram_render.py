@@ -2,7 +2,8 @@
 
 Reply.text is complete plain text; here it is escaped, its first line is bolded when it is the title, and
 lines quoting the message ("> ...") become a blockquote with the evidence spans in bold. Telegram refuses
-messages over 4096 characters, so long texts are cut (before escaping, so no tag or entity is cut in half).
+messages over 4096 characters (UTF-16 units, after parsing the HTML), so long texts are cut before escaping:
+no tag or entity is ever cut in half.
 """
 
 from __future__ import annotations
@@ -14,12 +15,22 @@ from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 from bot.events import Button, Reply, Span
 
 MAX_TEXT = 4096
-_BUDGET = 3900  # plain characters; leaves room for tags and entities
+_BUDGET = 3900  # visible UTF-16 units; leaves room for the title line
 BUTTONS_PER_ROW = 2
 
 
+def utf16_len(text: str) -> int:
+    """Telegram counts message length in UTF-16 code units (an emoji is 2)."""
+    return len(text.encode("utf-16-le")) // 2
+
+
 def _shorten(text: str, limit: int) -> str:
-    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
+    if utf16_len(text) <= limit:
+        return text
+    cut = text[:limit]
+    while utf16_len(cut) > limit - 1:
+        cut = cut[: max(1, len(cut) - (utf16_len(cut) - limit + 1))]
+    return cut.rstrip() + "…"
 
 
 def _emphasise(line: str, spans: tuple[Span, ...]) -> str:

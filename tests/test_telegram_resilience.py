@@ -35,12 +35,12 @@ def world(server):
 async def test_429_is_waited_out_and_the_warning_still_arrives(server, world, engine, tmp_path):
     group, alice, _ = world
     async with running_bot(server, engine, tmp_path / "lg.db", policy={"scam": ["warn"]}) as bot:
-        server.fail_next("sendMessage", 2, status=429, retry_after=1)
+        server.fail_next("sendMessage", status=429, retry_after=1)
         scam = server.push_message(group, alice, SCAM)
         [warning] = await server.wait_for_calls("sendMessage", timeout=10)
         attempts = server.calls_of("sendMessage", ok_only=False)
-        assert [c.status for c in attempts] == [429, 429, 200]
-        assert attempts[1].at - attempts[0].at >= 1.0 and attempts[2].at - attempts[1].at >= 1.0
+        assert [c.status for c in attempts] == [429, 200]
+        assert attempts[1].at - attempts[0].at >= 1.0  # retry_after honoured before retrying
         assert warning.params["reply_parameters"]["message_id"] == scam["message_id"]
         [incident] = await bot.incidents(GROUP_ID)
         assert incident.action_results[0]["status"] == "done"

@@ -145,7 +145,7 @@ class FakeTelegramServer(TelegramWorld):
         plain = self._render(text, p.get("parse_mode"))
         if not plain.strip():
             raise ApiError(400, "Bad Request: message text is empty")
-        if len(plain) > 4096:
+        if len(plain.encode("utf-16-le")) // 2 > 4096:  # Telegram counts UTF-16 units
             raise ApiError(400, "Bad Request: message is too long")
         reply_to = None
         rp = p.get("reply_parameters") or {}
