@@ -19,7 +19,7 @@ from rich.progress import BarColumn, Progress, TaskProgressColumn, TextColumn, T
 
 from adapters.exports import ExportFile, ReadProblem, find_exports
 from bot.scan import ScanResult, Scanner, ScanSummary
-from bot.scan_record import Recorder, RecordTally, ScanError
+from bot.scan_record import Recorder, RecordTally, ScanError, learn_from_existing_log
 from bot.scan_report import ReportCollector, write_report
 from bot.scan_rows import CsvRows, JsonlRows, wanted
 from bot.scan_summary import print_problems, print_summary
@@ -82,7 +82,7 @@ def scan(ctx: click.Context, paths: tuple[str, ...], report_path: str | None, cs
             err.print(f"[red]cannot write {e.filename}: {e.strerror}[/]")
             ctx.exit(EXIT_ERROR)
         started = time.perf_counter()
-        tally = asyncio.run(_run(files, Scanner(engine), summary, outputs, config if record else None, progress, err))
+        tally = asyncio.run(_run(files, engine, summary, outputs, config, record, progress, err))
         elapsed = time.perf_counter() - started
 
     report_written = False
@@ -105,17 +105,24 @@ def scan(ctx: click.Context, paths: tuple[str, ...], report_path: str | None, cs
 
 def _load_engine(config):
     from detectors.engine import DetectionSettings, Engine
-    settings = DetectionSettings(scam_threshold=config.detection.scam_threshold,
-                                 suspicious_threshold=config.detection.suspicious_threshold)
     try:
-        return Engine.load(settings)
+        return Engine.load(DetectionSettings.from_config(config))
     except Exception as e:  # broken seed pack: one clear line, exit 2
         raise ScanError(f"cannot load the detection engine: {e}") from e
 
 
-async def _run(files: list[ExportFile], scanner: Scanner, summary: ScanSummary, outputs: Outputs,
-               record_config, show_progress: bool, err: Console) -> RecordTally | None:
-    recorder = await Recorder.open(record_config) if record_config is not None else None
+async def _run(files: list[ExportFile], engine, summary: ScanSummary, outputs: Outputs, config, record: bool,
+               show_progress: bool, err: Console) -> RecordTally | None:
+    # judge as the bot would: with the samples and per-chat exemptions admins taught it
+    if record:
+        recorder = await Recorder.open(config)
+        warning = await recorder.apply_learning(engine)
+    else:
+        recorder = None
+        warning = await learn_from_existing_log(engine, config)
+    if warning:
+        err.print(warning, style="yellow", markup=False)
+    scanner = Scanner(engine)
     try:
         for result in _scan_files(files, scanner, summary, show_progress, err):
             for sink in outputs.rows:

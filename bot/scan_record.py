@@ -79,6 +79,28 @@ def new_incident(result: ScanResult):
     )
 
 
+async def learn_from_existing_log(engine, config) -> str | None:
+    """Without --record: when the incident log exists, apply what admins taught the engine (learned samples,
+    per-chat rule exemptions) so the scan judges as the bot would. Returns a warning, or None."""
+    from bot.learning import load_learned
+    from bot.store import IncidentStore
+
+    path = config.database
+    if not os.path.isfile(path):
+        return None
+    try:
+        store = await IncidentStore.open(path, create=False, maintenance=False)
+    except Exception as e:
+        return f"learned samples not applied (cannot open {path}: {e}); scanning with the shipped patterns"
+    try:
+        await load_learned(engine, store)
+    except Exception as e:
+        return f"learned samples not applied ({e}); scanning with the shipped patterns"
+    finally:
+        await store.close()
+    return None
+
+
 class Recorder:
     def __init__(self, store, tally: RecordTally) -> None:
         self._store = store
@@ -98,6 +120,16 @@ class Recorder:
         except Exception as e:  # a bad path, a locked or newer database: say so before reading anything
             raise ScanError(f"cannot open the incident log {path}: {e}") from e
         return cls(store, RecordTally(path))
+
+    async def apply_learning(self, engine) -> str | None:
+        """Apply learned samples and exemptions; returns a warning instead of failing the scan."""
+        from bot.learning import load_learned
+
+        try:
+            await load_learned(engine, self._store)
+        except Exception as e:
+            return f"learned samples not applied ({e}); scanning with the shipped patterns"
+        return None
 
     async def record(self, result: ScanResult) -> None:
         self._batch.append(new_incident(result))

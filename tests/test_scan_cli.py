@@ -159,3 +159,27 @@ def test_record_to_an_unopenable_database_exits_2_before_scanning(cli, tmp_path,
     res = cli(str(DATA / "chat.txt"), "--record", use=MarkerEngine())
     assert res.exit_code == 2 and "cannot open the incident log" in res.stderr
     assert "Messages read" not in res.stdout
+
+
+def test_rule_exemptions_in_the_incident_log_apply_to_scans(cli, tmp_path):
+    """An admin who exempted a chat from a rule gets the same judgement from a scan as from the bot."""
+    db = tmp_path / "leekguard.db"
+    first = cli(str(DATA / "discord_export.json"), "--record", use=Engine.load())  # engines here get taught
+    assert first.exit_code == 1
+    advert = next(i for i in _incidents(db) if i.message_id == DISCORD_ADVERT)
+    assert advert.rules
+
+    async def exempt():
+        store = await IncidentStore.open(str(db), create=False, maintenance=False)
+        try:
+            for rule in advert.rules:
+                await store.add_exemption("discord:880000000000000042", rule, by="admin")
+        finally:
+            await store.close()
+    asyncio.run(exempt())
+    second = cli(str(DATA / "discord_export.json"), "--all", "--jsonl", "rows.jsonl", use=Engine.load())
+    rows = {r["message_id"]: r for r in map(json.loads, open(tmp_path / "rows.jsonl", encoding="utf-8"))}
+    # the exempted rules no longer count: no evidence left, no longer a scam (the engine still calls the
+    # evidence-free remainder "suspicious"; that is its scoring, not the scan's)
+    assert rows[DISCORD_ADVERT]["evidence"] == [] and rows[DISCORD_ADVERT]["verdict"] != "scam"
+    assert rows[DISCORD_ADVERT]["score"] < advert.score
