@@ -257,7 +257,9 @@ def command_from_request(body: dict, cmd_id: str, app_id: str, guild_id: str | N
         "name": body["name"],
         "description": body.get("description", ""),
         "options": body.get("options", []),
-        "default_member_permissions": body.get("default_member_permissions"),
+        # Discord answers with the permission bits as a string, whatever the client sent
+        "default_member_permissions": None if body.get("default_member_permissions") is None
+        else str(body["default_member_permissions"]),
         "nsfw": body.get("nsfw", False),
         "contexts": body.get("contexts"),
         "integration_types": body.get("integration_types", [0]),

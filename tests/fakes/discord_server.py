@@ -262,14 +262,14 @@ class FakeDiscord:
         return msg
 
     def _interaction_payload(self, guild: FakeGuild, channel_id: str, user_id: str, itype: int, data: dict,
-                             message: dict | None = None) -> dict:
+                             message: dict | None = None, locale: str = "zh-CN") -> dict:
         payload = {
             "id": P.snowflake(), "application_id": self.app_id, "type": itype, "data": data,
             "guild_id": guild.id, "guild": {"id": guild.id, "locale": "zh-CN", "features": []},
             "channel_id": channel_id, "channel": guild.channel_payload(channel_id),
             "member": guild.member_payload(user_id, permissions=True),
             "token": "aW50ZXJhY3Rpb24" + secrets.token_urlsafe(48), "version": 1,
-            "app_permissions": str(guild.permissions_of(self.bot_user["id"])), "locale": "zh-CN",
+            "app_permissions": str(guild.permissions_of(self.bot_user["id"])), "locale": locale,
             "guild_locale": "zh-CN", "entitlements": [], "authorizing_integration_owners": {"0": guild.id},
             "context": 0, "attachment_size_limit": 10485760,
         }
@@ -298,25 +298,33 @@ class FakeDiscord:
         return perms & P.ADMINISTRATOR or (perms & int(needed)) == int(needed)
 
     async def slash(self, guild: FakeGuild, channel_id: str, user_id: str, name: str, *,
-                    enforce_permissions: bool = True, **options: Any) -> FakeInteraction:
+                    enforce_permissions: bool = True, locale: str = "zh-CN", **options: Any) -> FakeInteraction:
         """A member runs /name. Discord hides commands whose default_member_permissions the member lacks;
         enforce_permissions=False models a server that granted the command to them in its integration settings."""
         cmd, scope = self.registered_command(guild, name, 1)
         if enforce_permissions and not self._allowed(guild, user_id, cmd):
             raise PermissionError(f"Discord does not show /{name} to this member")
         declared = {o["name"]: o for o in cmd.get("options", [])}
-        opts = []
+        opts, resolved = [], {}
         for key, value in options.items():
             if key not in declared:
                 raise LookupError(f"/{name} has no option {key!r} (declared: {sorted(declared)})")
-            opts.append({"name": key, "type": declared[key]["type"], "value": value})
+            otype = declared[key]["type"]
+            if otype == 7:  # channel: the value is its id, the channel itself comes in `resolved`
+                channel = guild.channels[value]
+                resolved.setdefault("channels", {})[value] = {
+                    "id": value, "name": channel["name"], "type": channel["type"], "parent_id": None,
+                    "permissions": str(guild.permissions_of(user_id)), "guild_id": guild.id}
+            opts.append({"name": key, "type": otype, "value": value})
         missing = [o["name"] for o in declared.values() if o.get("required") and o["name"] not in options]
         if missing:
             raise LookupError(f"/{name}: required options missing: {missing}")
         data = {"id": cmd["id"], "name": name, "type": 1, "options": opts}
+        if resolved:
+            data["resolved"] = resolved
         if scope is not None:
             data["guild_id"] = scope
-        return await self._interact(self._interaction_payload(guild, channel_id, user_id, 2, data))
+        return await self._interact(self._interaction_payload(guild, channel_id, user_id, 2, data, locale=locale))
 
     async def context_menu(self, guild: FakeGuild, channel_id: str, user_id: str, name: str,
                            message_id: str) -> FakeInteraction:
