@@ -333,22 +333,11 @@ def _describe(err: dict, loc: tuple) -> str:
 
 
 def _allowed_keys(loc: tuple) -> list[str]:
-    """Keys allowed at a location, for 'did you mean' hints."""
-    model: Any = Config
-    for part in loc:
-        if isinstance(part, int):
-            continue
-        if model is Config and part == "chats":
-            model = "chats"
-            continue
-        if model == "chats":  # a chat key -> ChatOverride
-            model = ChatOverride
-            continue
-        field = getattr(model, "model_fields", {}).get(part)
-        ann = getattr(field, "annotation", None)
-        if not (isinstance(ann, type) and issubclass(ann, BaseModel)):
-            return []
-        model = ann
-    if model == "chats":
-        return []
-    return [k for k in getattr(model, "model_fields", {}) if k != "source"]
+    """Keys allowed at a location (top level, a section, or one chat under `chats`), for hints."""
+    if len(loc) == 2 and loc[0] == "chats":
+        return list(CHAT_SETTING_KEYS)
+    if not loc:
+        return [k for k in Config.model_fields if k != "source"]
+    field = Config.model_fields.get(str(loc[0])) if len(loc) == 1 else None
+    ann = getattr(field, "annotation", None)
+    return list(ann.model_fields) if isinstance(ann, type) and issubclass(ann, BaseModel) else []

@@ -2,24 +2,20 @@
 
 A warning says what kind of scam it looks like, quotes the evidence, cites the official statement that fits
 (author, role, date, source) and points to the real product's official site; short enough for a phone.
-Official statements are data: seeds/statements.yaml, read with importlib.resources from the `seeds` package.
+Official statements and official sites are data (seeds/statements.yaml, seeds/products.yaml), read through
+detectors.packs (importlib.resources on the `seeds` package), the same loader the engine uses.
 """
 
 from __future__ import annotations
 
 import logging
 import re
-from dataclasses import dataclass
-from datetime import date
 from functools import lru_cache
-from importlib import resources
-from typing import Any, Iterable
-
-import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from typing import Iterable
 
 from bot.events import Action, Button, Message, Reply, Span, Verdict
 from bot.texts import category_name, normalise_language, t, to_traditional
+from detectors.packs import Pack, PackError, Product, Statement, load_pack
 
 log = logging.getLogger(__name__)
 
@@ -28,84 +24,30 @@ SPAN_CHARS = 24  # longest quote, in characters
 STATEMENT_CHARS = 160
 
 
-
-@dataclass(frozen=True, slots=True)
-class Product:
-    """An AI product scammers ride on, from seeds/products.yaml (the lead's data)."""
-
-    id: str
-    name: str
-    official: tuple[str, ...]  # official sites only
-    aliases: tuple[str, ...]
-
-
-class Statement(BaseModel):
-    """An official statement that answers a kind of scam, e.g. "Sora is not available to the public"."""
-
-    model_config = ConfigDict(extra="ignore", frozen=True)
-    id: str
-    author: str
-    role: str = ""
-    date: str = ""
-    source: str = ""
-    url: str = ""
-    text_en: str = ""
-    text_zh: str = ""
-    categories: tuple[str, ...] = ()
-    products: tuple[str, ...] = Field(default=())
-
-    @field_validator("date", mode="before")
-    @classmethod
-    def _date_text(cls, v: Any) -> Any:
-        return v.isoformat() if isinstance(v, date) else v
-
-    def text(self, lang: str) -> str:
-        if lang == "en":
-            return self.text_en or self.text_zh
-        zh = self.text_zh or self.text_en
-        return to_traditional(zh) if lang == "zh-Hant" and self.text_zh else zh
-
-
-def _read_seed(name: str) -> Any:
+@lru_cache(maxsize=1)
+def _pack() -> Pack | None:
+    """The seed data the engine uses too (products with their official sites, official statements)."""
     try:
-        return yaml.safe_load(resources.files("seeds").joinpath(name).read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        return None
-    except (OSError, yaml.YAMLError) as exc:
-        log.error("cannot read seeds/%s: %s", name, exc)
+        return load_pack()
+    except PackError as exc:  # the engine refuses to start on this too; warnings just lose their citation
+        log.error("warnings without statements or official sites: %s", exc)
         return None
 
 
-@lru_cache(maxsize=1)
-def load_statements() -> tuple[Statement, ...]:
-    data = _read_seed("statements.yaml")
-    if isinstance(data, dict):  # allow {statements: [...]}
-        data = data.get("statements")
-    if not data:
-        log.warning("seeds/statements.yaml missing or empty: warnings will carry no official statement")
-        return ()
-    out = []
-    for i, entry in enumerate(data):
-        try:
-            out.append(Statement.model_validate(entry))
-        except ValidationError as exc:
-            log.error("seeds/statements.yaml entry %d skipped: %s", i, exc.errors()[0]["msg"])
-    return tuple(out)
+def load_statements() -> list[Statement]:
+    pack = _pack()
+    return pack.statements if pack else []
 
 
-@lru_cache(maxsize=1)
-def load_products() -> tuple[Product, ...]:
-    data = _read_seed("products.yaml")
-    entries = data.get("products") if isinstance(data, dict) else None
-    out = []
-    for entry in entries or ():
-        if not isinstance(entry, dict) or not entry.get("id") or not entry.get("official"):
-            continue
-        names = [entry["id"], entry.get("name") or entry["id"], *(entry.get("aliases") or ())]
-        out.append(Product(id=str(entry["id"]), name=str(entry.get("name") or entry["id"]),
-                           official=tuple(map(str, entry["official"])),
-                           aliases=tuple(dict.fromkeys(str(n).casefold() for n in names))))
-    return tuple(out)
+def load_products() -> list[Product]:
+    pack = _pack()
+    return pack.products.products if pack else []
+
+
+def statement_text(statement: Statement, lang: str) -> str:
+    if lang == "en":
+        return statement.text_en
+    return to_traditional(statement.text_zh) if lang == "zh-Hant" else statement.text_zh
 
 
 @lru_cache(maxsize=1)
@@ -114,7 +56,8 @@ def _product_matcher() -> tuple[re.Pattern | None, list[Product]]:
     the word continue ("gpt*" also matches "gpt4o"); a space matches any separator."""
     aliases: list[tuple[str, Product]] = []
     for product in load_products():
-        aliases.extend((alias, product) for alias in product.aliases)
+        names = dict.fromkeys(n.casefold() for n in (product.id, product.name, *product.aliases))
+        aliases.extend((name, product) for name in names)
     if not aliases:
         return None, []
     aliases.sort(key=lambda ap: len(ap[0]), reverse=True)
@@ -145,10 +88,10 @@ def pick_statement(categories: Iterable[str], products: Iterable[Product],
     """The statement that fits best: the verdict's main category first, then its other categories; a
     statement about a product the message names ranks higher (and is used when no category fits)."""
     cats = list(categories)
-    wanted_products = {n for p in products for n in (p.id.casefold(), p.name.casefold())}
+    wanted_products = {p.id for p in products}
     best, best_score = None, 0
     for st in load_statements() if statements is None else statements:
-        product_hit = any(p.casefold() in wanted_products for p in st.products)
+        product_hit = any(p in wanted_products for p in st.products)
         cat_rank = next((len(cats) - i for i, c in enumerate(cats) if c in st.categories), 0)
         score = cat_rank * 10 + (5 if product_hit else 0)
         # among equals the newest statement wins: it says how things stand now
@@ -188,8 +131,7 @@ def main_category(verdict: Verdict) -> str:
     return verdict.categories[0] if verdict.categories else "other"
 
 
-def render_warning(msg: Message, verdict: Verdict, label: str, chat_language: str,
-                   statements: Iterable[Statement] | None = None) -> Reply:
+def render_warning(msg: Message, verdict: Verdict, label: str, chat_language: str) -> Reply:
     lang = pick_language(verdict, chat_language)
     category = category_name(main_category(verdict), lang)
     head_key = "warn.head.scam" if label == "scam" else "warn.head.suspicious"
@@ -200,12 +142,12 @@ def render_warning(msg: Message, verdict: Verdict, label: str, chat_language: st
         lines.append(t("warn.evidence", lang, evidence=quote_spans(spans)))
         fields.append(("evidence", quote_spans(spans)))
     products = products_in(" ".join(filter(None, [msg.text, msg.reply_to_text])))
-    statement = pick_statement(verdict.categories, products, statements)
+    statement = pick_statement(verdict.categories, products)
     if not products and statement is not None:  # the statement's own product is the one to point to
-        products = [p for p in load_products() if {p.id, p.name.casefold()} & {x.casefold() for x in statement.products}]
+        products = [p for p in load_products() if p.id in statement.products]
     if statement is not None:
-        cited = t("warn.statement", lang, author=statement.author, role=statement.role or "-",
-                  date=statement.date or "-", text=shorten(statement.text(lang), STATEMENT_CHARS),
+        cited = t("warn.statement", lang, author=statement.author, role=statement.role, date=statement.date,
+                  text=shorten(statement_text(statement, lang), STATEMENT_CHARS),
                   source=statement.source,
                   url="" if statement.url.split("://")[-1] in statement.source else statement.url).rstrip()
         lines.append(cited)
