@@ -26,14 +26,14 @@ def run(ctx: click.Context, force_console: bool, force_dry_run: bool) -> None:
     from bot.config import load_config  # imported here so that `leekguard --help` stays fast
     from bot.logs import setup_logging
     from bot.pipeline import secrets_of
-    from bot.runner import run_bot
+    from bot.runner import NoAdapter, run_bot
     from bot.store_types import StoreError
 
     config = load_config((ctx.obj or {}).get("config_path"))
     setup_logging(config.log_level, secrets_of(config))
     try:
         asyncio.run(run_bot(config, force_console=force_console, force_dry_run=force_dry_run))
-    except StoreError as exc:
+    except (StoreError, NoAdapter) as exc:
         raise click.ClickException(str(exc)) from None
     except KeyboardInterrupt:  # a second Ctrl-C during shutdown
         pass

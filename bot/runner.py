@@ -117,13 +117,23 @@ def platforms_configured(config: Config) -> list[str]:
     return [name for name in PLATFORMS if getattr(config, name).token is not None]
 
 
+class NoAdapter(Exception):
+    """No adapter can run (every configured platform's adapter failed to load)."""
+
+
 def choose_adapters(config: Config, force_console: bool = False) -> list[Adapter]:
+    """The adapters of every platform with a token; the console when there is none (or when forced).
+    A platform whose adapter cannot be loaded is logged and left out; the others still run."""
     wanted = [] if force_console else [PLATFORMS[name] for name in platforms_configured(config)]
-    return [_instantiate(module, cls) for module, cls in (wanted or [CONSOLE])]
-
-
-def _instantiate(module: str, cls: str) -> Adapter:
-    return getattr(importlib.import_module(module), cls)()
+    adapters = []
+    for module, cls in wanted or [CONSOLE]:
+        try:
+            adapters.append(getattr(importlib.import_module(module), cls)())
+        except (ImportError, AttributeError) as exc:
+            log.error("cannot load %s.%s: %s", module, cls, exc)
+    if not adapters:
+        raise NoAdapter("no adapter could be loaded; see the errors above")
+    return adapters
 
 
 # ---- running ----

@@ -124,6 +124,18 @@ def test_console_runs_when_no_token_is_set():
     assert [a.name for a in choose_adapters(Config())] == ["console"]
 
 
+def test_platforms_with_a_token_run_and_an_unloadable_adapter_is_reported(monkeypatch, caplog):
+    import bot.runner as runner
+
+    both = Config.model_validate({"telegram": {"token": "t"}, "discord": {"token": "d"}})
+    monkeypatch.setitem(runner.PLATFORMS, "telegram", ("adapters.console", "ConsoleAdapter"))
+    monkeypatch.setitem(runner.PLATFORMS, "discord", ("adapters.no_such_module", "DiscordAdapter"))
+    assert [type(a).__name__ for a in choose_adapters(both)] == ["ConsoleAdapter"]
+    assert "cannot load adapters.no_such_module.DiscordAdapter" in caplog.text
+    with pytest.raises(runner.NoAdapter):
+        choose_adapters(Config.model_validate({"discord": {"token": "d"}}))
+
+
 class Flaky:
     name = "flaky"
 
