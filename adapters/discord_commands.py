@@ -109,25 +109,22 @@ class DiscordCommands:
         tree.on_error = self.on_tree_error
 
     async def sync(self, tree: app_commands.CommandTree) -> None:
-        """Publish the commands: to the configured servers at once, or globally (Discord may take a while)."""
+        """Publish the commands: to the configured servers at once, or globally (Discord may take a while).
+        A failure is logged, never fatal: moderation works without commands."""
         await tree.set_translator(Translator())
         guilds = sorted(self.session.guild_ids)
-        try:
-            if not guilds:
-                synced = await tree.sync()
-                log.info("discord: %d commands synced globally", len(synced))
-                return
-            for guild_id in guilds:
-                guild = discord.Object(guild_id)
+        for guild_id in guilds or [None]:
+            guild = discord.Object(guild_id) if guild_id is not None else None
+            where = f"server {guild_id}" if guild is not None else "all servers (global)"
+            if guild is not None:
                 tree.copy_global_to(guild=guild)
-                try:
-                    synced = await tree.sync(guild=guild)
-                    log.info("discord: %d commands synced to server %s", len(synced), guild_id)
-                except discord.Forbidden:  # the bot is not in that server (or lacks applications.commands)
-                    log.error("discord: cannot sync commands to server %s: is the bot in it, invited with the "
-                              "applications.commands scope? (leekguard discord invite-url)", guild_id)
-        except discord.HTTPException as exc:  # moderation works without commands: do not stop the bot
-            log.error("discord: command sync failed: %s %s", exc.status, exc.text)
+            try:
+                synced = await tree.sync(guild=guild)
+                log.info("discord: %d commands synced to %s", len(synced), where)
+            except discord.HTTPException as exc:
+                hint = (" Is the bot in that server, invited with the applications.commands scope? "
+                        "(leekguard discord invite-url)") if exc.status in (403, 404) else ""
+                log.error("discord: cannot sync commands to %s: %s %s.%s", where, exc.status, exc.text, hint)
 
     # ---- running a command ----
     def is_moderator(self, interaction: discord.Interaction) -> bool:

@@ -146,10 +146,12 @@ class Gateway:
         self.heartbeats = 0
         self.connected = asyncio.Event()  # set on READY / RESUMED, cleared on disconnect
         self.received: list[dict] = []  # every payload the bot sent (tokens redacted)
+        self.paths: list[str] = []  # the URL path of every websocket connection, in order
 
     async def handle(self, request: web.Request) -> web.StreamResponse:
         ws = web.WebSocketResponse(max_msg_size=0, autoping=True)
         await ws.prepare(request)
+        self.paths.append(request.path)
         conn = Connection(request, ws, compress=request.query.get("compress") == "zlib-stream")
         self.connections.append(conn)
         await conn.send({"op": HELLO, "s": None, "t": None,

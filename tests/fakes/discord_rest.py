@@ -196,6 +196,11 @@ class Rest:
         guild, _ = self._channel(p["channel_id"])
         self._need(guild, P.SEND_MESSAGES)
         check_message_body(body)
+        nonce = body.get("nonce")
+        if nonce is not None and body.get("enforce_nonce"):  # a retried send returns the message it created
+            earlier = self.s.nonces.get((p["channel_id"], str(nonce)))
+            if earlier is not None and earlier["id"] in self.s.messages:
+                return 200, earlier
         ref = body.get("message_reference")
         referenced = None
         if ref:
@@ -203,6 +208,8 @@ class Rest:
             if referenced is None and ref.get("fail_if_not_exists", True):
                 raise invalid_form("message_reference", "Unknown message")
         msg = self.s.new_bot_message(p["channel_id"], guild, body, referenced=referenced)
+        if nonce is not None:
+            self.s.nonces[(p["channel_id"], str(nonce))] = msg
         await self.s.dispatch_quietly("MESSAGE_CREATE", msg)
         return 200, msg
 

@@ -153,6 +153,7 @@ class FakeDiscord:
         self.guilds: dict[str, FakeGuild] = {}
         self.messages: dict[str, dict] = {}
         self.deleted: dict[str, dict] = {}
+        self.nonces: dict[tuple[str, str], dict] = {}  # (channel, nonce) -> message: enforce_nonce dedupe
         self.commands: dict[str | None, dict] = {}  # guild id (None = global) -> {(name, type): command}
         self.interactions_by_token: dict[str, FakeInteraction] = {}
         self.calls: list[Call] = []
