@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import signal
+import threading
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -82,7 +84,8 @@ def scan(ctx: click.Context, paths: tuple[str, ...], report_path: str | None, cs
             err.print(f"[red]cannot write {e.filename}: {e.strerror}[/]")
             ctx.exit(EXIT_ERROR)
         started = time.perf_counter()
-        tally = asyncio.run(_run(files, engine, summary, outputs, config, record, progress, err))
+        with StopOnInterrupt() as stop:
+            tally = asyncio.run(_run(files, engine, summary, outputs, config, record, progress, err, stop))
         elapsed = time.perf_counter() - started
 
     report_written = False
@@ -111,8 +114,30 @@ def _load_engine(config):
         raise ScanError(f"cannot load the detection engine: {e}") from e
 
 
+class StopOnInterrupt:
+    """The first Ctrl-C ends the scan cleanly: what was read is reported, recorded and written, exit status 2
+    (click's own handling would exit 1, which means "flagged"). A second Ctrl-C stops at once."""
+
+    def __init__(self) -> None:
+        self.requested = False
+        self._previous = None
+
+    def __enter__(self) -> "StopOnInterrupt":
+        if threading.current_thread() is threading.main_thread():
+            self._previous = signal.signal(signal.SIGINT, self._handle)
+        return self
+
+    def _handle(self, signum, frame) -> None:
+        self.requested = True
+        signal.signal(signal.SIGINT, self._previous or signal.default_int_handler)
+
+    def __exit__(self, *exc) -> None:
+        if self._previous is not None:
+            signal.signal(signal.SIGINT, self._previous)
+
+
 async def _run(files: list[ExportFile], engine, summary: ScanSummary, outputs: Outputs, config, record: bool,
-               show_progress: bool, err: Console) -> RecordTally | None:
+               show_progress: bool, err: Console, stop: StopOnInterrupt) -> RecordTally | None:
     # judge as the bot would: with the samples and per-chat exemptions admins taught it
     if record:
         recorder = await Recorder.open(config)
@@ -124,7 +149,7 @@ async def _run(files: list[ExportFile], engine, summary: ScanSummary, outputs: O
         err.print(warning, style="yellow", markup=False)
     scanner = Scanner(engine)
     try:
-        for result in _scan_files(files, scanner, summary, show_progress, err):
+        for result in _scan_files(files, scanner, summary, show_progress, err, stop):
             for sink in outputs.rows:
                 if wanted(result, outputs.include_all):
                     sink.write(result)
@@ -138,7 +163,7 @@ async def _run(files: list[ExportFile], engine, summary: ScanSummary, outputs: O
 
 
 def _scan_files(files: list[ExportFile], scanner: Scanner, summary: ScanSummary, show_progress: bool,
-                err: Console) -> Iterator[ScanResult]:
+                err: Console, stop: StopOnInterrupt) -> Iterator[ScanResult]:
     """Every ScanResult, in file order; problems go to the summary; the progress bar follows bytes read."""
     total = sum(f.size for f in files) or 1
     bar = Progress(TextColumn("{task.description}"), BarColumn(), TaskProgressColumn(),
@@ -153,11 +178,17 @@ def _scan_files(files: list[ExportFile], scanner: Scanner, summary: ScanSummary,
             for n, item in enumerate(scanner.scan(export)):
                 if isinstance(item, ReadProblem):
                     summary.add_problem(item)
-                    continue
-                summary.add(item)
-                if n % _PROGRESS_EVERY == 0:
-                    bar.update(task, completed=done + export.pos, messages=summary.messages, flagged=summary.flagged)
-                yield item
+                else:
+                    summary.add(item)
+                    if n % _PROGRESS_EVERY == 0:
+                        bar.update(task, completed=done + export.pos, messages=summary.messages,
+                                   flagged=summary.flagged)
+                    yield item
+                if stop.requested:
+                    summary.add_problem(ReadProblem(export.path, f"byte {export.pos}",
+                                                    "interrupted (Ctrl-C): the rest of the input was not read",
+                                                    fatal=True))
+                    return
             done += export.size
             bar.update(task, completed=done, messages=summary.messages, flagged=summary.flagged)
 
