@@ -34,7 +34,7 @@ _CJK = re.compile(r"[\u3400-\u9fff]")
 MAX_ANALYSED_CHARS = 65_536  # longer messages are analysed on their first 64 KiB (and say so)
 _CACHE_SIZE = 4096
 # Cascade: when the cheap model (no jieba) is this sure either way, the Chinese tokens are not needed.
-FAST_SURE_LOW, FAST_SURE_HIGH = 0.02, 0.995
+FAST_SURE_LOW, FAST_SURE_HIGH = 0.1, 0.95
 OFF_TOPIC_LOG_ODDS = -4.0  # a message with none of the topic words: the classifier is not even consulted
 # Word lists that make a message "about" AI products or selling; without any, the classifier is skipped.
 _TOPIC_KEYS = frozenset({

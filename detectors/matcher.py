@@ -63,9 +63,12 @@ class TermMatcher:
         self._leet = ahocorasick.Automaton()
         leet_count = 0
         for compact, specs in by_compact.items():
-            self._plain.add_word(compact, (compact, tuple(specs)))
+            # Only terms that begin or end with an ASCII letter/digit need the word-boundary check.
+            check = bool(_ascii_class(compact[0]) or _ascii_class(compact[-1]))
+            value = (compact, tuple(specs), check, len(compact))
+            self._plain.add_word(compact, value)
             if compact.isascii() and compact.isalpha():
-                self._leet.add_word(compact, (compact, tuple(specs)))
+                self._leet.add_word(compact, value)
                 leet_count += 1
         self._plain.make_automaton()
         self._has_leet = leet_count > 0
@@ -86,13 +89,17 @@ class TermMatcher:
     @staticmethod
     def _scan(automaton, text: str, n: Normalized, boundary_view: str, hits, seen) -> None:
         norm_len = len(boundary_view)
-        for end_idx, (compact, specs) in automaton.iter(text):
-            c_start = end_idx - len(compact) + 1
+        for end_idx, (compact, specs, check, length) in automaton.iter(text):
+            c_start = end_idx - length + 1
             if (compact, c_start) in seen:
                 continue
             seen.add((compact, c_start))
             s = n.compact_to_norm(c_start)
             e = n.compact_to_norm(end_idx) + 1
+            if not check:
+                for spec in specs:
+                    hits[spec.key].append(Hit(spec.key, spec.term, s, e))
+                continue
             first_cls = _ascii_class(boundary_view[s])
             last_cls = _ascii_class(boundary_view[e - 1])
             left_ok = not first_cls or s == 0 or _ascii_class(boundary_view[s - 1]) != first_cls
