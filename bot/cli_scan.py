@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import os
 import signal
 import threading
 import time
@@ -28,14 +29,16 @@ from bot.scan_summary import print_problems, print_summary
 
 EXIT_CLEAN, EXIT_FLAGGED, EXIT_ERROR = 0, 1, 2
 _PROGRESS_EVERY = 256  # records between progress-bar refreshes
+AUTO_JOBS_BYTES = 4 * 1024 * 1024  # below this, starting worker processes costs more than it saves
 
 
 @dataclass
-class Outputs:
+class RunOptions:
     rows: list = field(default_factory=list)  # CsvRows / JsonlRows
     include_all: bool = False
     collector: ReportCollector | None = None
     recorder: Recorder | None = None
+    jobs: int = 1
 
 
 @click.command("scan")
@@ -48,9 +51,11 @@ class Outputs:
 @click.option("--record", is_flag=True,
               help="Also write findings to the incident log (source 'scan'); a second scan does not duplicate them.")
 @click.option("--progress/--no-progress", default=None, help="Progress bar (default: when stderr is a terminal).")
+@click.option("--jobs", type=click.IntRange(0, 64), default=0, show_default=True,
+              help="Worker processes for the engine; 0 = one per CPU (up to 4) for inputs over 4 MB, else 1.")
 @click.pass_context
 def scan(ctx: click.Context, paths: tuple[str, ...], report_path: str | None, csv_path: str | None,
-         jsonl_path: str | None, include_all: bool, record: bool, progress: bool | None) -> None:
+         jsonl_path: str | None, include_all: bool, record: bool, progress: bool | None, jobs: int) -> None:
     """Scan exported chats for AI-hype scams.
 
     PATH may be a Telegram Desktop export (result.json), a DiscordChatExporter JSON export, JSON lines
@@ -73,7 +78,8 @@ def scan(ctx: click.Context, paths: tuple[str, ...], report_path: str | None, cs
     if progress is None:
         progress = err.is_terminal
 
-    outputs = Outputs(include_all=include_all, collector=ReportCollector() if report_path else None)
+    outputs = RunOptions(include_all=include_all, collector=ReportCollector() if report_path else None,
+                      jobs=_workers(jobs, files))
     with contextlib.ExitStack() as stack:
         try:
             for path, kind in ((csv_path, CsvRows), (jsonl_path, JsonlRows)):
@@ -106,6 +112,17 @@ def scan(ctx: click.Context, paths: tuple[str, ...], report_path: str | None, cs
     ctx.exit(EXIT_FLAGGED if summary.flagged else EXIT_CLEAN)
 
 
+def _workers(requested: int, files: list[ExportFile]) -> int:
+    from bot.scan_pool import can_fork
+
+    if not can_fork():
+        return 1
+    if requested:
+        return requested
+    big = sum(f.size for f in files) >= AUTO_JOBS_BYTES
+    return min(os.cpu_count() or 1, 4) if big else 1
+
+
 def _load_engine(config):
     from detectors.engine import DetectionSettings, Engine
     try:
@@ -136,7 +153,7 @@ class StopOnInterrupt:
             signal.signal(signal.SIGINT, self._previous)
 
 
-async def _run(files: list[ExportFile], engine, summary: ScanSummary, outputs: Outputs, config, record: bool,
+async def _run(files: list[ExportFile], engine, summary: ScanSummary, outputs: RunOptions, config, record: bool,
                show_progress: bool, err: Console, stop: StopOnInterrupt) -> RecordTally | None:
     # judge as the bot would: with the samples and per-chat exemptions admins taught it
     if record:
@@ -147,7 +164,7 @@ async def _run(files: list[ExportFile], engine, summary: ScanSummary, outputs: O
         warning = await learn_from_existing_log(engine, config)
     if warning:
         err.print(warning, style="yellow", markup=False)
-    scanner = Scanner(engine)
+    scanner = Scanner(engine, jobs=outputs.jobs)
     try:
         for result in _scan_files(files, scanner, summary, show_progress, err, stop):
             for sink in outputs.rows:

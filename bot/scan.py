@@ -59,32 +59,69 @@ def as_utc(moment: datetime) -> datetime:
     return moment.replace(tzinfo=timezone.utc) if moment.tzinfo is None else moment.astimezone(timezone.utc)
 
 
+@dataclass(frozen=True, slots=True)
+class Job:
+    """A message ready for the engine: its text, the text it replies to, and its chat's key."""
+
+    record: ExportRecord
+    text: str
+    reply_text: str | None
+    chat_key: str | None
+
+
+def finish(job: Job, verdict: Verdict | str) -> ScanResult | ReadProblem:
+    """The engine's answer (or the error it raised, as text) turned into a result."""
+    if isinstance(verdict, str):
+        return ReadProblem(job.record.source, job.record.position, f"analysis failed ({verdict})")
+    return ScanResult(job.record, verdict, job.text, job.reply_text)
+
+
+def analyze(engine: Analyzer, job: Job) -> Verdict | str:
+    return analyze_text(engine, job.text, job.reply_text, job.chat_key)
+
+
+def analyze_text(engine: Analyzer, text: str, reply_text: str | None, key: str | None) -> Verdict | str:
+    try:
+        return engine.analyze(text, reply_to_text=reply_text, chat_key=key)
+    except Exception as e:  # the engine promises not to raise; if it does, report and go on
+        return f"{type(e).__name__}: {e}"
+
+
 class Scanner:
-    def __init__(self, engine: Analyzer, reply_cache: int = REPLY_CACHE) -> None:
+    """Turns export items into results, in input order. With jobs > 1 the engine runs in that many worker
+    processes (bot.scan_pool); reply context and everything else stay in this process."""
+
+    def __init__(self, engine: Analyzer, reply_cache: int = REPLY_CACHE, jobs: int = 1) -> None:
         self._engine = engine
         self._recent: OrderedDict[tuple[str, str, str], str] = OrderedDict()
         self._recent_max = reply_cache
+        self.jobs = jobs
 
     def scan(self, items: Iterable[ExportRecord | ReadProblem]) -> Iterator[ScanResult | ReadProblem]:
-        for item in items:
-            if isinstance(item, ReadProblem):
-                yield item
-            else:
-                yield self.scan_one(item)
+        prepared = (self.prepare(item) for item in items)
+        if self.jobs > 1:
+            from bot.scan_pool import analyze_in_pool
+            yield from analyze_in_pool(self._engine, self.jobs, prepared)
+            return
+        for item in prepared:
+            yield finish(item, analyze(self._engine, item)) if isinstance(item, Job) else item
 
     def scan_one(self, record: ExportRecord) -> ScanResult | ReadProblem:
-        if record.service or not record.text.strip():
-            return ScanResult(record, None)
-        text = record.text[:MAX_TEXT]
+        item = self.prepare(record)
+        return finish(item, analyze(self._engine, item)) if isinstance(item, Job) else item
+
+    def prepare(self, item: ExportRecord | ReadProblem) -> Job | ScanResult | ReadProblem:
+        """A Job for the engine, or the final result when there is nothing to analyse."""
+        if isinstance(item, ReadProblem):
+            return item
+        if item.service or not item.text.strip():
+            return ScanResult(item, None)
+        text = item.text[:MAX_TEXT]
         reply_text = None
-        if record.reply_to_id is not None:
-            reply_text = self._recent.get((record.source, record.chat_id, record.reply_to_id))
-        self._remember(record, text)
-        try:
-            verdict = self._engine.analyze(text, reply_to_text=reply_text, chat_key=chat_key(record))
-        except Exception as e:  # the engine promises not to raise; if it does, report and go on
-            return ReadProblem(record.source, record.position, f"analysis failed ({type(e).__name__}: {e})")
-        return ScanResult(record, verdict, text, reply_text)
+        if item.reply_to_id is not None:
+            reply_text = self._recent.get((item.source, item.chat_id, item.reply_to_id))
+        self._remember(item, text)
+        return Job(item, text, reply_text, chat_key(item))
 
     def _remember(self, record: ExportRecord, text: str) -> None:
         self._recent[(record.source, record.chat_id, record.message_id)] = text[:REPLY_TEXT]

@@ -205,3 +205,10 @@ def test_ctrl_c_ends_the_scan_cleanly_with_status_2(cli, tmp_path):
     assert "interrupted (Ctrl-C)" in res.stderr
     assert len(_incidents(tmp_path / "leekguard.db")) == 4
     assert signal.getsignal(signal.SIGINT) is signal.default_int_handler  # handler restored
+
+
+def test_worker_processes_write_the_same_rows(cli, tmp_path):
+    one = cli(str(DATA), "--jobs", "1", "--all", "--csv", "one.csv")
+    two = cli(str(DATA), "--jobs", "2", "--all", "--csv", "two.csv")
+    assert one.exit_code == two.exit_code == 1
+    assert (tmp_path / "one.csv").read_text("utf-8") == (tmp_path / "two.csv").read_text("utf-8")

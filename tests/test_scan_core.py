@@ -149,3 +149,50 @@ def test_report_caps_the_listing(tmp_path):
     page = render(summary, collector)
     assert page.count('<article class="msg') == 10 and "20 more flagged messages" in page
     assert isinstance(results[0].record, ExportRecord)
+
+
+def _mixed_export(tmp_path, n: int = 1200) -> Path:
+    messages = []
+    for i in range(1, n + 1):
+        if i % 50 == 0:
+            messages.append({"id": i, "type": "service", "date": "2025-03-01T09:00:00", "actor": "a",
+                             "action": "pin_message", "text": ""})
+        elif i % 7 == 0:
+            messages.append(tg_message(i, f"[scam:paid_course] {i}", unix=T0 + i))
+        else:
+            messages.append(tg_message(i, f"回复 {i}", unix=T0 + i, reply_to_message_id=i - 1))
+    return telegram_export(tmp_path / "result.json", messages)
+
+
+def _outcome(results) -> list:
+    return [(r.record.message_id, r.verdict.label if r.verdict else None, r.reply_text) for r in results]
+
+
+def test_worker_processes_give_the_same_results_in_the_same_order(tmp_path):
+    path = _mixed_export(tmp_path)
+    _, inline = scan_all(MarkerEngine(), path)
+    summary = ScanSummary()
+    parallel = []
+    for item in Scanner(MarkerEngine(), jobs=2).scan(open_export(str(path))):
+        summary.add(item)
+        parallel.append(item)
+    assert _outcome(parallel) == _outcome(inline)
+    assert summary.flagged == sum(1 for i in range(1, 1201) if i % 7 == 0 and i % 50)
+    assert parallel[5].reply_text == "回复 5"
+
+
+def test_a_dying_worker_does_not_lose_messages(tmp_path):
+    import os
+
+    parent = os.getpid()
+
+    class DyingEngine(MarkerEngine):
+        def analyze(self, text, **kw):
+            if os.getpid() != parent:
+                os._exit(3)  # a worker crashes hard (out of memory, segfault...)
+            return super().analyze(text, **kw)
+
+    path = _mixed_export(tmp_path, 600)
+    _, inline = scan_all(MarkerEngine(), path)
+    results = list(Scanner(DyingEngine(), jobs=2).scan(open_export(str(path))))
+    assert _outcome(results) == _outcome(inline)  # analysed here instead, nothing lost
