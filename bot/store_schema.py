@@ -7,6 +7,7 @@ so a crash half-way leaves the old version intact. Never edit a released migrati
 
 from __future__ import annotations
 
+import asyncio
 import sqlite3
 
 import aiosqlite
@@ -106,14 +107,47 @@ _V2_REVIEW_AND_LEARNING = [
     )""",
 ]
 
-MIGRATIONS: list[list[str]] = [_V1_INCIDENT_LOG, _V2_REVIEW_AND_LEARNING]
+# v3: a filter that is rare inside a big range (confirmed incidents of one category or of one busy chat)
+# had to walk the whole range. The review state now sits in the category index too, kept in step by a
+# trigger, and both common pairs have an index that answers them exactly, already in time order.
+_V3_STATE_INDEXES = [
+    "ALTER TABLE incident_categories ADD COLUMN state TEXT NOT NULL DEFAULT 'open'",
+    "UPDATE incident_categories SET state = (SELECT i.state FROM incidents i WHERE i.id = incident_id)",
+    "CREATE INDEX incident_categories_state ON incident_categories (category, state, created_at)",
+    "CREATE INDEX incidents_state_chat_time ON incidents (state, chat_id, created_at)",
+    "DROP TRIGGER incidents_categories_ai",
+    "DROP TRIGGER incidents_categories_au",
+    """CREATE TRIGGER incidents_categories_ai AFTER INSERT ON incidents BEGIN
+        INSERT OR IGNORE INTO incident_categories (incident_id, category, chat_id, created_at, state)
+        SELECT NEW.id, value, NEW.chat_id, NEW.created_at, NEW.state FROM json_each(NEW.categories);
+    END""",
+    """CREATE TRIGGER incidents_categories_au AFTER UPDATE OF categories ON incidents BEGIN
+        DELETE FROM incident_categories WHERE incident_id = OLD.id;
+        INSERT OR IGNORE INTO incident_categories (incident_id, category, chat_id, created_at, state)
+        SELECT NEW.id, value, NEW.chat_id, NEW.created_at, NEW.state FROM json_each(NEW.categories);
+    END""",
+    """CREATE TRIGGER incidents_state_au AFTER UPDATE OF state ON incidents BEGIN
+        UPDATE incident_categories SET state = NEW.state WHERE incident_id = NEW.id;
+    END""",
+]
+
+MIGRATIONS: list[list[str]] = [_V1_INCIDENT_LOG, _V2_REVIEW_AND_LEARNING, _V3_STATE_INDEXES]
 OWN_TABLES = ("incidents", "incident_categories", "chat_settings", "samples", "rule_exemptions")
 CURRENT_VERSION = len(MIGRATIONS)
 
 
 async def connect(path: str, busy_timeout_ms: int, synchronous: str = "FULL") -> aiosqlite.Connection:
     """One configured connection. Autocommit mode: the store issues BEGIN IMMEDIATE / COMMIT itself."""
-    conn = await aiosqlite.connect(path, isolation_level=None)
+    pending = aiosqlite.connect(path, isolation_level=None)
+    try:
+        conn = await pending
+    except BaseException:
+        # aiosqlite stops its worker thread after a failed connect without waiting for it; if the event loop
+        # ended first (a failed start-up, a CLI error) that thread would print a traceback. Wait for it.
+        thread = getattr(pending, "_thread", None)
+        if thread is not None and thread.is_alive():
+            await asyncio.to_thread(thread.join, 5)
+        raise
     try:
         await conn.execute(f"PRAGMA busy_timeout = {int(busy_timeout_ms)}")
         try:

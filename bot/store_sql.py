@@ -101,11 +101,16 @@ class IncidentFilter:
 
 
 def filter_sql(f: IncidentFilter) -> tuple[str, list[str], list[Any], str, str]:
-    """(FROM clause, WHERE conditions, parameters, time column, id column) for a filter."""
+    """(FROM clause, WHERE conditions, parameters, time column, id column) for a filter.
+
+    The driving index is chosen by how narrow each filter usually is, so that a filter that is rare inside
+    a big range never walks that whole range: one author's incidents are few (category checked by primary
+    key), then chat + category, category + state, chat + state, one of them, or time alone.
+    """
     params: list[Any] = []
     where: list[str] = []
-    if f.category is not None:
-        # Drive from the category index, already in time order.
+    by_category = f.category is not None and f.author is None
+    if by_category:
         source = "incident_categories c JOIN incidents i ON i.id = c.incident_id"
         where.append("c.category = ?")
         params.append(category(f.category))
@@ -113,9 +118,14 @@ def filter_sql(f: IncidentFilter) -> tuple[str, list[str], list[Any], str, str]:
     else:
         source = "incidents i"
         time_col, id_col, chat_col = "i.created_at", "i.id", "i.chat_id"
+        if f.category is not None:
+            where.append("EXISTS (SELECT 1 FROM incident_categories c WHERE c.incident_id = i.id AND c.category = ?)")
+            params.append(category(f.category))
+    # With an author given, the author index drives: "+" keeps the chat / state indexes out of the choice.
+    plus = "+" if f.author is not None else ""
     if f.chat is not None:
         platform, chat_id = split_key(clean_text(f.chat))
-        where.append(f"{chat_col} = ?")
+        where.append(f"{plus}{chat_col} = ?")
         params.append(chat_id)
         if platform:
             where.append("i.source = ?")
@@ -128,9 +138,14 @@ def filter_sql(f: IncidentFilter) -> tuple[str, list[str], list[Any], str, str]:
             where.append("i.source = ?")
             params.append(platform)
     if f.state is not None:
-        where.append("i.state = ?")
+        if by_category:
+            # (category, state) index, unless a chat is given: then (chat, category) is narrower and the
+            # unary + keeps the planner from picking the state index instead.
+            where.append("+c.state = ?" if f.chat is not None else "c.state = ?")
+        else:
+            where.append(f"{plus}i.state = ?")
         params.append(f.state)
-    if f.verdict is not None:
+    if f.verdict is not None:  # not indexed: checked on the rows the other filters reach
         where.append("i.verdict = ?")
         params.append(clean_text(f.verdict))
     if f.since is not None:

@@ -119,6 +119,15 @@ class Writer:
         return await asyncio.shield(op.future)
 
     def _divert(self, ops: list[WriteOp], error: BaseException | None) -> None:
+        # Whatever still waits in the queue is older than any record() made from now on, which goes straight
+        # to the outbox: move it there too, in the same step (no await), so the outbox keeps the order.
+        ops = list(ops)
+        while not self._queue.empty():
+            nxt = self._queue.get_nowait()
+            if nxt is None:  # close() asked the loop to stop: keep that for the loop to see
+                self._queue.put_nowait(None)
+                break
+            ops.append(nxt)
         for op in ops:
             result = pending_result(op, self.outbox.add(op, error))
             if op.future is not None and not op.future.done():

@@ -77,6 +77,27 @@ async def test_locked_database_queues_in_order_then_flushes(tmp_path, locker, ca
     assert (await store.close()).ok
 
 
+async def test_concurrent_producers_keep_their_order_through_an_outage(tmp_path, locker):
+    path = tmp_path / "lg.db"
+    store = await IncidentStore.open(path, busy_timeout_ms=40, retry_max_wait=0.05)
+    con = locker(path)
+    calls: list[str] = []
+
+    async def producer(k: int) -> None:
+        for j in range(12):
+            inc = incident(text=f"{k}-{j}")
+            calls.append(inc.text)  # record() queues before its first await: this is the call order
+            await store.record(inc)
+            await asyncio.sleep(0.004 * (k + 1))
+
+    await asyncio.gather(*(producer(k) for k in range(5)))
+    con.rollback()
+    assert await store.wait_flushed(5)
+    stored = [r.text for r in sorted(await store.list(limit=None), key=lambda r: r.id)]
+    assert stored == calls
+    await store.close()
+
+
 async def test_full_queue_drops_new_writes_not_old_ones(tmp_path, locker):
     path = tmp_path / "lg.db"
     store = await IncidentStore.open(path, busy_timeout_ms=20, retry_max_wait=0.05, max_pending=3)

@@ -27,28 +27,34 @@ async def test_new_file_gets_current_schema_and_wal(tmp_path):
     path = tmp_path / "lg.db"
     async with await IncidentStore.open(path):
         pass
-    assert pragma(path, "user_version") == CURRENT_VERSION == 2
+    assert pragma(path, "user_version") == CURRENT_VERSION == 3
     assert pragma(path, "application_id") == APPLICATION_ID
     assert pragma(path, "journal_mode") == "wal"
 
 
-async def test_version_1_database_is_upgraded_and_keeps_its_incidents(tmp_path):
+@pytest.mark.parametrize("from_version", [1, 2])
+async def test_older_database_is_upgraded_and_keeps_its_incidents(tmp_path, from_version):
     path = tmp_path / "old.db"
-    conn = await aiosqlite.connect(path, isolation_level=None)  # what the first release created
-    await ensure_schema(conn, str(path), upto=1)
+    conn = await aiosqlite.connect(path, isolation_level=None)  # what an earlier release created
+    await ensure_schema(conn, str(path), upto=from_version)
     now = time.time()
-    await conn.execute(
-        "INSERT INTO incidents (source, chat_id, message_id, verdict, score, text, categories, created_at, updated_at) "
-        "VALUES ('telegram', '-100', 'v1-message', 'scam', 0.9, '老数据', '[\"paid_course\"]', ?, ?)", (now, now))
+    for mid, state in (("reviewed", "confirmed"), ("fresh", "open")):
+        await conn.execute(
+            "INSERT INTO incidents (source, chat_id, message_id, verdict, score, text, categories, created_at, "
+            "updated_at, state) VALUES ('telegram', '-100', ?, 'scam', 0.9, '老数据', '[\"paid_course\"]', ?, ?, ?)",
+            (mid, now, now, state))
     await conn.close()
-    assert pragma(path, "user_version") == 1
+    assert pragma(path, "user_version") == from_version
 
     async with await IncidentStore.open(path) as store:
-        assert pragma(path, "user_version") == 2
-        (old,) = await store.list(category="paid_course")  # the v1 trigger-built index still works
-        assert old.text == "老数据"
-        r = await store.review(old.id, "confirm", by="admin")  # v2 tables exist
+        assert pragma(path, "user_version") == CURRENT_VERSION
+        # v3 copied the review state into the category index (backfill), so this is an exact index lookup
+        (confirmed,) = await store.list(category="paid_course", state="confirmed")
+        assert confirmed.message_id == "reviewed" and confirmed.text == "老数据"
+        (fresh,) = await store.list(category="paid_course", state="open")
+        r = await store.review(fresh.id, "dismiss", by="admin")  # v2 tables exist; v3 trigger follows reviews
         assert r.sample.text == "老数据"
+        assert [i.message_id for i in await store.list(category="paid_course", state="dismissed")] == ["fresh"]
         assert (await store.record(incident())).created
 
 
@@ -59,7 +65,7 @@ async def test_newer_database_is_refused_and_left_alone(tmp_path):
     con.execute("PRAGMA user_version = 99")
     con.commit()
     con.close()
-    with pytest.raises(SchemaTooNew, match=r"schema version 99, newer than this LeekGuard understands \(up to 2\)"):
+    with pytest.raises(SchemaTooNew, match=r"schema version 99, newer than this LeekGuard understands \(up to 3\)"):
         await IncidentStore.open(path)
     assert pragma(path, "user_version") == 99
 
