@@ -153,6 +153,16 @@ class StopOnInterrupt:
             signal.signal(signal.SIGINT, self._previous)
 
 
+def _start_pool(engine, jobs: int, err: Console):
+    from bot.scan_pool import EnginePool
+
+    try:
+        return EnginePool(engine, jobs)
+    except OSError as e:  # no processes to be had: scan here, slower
+        err.print(f"worker processes not started ({e}); scanning in one process", style="yellow", markup=False)
+        return None
+
+
 async def _run(files: list[ExportFile], engine, summary: ScanSummary, outputs: RunOptions, config, record: bool,
                show_progress: bool, err: Console, stop: StopOnInterrupt) -> RecordTally | None:
     # judge as the bot would: with the samples and per-chat exemptions admins taught it
@@ -164,8 +174,11 @@ async def _run(files: list[ExportFile], engine, summary: ScanSummary, outputs: R
         warning = await learn_from_existing_log(engine, config)
     if warning:
         err.print(warning, style="yellow", markup=False)
-    scanner = Scanner(engine, jobs=outputs.jobs)
+    pool = None
     try:
+        if outputs.jobs > 1:
+            pool = _start_pool(engine, outputs.jobs, err)  # forked now, before the progress bar's thread
+        scanner = Scanner(engine, pool=pool)
         for result in _scan_files(files, scanner, summary, show_progress, err, stop):
             for sink in outputs.rows:
                 if wanted(result, outputs.include_all):
@@ -175,6 +188,8 @@ async def _run(files: list[ExportFile], engine, summary: ScanSummary, outputs: R
             if recorder is not None and result.flagged:
                 await recorder.record(result)
     finally:
+        if pool is not None:
+            pool.close()
         tally = await recorder.close() if recorder is not None else None
     return tally
 

@@ -88,20 +88,19 @@ def analyze_text(engine: Analyzer, text: str, reply_text: str | None, key: str |
 
 
 class Scanner:
-    """Turns export items into results, in input order. With jobs > 1 the engine runs in that many worker
-    processes (bot.scan_pool); reply context and everything else stay in this process."""
+    """Turns export items into results, in input order. With a pool (bot.scan_pool.EnginePool) the engine
+    runs in worker processes; reply context and everything else stay in this process."""
 
-    def __init__(self, engine: Analyzer, reply_cache: int = REPLY_CACHE, jobs: int = 1) -> None:
+    def __init__(self, engine: Analyzer, reply_cache: int = REPLY_CACHE, pool=None) -> None:
         self._engine = engine
         self._recent: OrderedDict[tuple[str, str, str], str] = OrderedDict()
         self._recent_max = reply_cache
-        self.jobs = jobs
+        self._pool = pool
 
     def scan(self, items: Iterable[ExportRecord | ReadProblem]) -> Iterator[ScanResult | ReadProblem]:
         prepared = (self.prepare(item) for item in items)
-        if self.jobs > 1:
-            from bot.scan_pool import analyze_in_pool
-            yield from analyze_in_pool(self._engine, self.jobs, prepared)
+        if self._pool is not None:
+            yield from self._pool.scan(prepared)
             return
         for item in prepared:
             yield finish(item, analyze(self._engine, item)) if isinstance(item, Job) else item

@@ -10,6 +10,7 @@ from pathlib import Path
 
 from adapters.exports import ExportRecord, open_export
 from bot.scan import Scanner, ScanSummary
+from bot.scan_pool import EnginePool
 from bot.scan_report import ReportCollector, buckets, chart_svg, highlight, render
 from bot.scan_rows import CsvRows, JsonlRows
 from bot.events import Span
@@ -173,9 +174,11 @@ def test_worker_processes_give_the_same_results_in_the_same_order(tmp_path):
     _, inline = scan_all(MarkerEngine(), path)
     summary = ScanSummary()
     parallel = []
-    for item in Scanner(MarkerEngine(), jobs=2).scan(open_export(str(path))):
-        summary.add(item)
-        parallel.append(item)
+    engine = MarkerEngine()
+    with EnginePool(engine, 2) as pool:
+        for item in Scanner(engine, pool=pool).scan(open_export(str(path))):
+            summary.add(item)
+            parallel.append(item)
     assert _outcome(parallel) == _outcome(inline)
     assert summary.flagged == sum(1 for i in range(1, 1201) if i % 7 == 0 and i % 50)
     assert parallel[5].reply_text == "回复 5"
@@ -194,5 +197,7 @@ def test_a_dying_worker_does_not_lose_messages(tmp_path):
 
     path = _mixed_export(tmp_path, 600)
     _, inline = scan_all(MarkerEngine(), path)
-    results = list(Scanner(DyingEngine(), jobs=2).scan(open_export(str(path))))
+    engine = DyingEngine()
+    with EnginePool(engine, 2) as pool:
+        results = list(Scanner(engine, pool=pool).scan(open_export(str(path))))
     assert _outcome(results) == _outcome(inline)  # analysed here instead, nothing lost
