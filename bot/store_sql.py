@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
+from functools import lru_cache
 from datetime import datetime
 from typing import Any
 
@@ -30,14 +31,18 @@ INCIDENT_COLUMNS = (
 )
 _I_COLUMNS = ", ".join("i." + c.strip() for c in INCIDENT_COLUMNS.split(","))
 
+INSERT_COLUMNS = ("source", "chat_id", "chat_title", "message_id", "author_id", "author_name", "text", "text_len",
+                  "text_hash", "verdict", "score", "categories", "findings", "actions", "created_at", "updated_at")
+UPSERT_CHUNK = 50  # rows per statement: 50 x 16 = 800 parameters, under SQLite's historic 999 limit
+
+_SORTED_CATEGORIES = "(SELECT group_concat(value, ',') FROM (SELECT value FROM json_each({}) ORDER BY value))"
+
 # Dedupe on (source, chat_id, message_id). A redelivery or an edit that keeps the verdict and the set of
-# categories changes nothing (RETURNING gives no row). An edit that changes them moves the old verdict
-# into `history` and replaces it; the action results belong to the old verdict and go with it.
-UPSERT_INCIDENT = """
-INSERT INTO incidents (source, chat_id, chat_title, message_id, author_id, author_name, text, text_len,
-                       text_hash, verdict, score, categories, findings, actions, created_at, updated_at)
-VALUES (:source, :chat_id, :chat_title, :message_id, :author_id, :author_name, :text, :text_len,
-        :text_hash, :verdict, :score, :categories, :findings, :actions, :created_at, :updated_at)
+# categories changes nothing (RETURNING gives no row for it). An edit that changes them moves the old
+# verdict into `history` and replaces it; the action results belong to the old verdict and go with it.
+# RETURNING names the key of each row it reports: several incidents go in one statement, and the order
+# of RETURNING rows is not guaranteed.
+_UPSERT_TAIL = f"""
 ON CONFLICT (source, chat_id, message_id) DO UPDATE SET
     history = json_insert(history, '$[#]', json_object(
         'at', updated_at, 'verdict', verdict, 'score', score, 'categories', json(categories),
@@ -49,12 +54,24 @@ ON CONFLICT (source, chat_id, message_id) DO UPDATE SET
     findings = excluded.findings, actions = excluded.actions, action_results = '[]',
     updated_at = excluded.updated_at, revision = revision + 1
 WHERE incidents.verdict IS NOT excluded.verdict
-   OR (SELECT group_concat(value, ',') FROM (SELECT value FROM json_each(incidents.categories) ORDER BY value))
-      IS NOT :category_key
-RETURNING id, revision
+   OR {_SORTED_CATEGORIES.format("incidents.categories")} IS NOT {_SORTED_CATEGORIES.format("excluded.categories")}
+RETURNING source, chat_id, message_id, id, revision
 """
 
-FIND_BY_KEY = "SELECT id FROM incidents WHERE source = ? AND chat_id = ? AND message_id = ?"
+
+@lru_cache(maxsize=UPSERT_CHUNK)
+def upsert_sql(rows: int) -> str:
+    """INSERT ... ON CONFLICT for `rows` incidents in one statement (one trip to the connection's thread)."""
+    one = "(" + ", ".join("?" * len(INSERT_COLUMNS)) + ")"
+    return f"INSERT INTO incidents ({', '.join(INSERT_COLUMNS)}) VALUES {', '.join([one] * rows)}" + _UPSERT_TAIL
+
+
+@lru_cache(maxsize=UPSERT_CHUNK)
+def find_keys_sql(rows: int) -> str:
+    return ("SELECT source, chat_id, message_id, id FROM incidents WHERE (source, chat_id, message_id) IN "
+            f"(VALUES {', '.join(['(?, ?, ?)'] * rows)})")
+
+
 SET_RESULTS_BY_ID = "UPDATE incidents SET action_results = ? WHERE id = ?"
 SET_RESULTS_BY_KEY = "UPDATE incidents SET action_results = ? WHERE source = ? AND chat_id = ? AND message_id = ?"
 
@@ -77,7 +94,6 @@ def incident_params(inc: NewIncident, text_mode: str, excerpt_chars: int, now: f
         "verdict": clean_text(inc.verdict),
         "score": float(inc.score),
         "categories": to_json(categories),
-        "category_key": ",".join(sorted(categories)) or None,
         "findings": to_json(list(inc.findings)),
         "actions": to_json(list(inc.actions)),
         "created_at": to_epoch(inc.created_at),

@@ -22,7 +22,14 @@ import aiosqlite
 
 from bot.store_queue import Outbox, WriteOp, is_transient
 from bot.store_schema import connect
-from bot.store_sql import FIND_BY_KEY, SET_RESULTS_BY_ID, SET_RESULTS_BY_KEY, UPSERT_INCIDENT
+from bot.store_sql import (
+    INSERT_COLUMNS,
+    SET_RESULTS_BY_ID,
+    SET_RESULTS_BY_KEY,
+    UPSERT_CHUNK,
+    find_keys_sql,
+    upsert_sql,
+)
 from bot.store_types import RecordResult, StoreError
 
 log = logging.getLogger("leekguard.store")
@@ -200,19 +207,47 @@ class Writer:
                 log.error("incident store dropped a queued write for %s: %s", op.key, exc)
 
     async def _commit(self, ops: list[WriteOp]) -> list[Any]:
+        """All ops in one transaction, in order; runs of records go in multi-row statements."""
         async with self.tx() as conn:
-            return [await _apply(conn, op) for op in ops]
+            out: list[Any] = []
+            i = 0
+            while i < len(ops):
+                if ops[i].kind != "record":
+                    out.append(await _set_results(conn, ops[i]))
+                    i += 1
+                    continue
+                # a run of records with distinct keys (a repeated message starts the next statement)
+                j, keys = i, set()
+                while j < len(ops) and j - i < UPSERT_CHUNK and ops[j].kind == "record" and ops[j].key not in keys:
+                    keys.add(ops[j].key)
+                    j += 1
+                out.extend(await _upsert(conn, ops[i:j]))
+                i = j
+            return out
 
 
-async def _apply(conn: aiosqlite.Connection, op: WriteOp) -> Any:
-    # execute_fetchall: one hop to the connection's thread per statement (execute + fetch + close)
-    if op.kind == "record":
-        rows = list(await conn.execute_fetchall(UPSERT_INCIDENT, op.params))
-        if rows:  # inserted (revision 0) or updated by an edit that changed the verdict
-            return RecordResult(id=rows[0][0], created=rows[0][1] == 0, changed=rows[0][1] > 0, pending=False,
-                                key=op.key)
-        rows = list(await conn.execute_fetchall(FIND_BY_KEY, op.key))  # the same delivery again: no change
-        return RecordResult(id=rows[0][0] if rows else None, created=False, changed=False, pending=False, key=op.key)
+async def _upsert(conn: aiosqlite.Connection, ops: list[WriteOp]) -> list[RecordResult]:
+    params = [op.params[c] for op in ops for c in INSERT_COLUMNS]
+    # execute_fetchall: one hop to the connection's thread for the whole run (execute + fetch + close)
+    done = {tuple(r[:3]): (r[3], r[4]) for r in await conn.execute_fetchall(upsert_sql(len(ops)), params)}
+    unchanged = [op.key for op in ops if op.key not in done]  # the same delivery again: find its id
+    found: dict[tuple, int] = {}
+    if unchanged:
+        rows = await conn.execute_fetchall(find_keys_sql(len(unchanged)), [x for key in unchanged for x in key])
+        found = {tuple(r[:3]): r[3] for r in rows}
+    results = []
+    for op in ops:
+        if op.key in done:  # inserted (revision 0) or updated by an edit that changed the verdict
+            rid, revision = done[op.key]
+            results.append(RecordResult(id=rid, created=revision == 0, changed=revision > 0, pending=False,
+                                        key=op.key))
+        else:
+            results.append(RecordResult(id=found.get(op.key), created=False, changed=False, pending=False,
+                                        key=op.key))
+    return results
+
+
+async def _set_results(conn: aiosqlite.Connection, op: WriteOp) -> bool:
     if op.target_id is not None:
         await conn.execute(SET_RESULTS_BY_ID, (op.results_json, op.target_id))
     else:

@@ -63,6 +63,21 @@ async def test_edit_that_changes_the_verdict_updates_and_keeps_history(store):
     assert not (await store.record(replace(edit, categories=("group_recruiting",)))).changed
 
 
+async def test_repeats_inside_one_group_commit(store, tmp_path):
+    # Submitted together, these share one transaction: each still gets its own, correct answer.
+    a, b = incident(), incident()
+    edit = replace(a, verdict="suspicious", categories=("paid_course",))
+    results = await asyncio.gather(store.record(a), store.record(b), store.record(a), store.record(edit),
+                                   store.record(b))
+    ra, rb, ra2, redit, rb2 = results
+    assert ra.created and rb.created and ra.id != rb.id
+    assert (ra2.id, ra2.created, ra2.changed) == (ra.id, False, False)
+    assert (redit.id, redit.changed) == (ra.id, True)
+    assert (rb2.id, rb2.created, rb2.changed) == (rb.id, False, False)
+    assert count_rows(tmp_path / "lg.db") == 2
+    assert (await store.get(ra.id)).verdict == "suspicious"
+
+
 async def test_action_results_by_id_and_by_key(store):
     a = await store.record(incident())
     b = await store.record(incident())
