@@ -143,7 +143,8 @@ class FakeInteraction:
 class FakeDiscord:
     def __init__(self, *, token: str | None = None, heartbeat_interval: float = 41.25,
                  privileged_intents_enabled: tuple[str, ...] = ("message_content",), replay_limit: int = 100_000,
-                 interaction_deadline: float = 3.0, record_limit: int = 200_000) -> None:
+                 interaction_deadline: float = 3.0, record_limit: int = 200_000,
+                 default_rate_limit: tuple[int, float] | None = (1000, 1.0)) -> None:
         self.token = token or f"fake.{secrets.token_urlsafe(24)}"
         self.app_id = P.snowflake()
         self.bot_user = P.user(self.app_id, "LeekGuard", bot=True)
@@ -160,6 +161,10 @@ class FakeDiscord:
         self.record_limit = record_limit
         self.faults: list[Fault] = []
         self.buckets: dict[str, Bucket] = {}
+        # Discord answers every call with X-RateLimit-* headers; without them discord.py sends one request at a
+        # time per route and channel. Routes without a bucket of their own get this generous one.
+        self.default_rate_limit = default_rate_limit
+        self._echoes: set[asyncio.Task] = set()
         self.posted_at: dict[str, float] = {}  # message id -> perf_counter when its MESSAGE_CREATE was sent
         self.last_audit_reason: str | None = None
         self.unauthorized = 0
@@ -183,6 +188,8 @@ class FakeDiscord:
         return self
 
     async def close(self) -> None:
+        for task in list(self._echoes):
+            task.cancel()
         await self.gateway.close_all()
         if self._runner is not None:
             await self._runner.cleanup()
@@ -240,10 +247,14 @@ class FakeDiscord:
         return await self.gateway.dispatch(event, data)
 
     async def dispatch_quietly(self, event: str, data: dict) -> None:
-        """Echo of a REST change; skipped when no bot session exists yet."""
+        """Echo of a REST change on the gateway, sent after the REST answer (Discord fans events out
+        independently); skipped when no bot session exists yet. Echoes keep their order (the session lock is
+        FIFO)."""
         if self.gateway.current is not None:
             data = {k: v for k, v in data.items() if k != "allowed_mentions_sent"}
-            await self.gateway.dispatch(event, data)
+            task = asyncio.create_task(self.gateway.dispatch(event, data))
+            self._echoes.add(task)
+            task.add_done_callback(self._echoes.discard)
 
     async def post(self, guild: FakeGuild, channel_id: str, user_id: str, content: str, *,
                    reply_to: str | None = None) -> dict:
@@ -435,7 +446,9 @@ class FakeDiscord:
     def _bucket_response(self, route: str, params: dict, headers: dict) -> web.Response | None:
         bucket = self.buckets.get(route)
         if bucket is None:
-            return None
+            if self.default_rate_limit is None:
+                return None
+            bucket = self.buckets[route] = Bucket(*self.default_rate_limit)
         major = params.get("channel_id") or params.get("guild_id") or params.get("token") or ""
         now = time.monotonic()
         start, count = bucket.used.get(major, (now, 0))
