@@ -36,8 +36,7 @@ AUTO_JOBS_BYTES = 4 * 1024 * 1024  # below this, starting worker processes costs
 class RunOptions:
     rows: list = field(default_factory=list)  # CsvRows / JsonlRows
     include_all: bool = False
-    collector: ReportCollector | None = None
-    recorder: Recorder | None = None
+    collector: ReportCollector | None = None  # keeps what the HTML report will show
     jobs: int = 1
 
 
@@ -78,29 +77,30 @@ def scan(ctx: click.Context, paths: tuple[str, ...], report_path: str | None, cs
     if progress is None:
         progress = err.is_terminal
 
-    outputs = RunOptions(include_all=include_all, collector=ReportCollector() if report_path else None,
+    opts = RunOptions(include_all=include_all, collector=ReportCollector() if report_path else None,
                       jobs=_workers(jobs, files))
+    report_written = False
     with contextlib.ExitStack() as stack:
-        try:
+        try:  # every output is opened before the scan, so a bad path fails at once, not after an hour
             for path, kind in ((csv_path, CsvRows), (jsonl_path, JsonlRows)):
                 if path:
                     fh: IO[str] = stack.enter_context(open(path, "w", encoding="utf-8", newline=""))
-                    outputs.rows.append(kind(fh))
+                    opts.rows.append(kind(fh))
+            report = stack.enter_context(open(report_path, "w", encoding="utf-8")) if report_path else None
         except OSError as e:
-            err.print(f"[red]cannot write {e.filename}: {e.strerror}[/]")
+            err.print(f"cannot write {e.filename}: {e.strerror}", style="red", markup=False)
             ctx.exit(EXIT_ERROR)
         started = time.perf_counter()
         with StopOnInterrupt() as stop:
-            tally = asyncio.run(_run(files, engine, summary, outputs, config, record, progress, err, stop))
+            tally = asyncio.run(_run(files, engine, summary, opts, config, record, progress, err, stop))
         elapsed = time.perf_counter() - started
+        if report is not None:
+            try:
+                write_report(report, summary, opts.collector)
+                report_written = True
+            except OSError as e:
+                summary.add_problem(ReadProblem(report_path, "", f"report not written: {e.strerror}", fatal=True))
 
-    report_written = False
-    if report_path:
-        try:
-            write_report(report_path, summary, outputs.collector)
-            report_written = True
-        except OSError as e:
-            summary.add_problem(ReadProblem(report_path, "", f"report not written: {e.strerror}", fatal=True))
     print_summary(out, summary, elapsed, skipped)
     if tally is not None:
         out.print(tally.describe())
@@ -163,7 +163,7 @@ def _start_pool(engine, jobs: int, err: Console):
         return None
 
 
-async def _run(files: list[ExportFile], engine, summary: ScanSummary, outputs: RunOptions, config, record: bool,
+async def _run(files: list[ExportFile], engine, summary: ScanSummary, opts: RunOptions, config, record: bool,
                show_progress: bool, err: Console, stop: StopOnInterrupt) -> RecordTally | None:
     # judge as the bot would: with the samples and per-chat exemptions admins taught it
     if record:
@@ -176,15 +176,15 @@ async def _run(files: list[ExportFile], engine, summary: ScanSummary, outputs: R
         err.print(warning, style="yellow", markup=False)
     pool = None
     try:
-        if outputs.jobs > 1:
-            pool = _start_pool(engine, outputs.jobs, err)  # forked now, before the progress bar's thread
+        if opts.jobs > 1:
+            pool = _start_pool(engine, opts.jobs, err)  # forked now, before the progress bar's thread
         scanner = Scanner(engine, pool=pool)
         for result in _scan_files(files, scanner, summary, show_progress, err, stop):
-            for sink in outputs.rows:
-                if wanted(result, outputs.include_all):
+            for sink in opts.rows:
+                if wanted(result, opts.include_all):
                     sink.write(result)
-            if outputs.collector is not None:
-                outputs.collector.add(result)
+            if opts.collector is not None:
+                opts.collector.add(result)
             if recorder is not None and result.flagged:
                 await recorder.record(result)
     finally:

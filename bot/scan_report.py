@@ -12,6 +12,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta, timezone
 from html import escape
+from typing import IO
 from urllib.parse import urlparse
 
 from bot.events import CATEGORIES, Span
@@ -289,6 +290,5 @@ detection engine; every flagged message lists the evidence it found. Review befo
 """
 
 
-def write_report(path: str, summary: ScanSummary, collector: ReportCollector) -> None:
-    with open(path, "w", encoding="utf-8") as f:
-        f.write(render(summary, collector))
+def write_report(out: IO[str], summary: ScanSummary, collector: ReportCollector) -> None:
+    out.write(render(summary, collector))

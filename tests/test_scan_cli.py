@@ -121,7 +121,8 @@ def test_unwritable_outputs_exit_2(cli, tmp_path):
     res = cli(str(good), "--csv", str(tmp_path / "no" / "such" / "dir.csv"), use=MarkerEngine())
     assert res.exit_code == 2 and "cannot write" in res.stderr
     res = cli(str(good), "--report", str(tmp_path / "no" / "r.html"), use=MarkerEngine())
-    assert res.exit_code == 2 and "report not written" in res.stderr
+    assert res.exit_code == 2 and "cannot write" in res.stderr and "r.html" in res.stderr
+    assert "Messages read" not in res.stdout  # refused before scanning
 
 
 def _incidents(db: Path) -> list:
