@@ -78,9 +78,11 @@ def test_all_includes_clean_messages_but_not_service_notices(cli, tmp_path):
 def test_clean_history_exits_0(cli, tmp_path):
     path = tmp_path / "chat.txt"
     path.write_text("早上好\n今天的分享会几点开始？\nThanks, the slides were great.\n", "utf-8")
-    res = cli(str(path))
+    res = cli(str(path), "--report", "report.html")
     assert res.exit_code == 0, res.output
     assert "Messages read: 3" in res.stdout and "Flagged: 0" in res.stdout
+    page = (tmp_path / "report.html").read_text("utf-8")
+    assert "Nothing was flagged." in page and "No dated flagged messages to chart." in page
 
 
 @pytest.mark.parametrize("content, expected", [

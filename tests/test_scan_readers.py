@@ -85,6 +85,15 @@ def test_discord_chat_exporter_json():
     assert embed.text.startswith("AI 副业训练营\n零基础学 AI")  # an embed-only bot advert is read, not lost
 
 
+def test_discord_direct_messages_link_to_me(tmp_path):
+    data = json.loads((DATA / "discord_export.json").read_text("utf-8"))
+    data["guild"] = {"id": "0", "name": "Direct Messages", "iconUrl": ""}
+    path = tmp_path / "dm.json"
+    path.write_text(json.dumps(data), "utf-8")
+    records, _ = read(path)
+    assert records[1].link == "https://discord.com/channels/@me/880000000000000042/1200000000000000002"
+
+
 def test_jsonl_and_text():
     records, problems = read(DATA / "messages.jsonl")
     assert problems == []
