@@ -1,8 +1,15 @@
-"""State of the fake Discord: guilds with roles, channels, members, bans, and the messages posted so far."""
+"""State of the fake Discord: guilds with roles, channels, members and bans; interactions and their answers."""
 
 from __future__ import annotations
 
+import asyncio
+import time
+from typing import TYPE_CHECKING, Callable
+
 from tests.fakes import discord_payloads as P
+
+if TYPE_CHECKING:
+    from tests.fakes.discord_server import FakeDiscord
 
 ALL_PERMISSIONS = (1 << 53) - 1
 
@@ -88,3 +95,73 @@ class FakeGuild:
     def payload(self) -> dict:
         return P.guild(self.id, self.name, self.owner_id, roles=list(self.roles.values()),
                        channels=list(self.channels.values()), members=list(self.members.values()))
+
+
+class FakeInteraction:
+    def __init__(self, server: FakeDiscord, payload: dict, message: dict | None) -> None:
+        self.server = server
+        self.payload = payload
+        self.id: str = payload["id"]
+        self.token: str = payload["token"]
+        self.type: int = payload["type"]
+        self.message = message  # the message a component belongs to
+        self.created = time.monotonic()
+        self.callback: dict | None = None
+        self.original: dict | None = None
+        self.followups: list[dict] = []
+        self.edits = 0
+        self._changed = asyncio.Event()
+
+    def changed(self) -> None:
+        self._changed.set()
+
+    def make_response_message(self, data: dict) -> dict:
+        msg = P.message(P.snowflake(), self.payload["channel_id"], self.server.bot_user, data.get("content") or "",
+                        guild_id=self.payload.get("guild_id"), embeds=data.get("embeds"),
+                        components=data.get("components"), flags=data.get("flags", 0) or 0,
+                        webhook_id=self.server.app_id, interaction_id=self.id)
+        return msg
+
+    def find_message(self, message_id: str) -> dict | None:
+        if message_id == "@original":
+            return self.original
+        return next((m for m in [self.original, *self.followups] if m and m["id"] == message_id), None)
+
+    @property
+    def ephemeral(self) -> bool:
+        data = (self.callback or {}).get("data") or {}
+        return bool(data.get("flags", 0) & P.MESSAGE_FLAG_EPHEMERAL)
+
+    async def wait_response(self, timeout: float = 5.0) -> dict:
+        """The interaction callback body (type 4 message, 5 deferred, 6/7 component update)."""
+        await self._wait(lambda: self.callback is not None, timeout)
+        return self.callback
+
+    async def wait_answer(self, timeout: float = 5.0) -> dict:
+        """The message the user finally sees: the response, the deferred response's edit, or a follow-up."""
+        def ready() -> bool:
+            if self.callback is None:
+                return False
+            if self.callback["type"] == 5:
+                return (self.original is not None and self.edits > 0) or bool(self.followups)
+            if self.callback["type"] == 6:
+                return bool(self.followups) or self.message is not None
+            return True
+        await self._wait(ready, timeout)
+        if self.callback["type"] in (4, 7):
+            return self.original
+        if self.callback["type"] == 6 and not self.followups:
+            return self.server.messages.get(self.message["id"], self.message)
+        return self.original if self.original is not None and self.edits else self.followups[-1]
+
+    async def _wait(self, ready: Callable[[], bool], timeout: float) -> None:
+        deadline = time.monotonic() + timeout
+        while not ready():
+            self._changed.clear()
+            left = deadline - time.monotonic()
+            if left <= 0:
+                raise TimeoutError(f"interaction {self.id}: no answer within {timeout}s (callback={self.callback})")
+            try:
+                await asyncio.wait_for(self._changed.wait(), left)
+            except asyncio.TimeoutError:
+                pass
