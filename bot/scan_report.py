@@ -129,7 +129,11 @@ def chart_svg(per_day: dict[date, Counter]) -> str:
     # first, middle and last period under the axis
     for i in sorted({0, len(bars) // 2, len(bars) - 1}):
         x = _M_LEFT + i * step + step / 2
-        parts.append(f'<text x="{x:.2f}" y="{base_y + 16}" text-anchor="middle" class="tick">'
+        # the outer labels lean inwards so that they are never cut off at the chart's edges
+        anchor = "start" if i == 0 and len(bars) > 1 else "end" if i == len(bars) - 1 and len(bars) > 1 else "middle"
+        if anchor != "middle":
+            x = _M_LEFT + i * step + (0 if anchor == "start" else step)
+        parts.append(f'<text x="{x:.2f}" y="{base_y + 16}" text-anchor="{anchor}" class="tick">'
                      f'{escape(bars[i].label)}</text>')
     parts.append(f'<text x="{_M_LEFT + plot_w / 2:.2f}" y="{CHART_H - 4}" text-anchor="middle" class="tick">'
                  f'flagged messages per {unit} (UTC)</text>')
