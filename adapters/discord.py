@@ -21,6 +21,7 @@ Absolute imports only: this module sits next to the `discord` package it imports
 from __future__ import annotations
 
 import asyncio
+import gc
 import logging
 import re
 from contextlib import asynccontextmanager
@@ -65,6 +66,20 @@ def route_through(api_base_url: str | None, gateway_url: str | None) -> None:
         discord.http.Route.BASE = api_base(api_base_url)
     if gateway_url:
         discord.gateway.DiscordWebSocket.DEFAULT_GATEWAY = gateway(gateway_url)
+
+
+_frozen = False
+
+
+def freeze_startup_objects() -> None:
+    """Once per process: what is loaded at start-up (the engine's tables, discord.py's state) lives as long
+    as the process, so keep it out of the garbage collector's full passes, which otherwise pause the event
+    loop for 100-200 ms now and then (bench/bench_discord.py: that was the p99)."""
+    global _frozen
+    if not _frozen:
+        _frozen = True
+        gc.collect()
+        gc.freeze()
 
 
 class _KeyedLocks:
@@ -175,6 +190,7 @@ class DiscordSession:
             self.gateway_result()
             raise ConnectionError("discord: the gateway closed before the session started")
         log.info("discord: connected as %s", self.client.user)
+        freeze_startup_objects()
 
     def gateway_result(self) -> None:
         """Re-raise why the gateway task ended, as something `leekguard run` can act on."""
@@ -212,7 +228,9 @@ class DiscordSession:
             return False
         if self.guild_ids and guild.id not in self.guild_ids:
             return False
-        return f"discord:{message.channel.id}" not in self.config.guards.disabled_chats
+        disabled = self.config.guards.disabled_chats
+        channels = (message.channel.id, getattr(message.channel, "parent_id", None))  # a thread: its channel too
+        return not any(f"discord:{c}" in disabled for c in channels if c)
 
     async def on_message(self, message: discord.Message, *, edited: bool = False) -> None:
         if not self.moderates(message):

@@ -141,7 +141,7 @@ async def run_bot(args: argparse.Namespace) -> int:
     proc = ctx.Process(target=server_process, args=(child, args.guilds, args.channels, users), daemon=True)
     proc.start()
     _, api_base, gateway_url, token, guild_ids = await asyncio.to_thread(parent.recv)
-    with tempfile.TemporaryDirectory() as tmp:
+    with tempfile.TemporaryDirectory(dir=args.db_dir) as tmp:
         config = Config.model_validate({
             "database": str(Path(tmp) / "bench.db"), "log_level": "WARNING",
             "discord": {"token": token, "api_base_url": api_base, "gateway_url": gateway_url, "guilds": guild_ids}})
@@ -184,7 +184,8 @@ async def run_bot(args: argparse.Namespace) -> int:
         (res["pushed"] - reached) + abs(len(incidents) - res["flagged"]) + (res["flagged"] - res["notices"])
     print(f"discord bench: {res['pushed']} messages ({res['flagged']} scams by the engine's verdict) in "
           f"{args.guilds} servers x {args.channels} channels, {'burst' if args.burst else f'{args.rate:g}/s offered'}"
-          f", discord.py {__import__('discord').__version__} against the fake Discord on 127.0.0.1")
+          f", discord.py {__import__('discord').__version__} against the fake Discord on 127.0.0.1; database in "
+          f"{args.db_dir or tempfile.gettempdir()}")
     print(f"  offered rate        {offered:8.1f} msg/s over {res['pushed_in']:.2f} s")
     print(f"  handled rate        {handled:8.1f} msg/s (first event to last REST send: {res['done_in']:.2f} s)")
     print(f"  event -> warning    p50 {pct(lat, 50):6.1f} ms   p95 {pct(lat, 95):6.1f} ms   "
@@ -213,6 +214,8 @@ def main() -> int:
     parser.add_argument("--guilds", type=int, default=10, help="servers the messages spread over (default 10)")
     parser.add_argument("--channels", type=int, default=5, help="channels per server (default 5)")
     parser.add_argument("--drain", type=float, default=30.0, help="max seconds to wait for the last warnings")
+    parser.add_argument("--db-dir", default=None,
+                        help="where the bench database goes (default: the temp dir; /dev/shm leaves out the disk)")
     args = parser.parse_args()
     if args.rate * args.seconds > 200_000 or args.burst > 200_000:
         parser.error("keep it bounded: at most 200,000 messages")

@@ -175,3 +175,15 @@ async def test_servers_outside_the_allow_list_and_disabled_channels_are_ignored(
         await fake.post(world.guild, quiet, world.alice, SCAM)
         await settle(fake)
         assert fake.calls_to(CREATE_MESSAGE) == [] and await bot.store.list() == []
+
+
+def test_proxy_addresses_are_checked_and_completed():
+    from adapters.discord import ConfigurationError, api_base, gateway
+
+    assert api_base("http://rest-proxy:8080/") == "http://rest-proxy:8080/api/v10"
+    assert api_base("https://proxy.example/api/v10") == "https://proxy.example/api/v10"
+    assert str(gateway("ws://gateway-proxy:7878")) == "ws://gateway-proxy:7878"
+    with pytest.raises(ConfigurationError, match="api_base_url"):
+        api_base("rest-proxy:8080")
+    with pytest.raises(ConfigurationError, match="gateway_url"):
+        gateway("http://gateway-proxy:7878")
