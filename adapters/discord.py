@@ -111,6 +111,8 @@ class LeekGuardClient(discord.Client):
         intents = discord.Intents.default()
         intents.message_content = True  # privileged: switch it on in the developer portal (docs/discord.md)
         options.setdefault("chunk_guilds_at_startup", False)
+        # LeekGuard never joins voice: no "PyNaCl / davey is not installed" warning at every start
+        discord.VoiceClient.warn_nacl = discord.VoiceClient.warn_dave = False
         super().__init__(intents=intents, allowed_mentions=discord.AllowedMentions.none(), **options)
         self.leekguard = session
         self.tree = discord.app_commands.CommandTree(self)
