@@ -26,8 +26,7 @@ BAN_DELETE_SECONDS = 3600  # a ban also removes the scammer's last hour of messa
 MOD_LOG_NAMES = ("mod-log", "modlog", "mod-logs", "leekguard-log", "leekguard")
 _CHANNEL_REF = re.compile(r"^(?:<#)?(\d{15,21})>?$")
 PERMISSION_FOR = {"warn": "Send Messages + Embed Links", "notify_admins": "Send Messages + Embed Links",
-                  "delete": "Manage Messages", "mute": "Moderate Members (Timeout Members)",
-                  "ban": "Ban Members", "unban": "Ban Members", "untimeout": "Moderate Members"}
+                  "delete": "Manage Messages", "mute": "Moderate Members (Timeout Members)", "ban": "Ban Members"}
 
 
 class Skipped(Exception):
@@ -103,30 +102,6 @@ class DiscordExecutor:
             sent = await channel.send(**render(reply))
             return f"notice {sent.id} in #{getattr(channel, 'name', channel.id)}"
         raise Skipped(f"unknown action {action.kind}")
-
-    # ---- reversals and review actions (buttons) ----
-    async def ban(self, guild_id: int | str, user_id: int | str, reason: str) -> str:
-        await self._guild(guild_id).ban(discord.Object(int(user_id)), reason=reason,
-                                        delete_message_seconds=BAN_DELETE_SECONDS)
-        return f"banned user {user_id}"
-
-    async def unban(self, guild_id: int | str, user_id: int | str, reason: str) -> str:
-        try:
-            await self._guild(guild_id).unban(discord.Object(int(user_id)), reason=reason)
-        except discord.NotFound:
-            return f"user {user_id} was not banned"
-        return f"unbanned user {user_id}"
-
-    async def untimeout(self, guild_id: int | str, user_id: int | str, reason: str) -> str:
-        guild = self._guild(guild_id)
-        try:
-            member = guild.get_member(int(user_id)) or await guild.fetch_member(int(user_id))
-        except discord.NotFound:
-            return f"user {user_id} is no longer in the server"
-        if member.timed_out_until is None:
-            return f"user {user_id} was not timed out"
-        await member.timeout(None, reason=reason)
-        return f"ended the timeout of user {user_id}"
 
     # ---- lookups ----
     def _guild(self, guild_id: int | str) -> discord.Guild:

@@ -170,3 +170,16 @@ def test_invite_url_command():
     assert token not in result.output
     missing = CliRunner().invoke(cli, ["discord", "invite-url"], env={"DISCORD_BOT_TOKEN": ""})
     assert missing.exit_code == 2 and "--client-id" in missing.output
+
+
+async def test_heartbeats_keep_the_session_alive(engine, tmp_path):
+    async with FakeDiscord(heartbeat_interval=0.1) as fake:
+        world = DiscordWorld.build(fake)
+        async with running_bot(fake, engine, tmp_path / "lg.db") as bot:
+            await eventually(lambda: _true(fake.gateway.heartbeats >= 4), 3)
+            assert bot.session.client.latency < 1.0  # every heartbeat was acknowledged
+            assert fake.gateway.identifies == 1 and fake.gateway.resumes == 0
+            await fake.post(world.guild, world.general, world.alice, SCAMS[0])
+            await bot.incidents(world.guild.id)
+        heartbeats = [p for p in fake.gateway.received if p["op"] == 1]
+        assert all(isinstance(p["d"], int) for p in heartbeats[1:])  # they carry the last sequence number
