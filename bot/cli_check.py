@@ -10,6 +10,7 @@ import time
 from typing import IO, Any
 
 import click
+import orjson
 
 from bot.events import Author, Message, Verdict
 
@@ -81,6 +82,20 @@ def _print_human(text: str, verdict: Verdict, warning: str) -> None:
         console.print(warning, markup=False)
 
 
+def _loads(raw: str) -> Any:
+    try:
+        return orjson.loads(raw)
+    except orjson.JSONDecodeError:
+        return json.loads(raw)  # the stdlib accepts lone surrogate escapes that orjson refuses
+
+
+def _dumps(obj: dict) -> str:
+    try:
+        return orjson.dumps(obj).decode()
+    except TypeError:  # a lone surrogate in the text: escape it rather than fail the line
+        return json.dumps(obj, ensure_ascii=True)
+
+
 def run_jsonl(engine, stream: IO[str], out: IO[str]) -> tuple[int, int]:
     """One JSON object in per line -> one out per line, same order. Returns (lines, errors)."""
     lines = errors = 0
@@ -91,7 +106,7 @@ def run_jsonl(engine, stream: IO[str], out: IO[str]) -> tuple[int, int]:
         lines += 1
         row_id = None
         try:
-            row = json.loads(raw)
+            row = _loads(raw)
             if not isinstance(row, dict):
                 raise ValueError("expected a JSON object")
             row_id = row.get("id")
@@ -102,7 +117,7 @@ def run_jsonl(engine, stream: IO[str], out: IO[str]) -> tuple[int, int]:
         except (ValueError, TypeError, RecursionError) as exc:
             errors += 1
             result = {"id": row_id, "error": f"line {lines}: {exc}"} if row_id is not None else {"error": f"line {lines}: {exc}"}
-        write(json.dumps(result, ensure_ascii=False) + "\n")
+        write(_dumps(result) + "\n")
     return lines, errors
 
 

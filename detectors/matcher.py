@@ -81,8 +81,10 @@ class TermMatcher:
         seen: set[tuple[str, int]] = set()
         if not n.compact:
             return hits
-        self._scan(self._plain, n.compact, n, n.norm, hits, seen)
-        if self._has_leet and not _LEET_DIGITS.isdisjoint(n.compact):
+        leet = self._has_leet and not _LEET_DIGITS.isdisjoint(n.compact)
+        # `seen` only matters when a second (leet) pass may find the same term again
+        self._scan(self._plain, n.compact, n, n.norm, hits, seen if leet else None)
+        if leet:
             self._scan(self._leet, n.compact_leet, n, n.norm_leet(), hits, seen)
         return hits
 
@@ -91,9 +93,10 @@ class TermMatcher:
         norm_len = len(boundary_view)
         for end_idx, (compact, specs, check, length) in automaton.iter(text):
             c_start = end_idx - length + 1
-            if (compact, c_start) in seen:
-                continue
-            seen.add((compact, c_start))
+            if seen is not None:
+                if (compact, c_start) in seen:
+                    continue
+                seen.add((compact, c_start))
             s = n.compact_to_norm(c_start)
             e = n.compact_to_norm(end_idx) + 1
             if not check:
