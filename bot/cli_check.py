@@ -64,6 +64,8 @@ def _print_human(text: str, verdict: Verdict, warning: str) -> None:
         console.print(f"categories: {', '.join(verdict.categories)}")
     marked = Text(text[:2000])
     for f in verdict.positive_findings:
+        if f.origin != "text":
+            continue  # image evidence indexes the OCR or QR text, not this message
         for sp in f.evidence:
             if sp.end <= 2000 and sp.end > sp.start:
                 marked.stylize("reverse red", sp.start, sp.end)
