@@ -15,7 +15,7 @@ import logging
 import re
 import threading
 from collections import OrderedDict
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from pathlib import Path
 
 from bot.events import Finding, Message, Span, Verdict
@@ -184,7 +184,7 @@ class Engine:
             findings, lang, text_hash, error = [], "en", _sha(text), f"detector failure: {type(exc).__name__}: {exc}"
         exempt = self._exemptions.get(chat_key or "")
         if exempt:
-            findings = [f for f in findings if f.rule not in exempt]
+            findings = [f for f in findings if f.detector != "pattern" or f.rule not in exempt]
         return self._verdict(findings, lang, text_hash, error)
 
     def _verdict(self, raw: list[Finding], lang: str, text_hash: str, error: str | None) -> Verdict:
@@ -214,27 +214,31 @@ class Engine:
         prefix = ""
         if reply_to_text:
             prefix = reply_to_text[: MAX_ANALYSED_CHARS // 4] + "\n"
-        n = norm_mod.normalize(prefix + body)
-        toks, hits = self._features(n)
-        lang = self._language(body, n)
-        matched = self._pattern_matches(n, hits, len(prefix))
+        # Rules read the quote and the reply together (evidence must touch the reply); the classifier and the
+        # signals read the reply alone, so answering an advert ("群主能管管吗") is not judged as the advert.
+        nb = norm_mod.normalize(body)
+        toks, hits = self._features(nb)
+        if prefix:
+            n = norm_mod.normalize(prefix + body)
+            matched = [(r, self._shift_spans(spans, len(prefix)))
+                       for r, spans in self._pattern_matches(n, self._features(n)[1], len(prefix))]
+        else:
+            matched = self._pattern_matches(nb, hits, 0)
+        lang = self._language(body, nb)
         findings = self._pattern_findings(matched, self.fast)
         model = self.fast
         if _TOPIC_KEYS.intersection(hits):
             p_fast = self.fast.probability(sum(f.score for f in findings) + self._word_sum(self.fast, toks, hits))
             if FAST_SURE_LOW < p_fast < FAST_SURE_HIGH:  # in doubt: read the Chinese words too
                 model = self.classifier
-                toks = toks + chinese_tokens(n.norm)
+                toks = toks + chinese_tokens(nb.norm)
                 findings = self._pattern_findings(matched, model)
-        findings += self._signal_findings(n, hits, len(prefix), model)
+        findings += self._signal_findings(nb, hits, 0, model)
         findings.append(self._classifier_finding(toks, hits, model))
-        if prefix:
-            findings = [self._shift(f, len(prefix)) for f in findings]
         if truncated:
             findings.append(Finding("engine", CONTEXT_CATEGORY, 0.0, f"Only the first {MAX_ANALYSED_CHARS} characters were analysed",
                                     f"仅分析了前 {MAX_ANALYSED_CHARS} 个字符", "engine.truncated"))
-        compact = n.compact if not prefix else norm_mod.normalize(body).compact
-        return findings, lang, _sha(compact)
+        return findings, lang, _sha(nb.compact)
 
     def _features(self, n: norm_mod.Normalized) -> tuple[list[str], dict[str, list[Hit]]]:
         """Cheap features (word lists and signals hit, English words, numbers) and the hits themselves."""
@@ -331,8 +335,7 @@ class Engine:
         return Finding("classifier", CONTEXT_CATEGORY, total, en, zh, name, "seeds/samples")
 
     @staticmethod
-    def _shift(f: Finding, offset: int) -> Finding:
-        spans = tuple(Span(s.start - offset, s.end - offset, s.text) for s in f.evidence if s.end > offset)
-        quoted = tuple(s for s in f.evidence if s.end <= offset)
-        origin = f.origin if not quoted or spans else "reply"
-        return replace(f, evidence=spans or tuple(Span(0, 0, s.text) for s in quoted), origin=origin)
+    def _shift_spans(spans: tuple[Span, ...], offset: int) -> tuple[Span, ...]:
+        """Spans over quote+reply -> spans over the reply; evidence inside the quote is dropped."""
+        return tuple(Span(max(0, s.start - offset), s.end - offset, s.text[max(0, offset - s.start):])
+                     for s in spans if s.end > offset)

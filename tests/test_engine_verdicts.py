@@ -144,3 +144,24 @@ def test_eval_cli_reports_metrics(tmp_path):
     rep = json.loads(r.stdout)
     assert rep["overall"]["recall"] == 1.0 and rep["overall"]["false_positive_rate"] == 0.0
     assert rep["by_category"]["fake_access"]["recall"] == 1.0
+
+
+def test_reply_is_judged_on_its_own_words_with_the_quote_as_context():
+    e = shared_engine()
+    advert = "Sora内测账号，只要299，加V私聊"
+    assert e.analyze("群主能管管吗", reply_to_text=advert).label == "clean"
+    seller = e.analyze("私聊我，299", reply_to_text="哪里有Sora内测号？")
+    assert seller.label == "scam"
+    assert all("私聊我，299"[s.start:s.end] == s.text for f in seller.findings for s in f.evidence)
+
+
+def test_exempting_every_rule_does_not_leave_a_phantom_verdict():
+    from detectors.engine import Engine
+
+    e = Engine.load()
+    text = "Sora内测账号，只要299，加V私聊"
+    for f in e.analyze(text).findings:
+        e.exempt("telegram:9", f.rule)
+    v = e.analyze(text, chat_key="telegram:9")
+    assert not [f for f in v.findings if f.detector == "pattern"]
+    assert any(f.detector == "classifier" for f in v.findings)  # the reasons left are still shown
