@@ -113,7 +113,8 @@ def filter_options(fn: Callable[..., Any]) -> Callable[..., Any]:
         click.option("--state", type=click.Choice(REVIEW_STATES), help="Review state."),
         click.option("--category", help="Scam category, e.g. fake_access."),
         click.option("--author", help="platform:user_id or a bare user id."),
-        click.option("--verdict", type=click.Choice(["scam", "suspicious", "clean"])),
+        click.option("--verdict", type=click.Choice(["scam", "suspicious", "clean"]),
+                     help="Verdict (not indexed: narrows what the other filters select)."),
         click.option("--since", help="An age (7d, 12h) or a date (2026-11-01)."),
     ]):
         fn = opt(fn)

@@ -12,7 +12,7 @@ from functools import lru_cache
 from datetime import datetime
 from typing import Any
 
-from bot.store_text import category, clean_opt, clean_text, excerpt, to_json
+from bot.store_text import category, clean_text, excerpt, to_json
 from bot.store_types import (
     REVIEW_STATES,
     Exemption,
@@ -262,14 +262,3 @@ def row_to_exemption(row: Any) -> Exemption:
         chat_key=row[0], rule_id=row[1], added_by=row[2], added_at=from_epoch(row[3]), incident_id=row[4], note=row[5]
     )
 
-
-__all__ = [
-    "IncidentFilter",
-    "clean_opt",
-    "select_for_stats",
-    "incident_params",
-    "row_to_exemption",
-    "row_to_incident",
-    "row_to_sample",
-    "select_incidents",
-]
