@@ -178,7 +178,7 @@ async def show_cmd(ctx: click.Context, incident_id: int, db, as_json) -> None:
 @click.option("--note", help="Why (kept with the incident).")
 @click.option("--by", "by", help="Reviewer name (default: cli:<your login>).")
 @click.option("--exempt", "exempt", multiple=True, metavar="RULE",
-              help="With dismiss: stop this rule firing in this chat (repeatable; see `show` for the rules).")
+              help="With dismiss: stop this pattern rule firing in this chat (repeatable; `show` lists them).")
 @click.option("--no-learn", is_flag=True, help="Record the review without adding a learned sample.")
 @db_option
 @json_option
@@ -196,10 +196,10 @@ async def review_cmd(ctx: click.Context, incident_id: int, decision: str, note, 
         inc = await store.get(incident_id)
         if inc is None:
             raise CliError(f"no incident #{incident_id}")
-        unknown = [r for r in exempt if r not in inc.rules]
+        unknown = [r for r in exempt if r not in inc.exemptable_rules]
         if unknown:
-            raise CliError(f"rule {unknown[0]!r} did not fire on incident #{incident_id}; "
-                           f"its rules: {', '.join(inc.rules) or 'none'}")
+            raise CliError(f"rule {unknown[0]!r} is not a pattern rule that fired on incident #{incident_id}; "
+                           f"the ones that can be exempted: {', '.join(inc.exemptable_rules) or 'none'}")
         result = await store.review(incident_id, decision, by=by, note=note, learn=not no_learn)
         exemptions = [await store.add_exemption(inc.chat_key, rule, by=by, incident_id=incident_id, note=note)
                       for rule in exempt]

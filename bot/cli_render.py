@@ -126,6 +126,7 @@ def incident_detail(inc: Incident) -> Group:
         ("categories", ", ".join(inc.categories) or "-"),
         ("text hash", inc.text_hash or "-"),
         ("rules", ", ".join(inc.rules) or "-"),
+        ("exemptable", ", ".join(inc.exemptable_rules) or "-"),
     ]
     if inc.state != "open":
         rows.append(("review", f"{inc.state} by {safe(inc.reviewed_by or '?', one_line=True)} "

@@ -170,6 +170,15 @@ class Incident:
                 seen.setdefault(str(f["rule"]), None)
         return tuple(seen)
 
+    @property
+    def exemptable_rules(self) -> tuple[str, ...]:
+        """Rules a per-chat exemption can switch off: the engine exempts pattern findings only."""
+        seen: dict[str, None] = {}
+        for f in self.findings:
+            if f.get("detector") == "pattern" and f.get("rule") and float(f.get("score") or 0) > 0:
+                seen.setdefault(str(f["rule"]), None)
+        return tuple(seen)
+
     def to_dict(self) -> dict[str, Any]:
         def iso(d: datetime | None) -> str | None:
             return d.isoformat() if d else None

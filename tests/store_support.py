@@ -15,8 +15,8 @@ SCAM_TEXT = "Sora内测账号 只要299 加V私聊 chatgpt plus 永久会员"
 
 
 def finding(rule: str = "fake_access.sora_account", start: int = 0, end: int = 8, text: str = "Sora内测账号",
-            score: float = 0.6, category: str = "fake_access") -> dict:
-    return {"detector": "pattern", "category": category, "score": score, "reason": "Sells access",
+            score: float = 0.6, category: str = "fake_access", detector: str = "pattern") -> dict:
+    return {"detector": detector, "category": category, "score": score, "reason": "Sells access",
             "reason_zh": "售卖账号", "rule": rule, "source": "seed.md",
             "evidence": [{"start": start, "end": end, "text": text}], "origin": "text"}
 

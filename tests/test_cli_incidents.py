@@ -26,7 +26,7 @@ def db(tmp_path):
         async with await IncidentStore.open(path) as s:
             a = await s.record(incident(message_id="a", text=EVIL, author_name="=cmd|' /C calc'!A0",
                                         findings=[finding(), finding(rule="$price", start=14, end=17, text="299",
-                                                                     category="signal", score=0.1)],
+                                                                     category="signal", score=0.1, detector="signal")],
                                         categories=("fake_access", "paid_course"), created_at=days_ago(1)))
             await s.set_action_results(a.id, [{"action": "warn", "status": "failed", "detail": "Forbidden"}])
             await s.record(incident(message_id="b", source="discord", chat_id="9", author_id="7", verdict="suspicious",
@@ -81,17 +81,20 @@ def test_show_highlights_evidence_and_neutralises_terminal_escapes(db):
 def test_review_learns_and_exempts(db):
     res = js("incidents", "review", "1", "confirm", "--by", "alice", "--note", "sold fake Sora", "--db", str(db))
     assert res["incident"]["state"] == "confirmed" and res["sample"]["label"] == "scam"
-    out = ok("incidents", "review", "1", "dismiss", "--exempt", "$price", "--db", str(db)).stdout
-    assert "confirmed -> dismissed" in out and "rule $price exempted in telegram:-100" in out
+    out = ok("incidents", "review", "1", "dismiss", "--exempt", "fake_access.sora_account", "--db", str(db)).stdout
+    assert "confirmed -> dismissed" in out and "rule fake_access.sora_account exempted in telegram:-100" in out
     samples = js("samples", "list", "--db", str(db))
     assert [(s["label"], s["incident_id"]) for s in samples] == [("clean", 1)]
     assert samples[0]["added_by"].startswith("cli:")
     con = sqlite3.connect(db)
-    assert con.execute("SELECT chat_key, rule_id FROM rule_exemptions").fetchall() == [("telegram:-100", "$price")]
+    assert con.execute("SELECT chat_key, rule_id FROM rule_exemptions").fetchall() == [
+        ("telegram:-100", "fake_access.sora_account")]
     con.close()
-    bad = run("incidents", "review", "1", "dismiss", "--exempt", "no.such.rule", "--db", str(db))
-    assert bad.exit_code == 2 and "did not fire" in bad.stderr and "fake_access.sora_account" in bad.stderr
-    assert run("incidents", "review", "1", "confirm", "--exempt", "$price", "--db", str(db)).exit_code == 2
+    for rule in ("no.such.rule", "$price"):  # unknown, or a signal (the engine exempts pattern rules only)
+        bad = run("incidents", "review", "1", "dismiss", "--exempt", rule, "--db", str(db))
+        assert bad.exit_code == 2 and "can be exempted: fake_access.sora_account" in bad.stderr
+    assert run("incidents", "review", "1", "confirm", "--exempt", "fake_access.sora_account",
+               "--db", str(db)).exit_code == 2
 
 
 def test_export_jsonl_and_csv(db, tmp_path):
