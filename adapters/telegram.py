@@ -73,7 +73,7 @@ class _KeyedLocks:
 
 
 def build_application(config: Config, *, rate_limiter: MessageRateLimiter | None = None,
-                      concurrent_updates: int = 64) -> Application:
+                      concurrent_updates: int = 64, connection_pool: int = 16) -> Application:
     tg = config.telegram
     token = tg.token.get_secret_value() if tg.token else ""
     if not token:
@@ -82,7 +82,7 @@ def build_application(config: Config, *, rate_limiter: MessageRateLimiter | None
     builder = (ApplicationBuilder().token(token)
                .rate_limiter(rate_limiter or MessageRateLimiter())
                .concurrent_updates(concurrent_updates)
-               .connection_pool_size(max(16, concurrent_updates // 2))
+               .connection_pool_size(connection_pool)
                .pool_timeout(10.0))
     if tg.base_url:
         builder = builder.base_url(tg.base_url)
@@ -100,9 +100,10 @@ class TelegramAdapter:
     name = "telegram"
 
     def __init__(self, *, limits: tuple[float, float] | None = None, concurrent_updates: int = 64,
-                 poll_timeout: float = 10.0) -> None:
+                 connection_pool: int = 16, poll_timeout: float = 10.0) -> None:
         self.limits = limits  # (messages per second overall, messages per minute per group)
         self.concurrent_updates = concurrent_updates
+        self.connection_pool = connection_pool
         self.poll_timeout = poll_timeout
         self.ready = asyncio.Event()
         self.session: TelegramSession | None = None
@@ -111,7 +112,7 @@ class TelegramAdapter:
         limiter = MessageRateLimiter(*self.limits) if self.limits else MessageRateLimiter()
         try:
             session = TelegramSession(services, rate_limiter=limiter, concurrent_updates=self.concurrent_updates,
-                                      poll_timeout=self.poll_timeout)
+                                      connection_pool=self.connection_pool, poll_timeout=self.poll_timeout)
         except ConfigurationError as exc:
             raise AdapterStopped(str(exc)) from None
         self.session = session
@@ -131,11 +132,12 @@ class TelegramSession:
     """One running bot: the PTB Application, its handlers, and the pipeline they feed."""
 
     def __init__(self, services: Services, *, rate_limiter: MessageRateLimiter | None = None,
-                 concurrent_updates: int = 64, poll_timeout: float = 10.0):
+                 concurrent_updates: int = 64, connection_pool: int = 16, poll_timeout: float = 10.0):
         self.services = services
         self.config = services.config
         self.poll_timeout = poll_timeout
-        self.app = build_application(self.config, rate_limiter=rate_limiter, concurrent_updates=concurrent_updates)
+        self.app = build_application(self.config, rate_limiter=rate_limiter, concurrent_updates=concurrent_updates,
+                                     connection_pool=connection_pool)
         self.bot = self.app.bot
         self.executor = TelegramExecutor(self.bot, admin_chat_id=self.config.telegram.admin_chat_id)
         self.chat_settings = services.chat_settings
