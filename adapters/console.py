@@ -89,16 +89,20 @@ class LineSource:
         self._thread.start()
 
     def _serve(self) -> None:
+        binary = None if self.interactive else getattr(self.stream, "buffer", None)
         while True:
             prompt, fut, loop = self._requests.get()
             try:
                 if self.interactive:
                     line: str | None = input(prompt)
-                else:
-                    line = self.stream.readline()
-                    line = line.rstrip("\r\n") if line else None
+                else:  # bytes, so one badly encoded line cannot end the chat
+                    raw = binary.readline() if binary is not None else self.stream.readline()
+                    raw = raw.decode("utf-8", "replace") if isinstance(raw, bytes) else raw
+                    line = raw.rstrip("\r\n") if raw else None
             except EOFError:
                 line = None
+            except UnicodeDecodeError:  # a terminal in another encoding: drop the line, keep the chat
+                line = ""
             except Exception as exc:  # a broken stream ends the console like EOF, with the reason
                 loop.call_soon_threadsafe(_settle, fut, None, exc)
                 continue
@@ -152,14 +156,26 @@ def human_seconds(seconds: int | None) -> str:
     return f"{seconds}s"
 
 
+class _Console(Console):
+    def on_broken_pipe(self) -> None:
+        # rich's default raises SystemExit, which would skip the store's clean shutdown; the reader of our
+        # output is gone (`leekguard run < chat.txt | head`), so go quiet and let the adapter stop
+        self.quiet = True
+
+
 class ConsolePrinter:
     """Everything the console shows. Coloured on a terminal, plain text when piped."""
 
     def __init__(self, out: IO[str], interactive: bool) -> None:
         self.interactive = interactive
-        self.console = Console(file=out, force_terminal=interactive, no_color=not interactive,
+        self.console = _Console(file=out, force_terminal=interactive, no_color=not interactive,
                                color_system="auto" if interactive else None, highlight=False, markup=False,
                                emoji=False, soft_wrap=True)
+
+    @property
+    def closed(self) -> bool:
+        """The output went away (a closed pipe): nobody is listening any more."""
+        return self.console.quiet
 
     def echo(self, msg: Message) -> None:
         if not self.interactive:  # on a terminal the user just typed it
@@ -250,7 +266,7 @@ class ConsoleAdapter:
                         "Ctrl-D to leave.", style="bold green")
         async for entry in read_entries(LineSource(self.stdin, self.interactive)):
             try:
-                if not await self._handle(entry, services, printer, moderator, commands):
+                if not await self._handle(entry, services, printer, moderator, commands) or printer.closed:
                     return
             except Exception:  # keep the chat going; the runner would restart us, losing the conversation
                 log.exception("console input failed: %r", entry.text[:80])

@@ -118,6 +118,23 @@ async def test_console_button_and_unknown_command(services):
     assert "[LeekGuard] unknown command /bogus; /help lists the commands" in lines
 
 
+class ClosingPipe(io.StringIO):
+    """An output whose reader goes away after the first line (like `leekguard run < chat.txt | head -1`)."""
+
+    def write(self, text: str) -> int:
+        if self.getvalue():
+            raise BrokenPipeError(32, "Broken pipe")
+        return super().write(text)
+
+
+async def test_console_stops_quietly_when_its_output_goes_away(services):
+    out = ClosingPipe()
+    adapter = ConsoleAdapter(stdin=io.StringIO(f"hi\nalice: {SCAM}\nbob: {SCAM}\n"), stdout=out, interactive=False)
+    await adapter.run(services)  # returns (no SystemExit, which would skip the store's shutdown)
+    assert out.getvalue() == "#1 member: hi\n"
+    assert [i.author_name for i in await services.store.list()] == ["alice"]  # bob was never read
+
+
 # ---- the runner ----
 
 def test_console_runs_when_no_token_is_set():
