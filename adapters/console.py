@@ -177,9 +177,10 @@ class ConsolePrinter:
         """The output went away (a closed pipe): nobody is listening any more."""
         return self.console.quiet
 
-    def echo(self, msg: Message) -> None:
-        if not self.interactive:  # on a terminal the user just typed it
-            self.console.print(f"#{msg.message_id} {msg.author.name}: {msg.text}")
+    def echo(self, who: str, text: str) -> None:
+        """Repeat the input when piped, so the output reads as a chat log (on a terminal it was just typed)."""
+        if not self.interactive:
+            self.console.print(f"{who}: {text}")
 
     def bot(self, text: str, *, tag: str = BOT_TAG, style: str = "bold cyan") -> None:
         lines = text.split("\n")
@@ -259,41 +260,42 @@ class ConsoleAdapter:
     async def run(self, services: "Services") -> None:
         printer = ConsolePrinter(self.stdout, self.interactive)
         executor = ConsoleExecutor(printer)
-        moderator = services.moderator(executor)
-        commands = services.commands(executor)
+        self._printer, self._moderator = printer, services.moderator(executor)
+        self._commands = services.commands(executor)
         if self.interactive:
             printer.bot("console chat. Type messages; \"alice: text\" speaks as alice; /help for commands; "
                         "Ctrl-D to leave.", style="bold green")
         async for entry in read_entries(LineSource(self.stdin, self.interactive)):
             try:
-                if not await self._handle(entry, services, printer, moderator, commands) or printer.closed:
+                if not await self._handle(entry) or printer.closed:
                     return
             except Exception:  # keep the chat going; the runner would restart us, losing the conversation
                 log.exception("console input failed: %r", entry.text[:80])
                 printer.bot("internal error (logged); carry on", style="bold red")
 
-    async def _handle(self, entry: Entry, services, printer, moderator, commands) -> bool:
-        msg = Message(platform="console", chat_id=CHAT_ID, message_id=str(next(self._ids)), author=entry.speaker,
-                      text=entry.text, chat_title="console", date=datetime.now(timezone.utc),
-                      reply_to_text=None)
+    async def _handle(self, entry: Entry) -> bool:
+        """One input: a message for the pipeline or a command; False = leave."""
+        printer = self._printer
+        message_id = str(next(self._ids))  # commands are messages too, as on the platforms
         parsed = parse_command(entry.text)
         if parsed is None:
-            printer.echo(msg)
-            await moderator.handle(msg)
+            msg = Message(platform="console", chat_id=CHAT_ID, message_id=message_id, author=entry.speaker,
+                          text=entry.text, chat_title="console", date=datetime.now(timezone.utc))
+            printer.echo(f"#{msg.message_id} {entry.speaker.name}", entry.text)
+            await self._moderator.handle(msg)
             self.last_message = msg
             return True
-        if not self.interactive:
-            printer.console.print(f"{entry.speaker.name}: {entry.text}")
+        printer.echo(entry.speaker.name, entry.text)
         name, args = parsed
         ctx = CommandContext(platform="console", chat_id=CHAT_ID, user=entry.speaker,
-                             is_admin=entry.speaker.is_admin, chat_title="console", message_id=msg.message_id,
+                             is_admin=entry.speaker.is_admin, chat_title="console", message_id=message_id,
                              reply_to=self.last_message)
         if name in ("quit", "exit"):
             return False
         if name == "button":
-            printer.reply(await commands.handle_button(args.strip(), ctx))
+            printer.reply(await self._commands.handle_button(args.strip(), ctx))
             return True
-        reply = await commands.dispatch(ctx, entry.text)
+        reply = await self._commands.dispatch(ctx, entry.text)
         if reply is None:
             printer.bot(f"unknown command /{name}; /help lists the commands")
         elif name == "help":
