@@ -179,10 +179,11 @@ class Moderator:
             try:
                 result = await executor.execute(msg, action, reply, incident_id)
             except Exception as exc:
-                detail = redact(f"{type(exc).__name__}: {exc}", self._secrets)
+                result = ActionResult(action, "failed", f"{type(exc).__name__}: {exc}")
+            result = replace(result, detail=redact(result.detail, self._secrets))  # details are stored
+            if result.status == "failed":
                 log.warning("%s on %s:%s/%s failed: %s", action.describe(), msg.platform, msg.chat_id,
-                            msg.message_id, detail)
-                result = ActionResult(action, "failed", detail)
+                            msg.message_id, result.detail)
             results.append(result)
         return results
 
