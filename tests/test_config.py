@@ -157,3 +157,23 @@ def test_cli_prints_the_config_error_and_exits_2(tmp_path):
     assert result.exit_code == 2
     assert "config error: policy.scam[1]: 'nuke' is not one of" in result.output
     assert "Traceback" not in result.output
+
+
+def test_logging_never_prints_a_token_even_inside_a_traceback():
+    import io
+    import logging
+
+    from bot.logs import setup_logging
+
+    stream = io.StringIO()
+    setup_logging("INFO", [TOKEN], stream=stream)
+    log = logging.getLogger("leekguard.test")
+    try:
+        raise ConnectionError(f"POST https://api.telegram.org/bot{TOKEN}/getMe failed")
+    except ConnectionError:
+        log.exception("telegram start failed for %s", f"bot{TOKEN}")
+    log.info("plain line")
+    out = stream.getvalue()
+    assert TOKEN not in out
+    assert "telegram start failed for bot***" in out and "/bot***/getMe" in out and "plain line" in out
+    logging.getLogger().handlers = [h for h in logging.getLogger().handlers if not getattr(h, "_leekguard", 0)]
