@@ -218,7 +218,8 @@ class Commands:
         lines = [t("review.confirmed" if decision == "confirm" else "review.dismissed", lang, id=incident.id,
                    by=ctx.display)]
         if exempt and decision == "dismiss":
-            rule = exemptable_rule(incident)
+            # the strongest pattern rule (findings come strongest first); only patterns can be exempted
+            rule = next(iter(incident.exemptable_rules), None)
             if rule is None:
                 lines.append(t("review.no_rule", lang))
             else:
@@ -410,12 +411,3 @@ class Commands:
 
     async def start(self, ctx: CommandContext, args: str = "") -> Reply:
         return Reply(t("start", await self._lang(ctx)))
-
-
-def exemptable_rule(incident: Incident) -> str | None:
-    """The strongest pattern or signal rule behind an incident (the classifier cannot be exempted)."""
-    candidates = [f for f in incident.findings if float(f.get("score") or 0) > 0 and f.get("rule")
-                  and f.get("detector") not in ("classifier", "error", "context")]
-    if not candidates:
-        return None
-    return str(max(candidates, key=lambda f: float(f["score"]))["rule"])
