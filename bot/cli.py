@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import importlib
+import os
 
 import click
+
+from bot.logs import setup_logging
 
 # (module, attribute) of every click command or group under `leekguard`; one line per area.
 COMMANDS: list[tuple[str, str]] = [
@@ -27,6 +30,8 @@ def main(ctx: click.Context, config_path: str | None) -> None:
     """LeekGuard: catches AI-hype scams (割韭菜) in Telegram groups and Discord servers."""
     ctx.ensure_object(dict)
     ctx.obj["config_path"] = config_path
+    # Warnings and errors of every command go through one handler that hides tokens; `run` raises the level.
+    setup_logging("WARNING", secrets=[v for k in ("TELEGRAM_BOT_TOKEN", "DISCORD_BOT_TOKEN") if (v := os.environ.get(k))])
 
 
 for _module, _attr in COMMANDS:
