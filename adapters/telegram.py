@@ -30,6 +30,7 @@ from adapters.telegram_admins import AdminDirectory, missing_rights
 from adapters.telegram_commands import TelegramCommands
 from adapters.telegram_convert import chat_key, to_message
 from adapters.telegram_executor import TelegramExecutor
+from adapters.telegram_http import AiohttpRequest
 from adapters.telegram_logging import protect_token
 from adapters.telegram_ratelimit import MessageRateLimiter
 from adapters.telegram_texts import right_name, tg_text
@@ -82,8 +83,8 @@ def build_application(config: Config, *, rate_limiter: MessageRateLimiter | None
     builder = (ApplicationBuilder().token(token)
                .rate_limiter(rate_limiter or MessageRateLimiter())
                .concurrent_updates(concurrent_updates)
-               .connection_pool_size(connection_pool)
-               .pool_timeout(10.0))
+               .request(AiohttpRequest(connection_pool, pool_timeout=10.0))
+               .get_updates_request(AiohttpRequest(1)))
     if tg.base_url:
         builder = builder.base_url(tg.base_url)
     if tg.base_file_url:

@@ -24,7 +24,6 @@ import logging
 import multiprocessing as mp
 import os
 import resource
-import statistics
 import sys
 import tempfile
 import time
@@ -37,7 +36,8 @@ SCAMS = ["Sora内测账号 只要{n}元 加V私聊 wx: sora{n}", "ChatGPT Plus �
          "Claude Pro account for sale ${n}, contact @claudecheap{n}", "Sora invite code, only ${n}, DM @sora{n}",
          "AI副业课程 月入过万 扫码进群 限时{n}"]
 CLEAN = ["anyone tried the new Sora video model? demo {n} looks great", "今天的会议改到下午{n}点，大家注意",
-         "I read the DeepSeek paper, section {n} is interesting", "午饭吃什么？第{n}次问了", "thanks, that helped ({n})",
+         "I read the DeepSeek paper, section {n} is interesting", "午饭吃什么？第{n}次问了",
+         "thanks, that helped ({n})",
          "GPT 写的代码还得自己检查，第{n}个bug", "周末一起去爬山吗 {n}"]
 
 
@@ -99,6 +99,7 @@ async def _serve(conn, n_chats: int) -> None:
         "server_cpu": time.process_time() - cpu0,
         "done_in": max(last - server.pushed_at[min(server.pushed_at)], 1e-9) if server.pushed_at else 0.0,
     }))
+    await asyncio.to_thread(conn.recv)  # "stop": the bot has shut down, so no poll hits a closed port
     await server.stop()
 
 
@@ -126,6 +127,7 @@ async def run_bot(args: argparse.Namespace) -> int:
     from bot.config import Config
     from bot.runner import open_services
 
+    load_before = ", ".join(f"{x:.2f}" for x in os.getloadavg())
     ctx = mp.get_context("spawn")
     parent, child = ctx.Pipe()
     proc = ctx.Process(target=server_process, args=(child, args.chats), daemon=True)
@@ -154,6 +156,7 @@ async def run_bot(args: argparse.Namespace) -> int:
         except asyncio.CancelledError:
             pass
         await services.store.close()
+    parent.send(("stop",))
     proc.join(10)
 
     lat = [x * 1000 for x in res["latencies"]]
@@ -165,7 +168,8 @@ async def run_bot(args: argparse.Namespace) -> int:
         res["pending_updates"] + abs(incidents - expected_incidents)
     print(f"telegram bench: {res['pushed']} messages ({res['scams']} scams by the engine's verdict) to "
           f"{args.chats} groups, {'burst' if args.burst else f'{args.rate}/s offered'}, "
-          f"concurrency {args.concurrency}, pool {args.pool}, python-telegram-bot against the fake Bot API on 127.0.0.1")
+          f"concurrency {args.concurrency}, pool {args.pool}; real python-telegram-bot, engine and SQLite store, "
+          f"fake Bot API on 127.0.0.1; load average before: {load_before}")
     print(f"  offered rate        {offered:8.1f} msg/s over {res['pushed_in']:.2f} s")
     print(f"  handled rate        {handled:8.1f} msg/s (first push to last send: {res['done_in']:.2f} s)")
     print(f"  warning latency     p50 {pct(lat, 50):6.1f} ms   p95 {pct(lat, 95):6.1f} ms   "

@@ -111,12 +111,14 @@ async def test_captions_forwards_and_reply_context_are_read(server, world, engin
         forwarded = server.push_message(group, users["Bob"], "Sora invite code, only $20, DM @sora_invites",
                                         forward_origin={"type": "hidden_user", "date": 1, "sender_user_name": "X"})
         advert = server.push_message(group, users["Admin"], SCAM)  # an admin quoting an advert: not acted on
-        question = server.push_message(group, users["Carol"], "多少钱？怎么买", reply_to=advert)
+        reply = server.push_message(group, users["Carol"], "ChatGPT Plus 共享账号 38元/月 联系 @seller",
+                                    reply_to=advert)
         await server.wait_for_calls("sendMessage", 3)
-        assert [len(warnings_to(server, m)) for m in (captioned, forwarded, advert, question)] == [1, 1, 0, 1]
+        await server.wait_idle()
+        assert [len(warnings_to(server, m)) for m in (captioned, forwarded, advert, reply)] == [1, 1, 0, 1]
         incidents = {i.message_id: i for i in await bot.incidents(GROUP_ID, 3)}
         assert "Midjourney" in incidents[str(captioned["message_id"])].text
-        assert str(question["message_id"]) in incidents  # clean alone; a scam in reply to the advert
+        assert incidents[str(reply["message_id"])].author_id == str(users["Carol"]["id"])
 
 
 async def test_policy_delete_and_mute_with_the_rights_to_do_it(server, world, engine, tmp_path):

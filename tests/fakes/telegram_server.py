@@ -255,6 +255,16 @@ class FakeTelegramServer(TelegramWorld):
         self.commands.pop(((p.get("scope") or {}).get("type", "default"), p.get("language_code", "")), None)
         return True
 
+    async def _api_senddocument(self, p: JSON) -> JSON:
+        """Uploads arrive as multipart parts; the call records their name, size and type under __uploads__."""
+        c = self._chat(p)
+        upload = (p.get("__uploads__") or {}).get("document")
+        if upload is None:
+            raise ApiError(400, "Bad Request: there is no document in the request")
+        return self.new_message(c, self.bot_user, caption=p.get("caption"),
+                                extra={"document": {"file_id": f"DOC{upload['size']}", "file_unique_id": "d",
+                                                    "file_name": upload["filename"], "file_size": upload["size"]}})
+
     async def _api_sendchataction(self, p: JSON) -> bool:
         self._chat(p)
         return True
@@ -320,10 +330,15 @@ async def _read_params(request: web.Request) -> JSON:
     if request.method == "GET":
         raw: dict[str, Any] = dict(request.query)
     else:
-        raw = {k: v for k, v in (await request.post()).items() if isinstance(v, str)}
+        form = await request.post()
+        raw = {k: v for k, v in form.items() if isinstance(v, str)}
+        uploads = {k: {"filename": v.filename, "size": len(v.file.read()), "content_type": v.content_type}
+                   for k, v in form.items() if not isinstance(v, str)}
+        if uploads:
+            raw["__uploads__"] = json.dumps(uploads)
     params: JSON = {}
     for k, v in raw.items():
-        if k in _JSON_PARAMS:
+        if k in _JSON_PARAMS or k == "__uploads__":
             params[k] = json.loads(v)
         elif k in _INT_PARAMS and v.lstrip("-").isdigit():
             params[k] = int(v)
