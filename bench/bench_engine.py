@@ -2,7 +2,7 @@
 
     python bench/bench_engine.py [--messages 20000]
 
-- throughput of `leekguard check --jsonl` over a mixed Chinese/English corpus of ~80-character chat messages
+- throughput of the real `python -m bot check --jsonl` (child process, CPU time) over a mixed Chinese/English corpus of ~80-character chat messages
   (built from the training and held-out samples, each message made unique so no cache helps), one core,
   start-up excluded, including JSON parsing and writing;
 - per-message latency p50/p99 over the same corpus;
@@ -14,13 +14,13 @@ them; start-up is wall time of a fresh `python -m bot check`.
 from __future__ import annotations
 
 import argparse
-import io
 import json
 import random
 import resource
 import statistics
 import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 
@@ -45,6 +45,13 @@ def corpus(n: int, seed: int = 3) -> list[str]:
     return out
 
 
+def _child_cpu(cmd: list[str]) -> tuple[float, str]:
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    proc = subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True, check=True)
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return (after.ru_utime + after.ru_stime) - (before.ru_utime + before.ru_stime), proc.stdout
+
+
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--messages", type=int, default=20000)
@@ -56,19 +63,23 @@ def main() -> None:
     startup = time.perf_counter() - started
     ok = proc.returncode == 0 and '"verdict": "scam"' in proc.stdout
 
-    from bot.cli_check import run_jsonl
     from detectors.engine import Engine
 
     engine = Engine.load()
     msgs = corpus(args.messages)
     mean_len = statistics.mean(len(m) for m in msgs)
-    lines = "".join(json.dumps({"id": i, "text": m}, ensure_ascii=False) + "\n" for i, m in enumerate(msgs))
-    out = io.StringIO()
-    # CPU time of this process: the figure stays honest when other work shares the machine.
-    t0 = time.process_time()
-    run_jsonl(engine, io.StringIO(lines), out)
-    dt = time.process_time() - t0
-    flagged = out.getvalue().count('"verdict": "scam"')
+    with tempfile.TemporaryDirectory() as tmp:
+        data, empty = Path(tmp) / "corpus.jsonl", Path(tmp) / "empty.jsonl"
+        data.write_text("".join(json.dumps({"id": i, "text": m}, ensure_ascii=False) + "\n" for i, m in enumerate(msgs)),
+                        encoding="utf-8")
+        empty.write_text("", encoding="utf-8")
+        # The real command in a child process; its CPU time minus that of a run over an empty file is the
+        # checking itself (start-up excluded). ru_maxrss of the children is the child's peak memory.
+        base_cpu, _ = _child_cpu([sys.executable, "-m", "bot", "check", "--jsonl", str(empty)])
+        cpu, out = _child_cpu([sys.executable, "-m", "bot", "check", "--jsonl", str(data)])
+        child_rss_mb = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
+    dt = cpu - base_cpu
+    flagged = out.count('"verdict":"scam"')
 
     engine._cache.clear()
     lat = []
@@ -81,14 +92,13 @@ def main() -> None:
     t = time.thread_time()
     v = engine.analyze(big)
     big_ms = (time.thread_time() - t) * 1000
-    rss_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
     print(f"corpus: {len(msgs)} messages, mean {mean_len:.0f} chars, {flagged} flagged as scam")
     print(f"check --jsonl throughput: {len(msgs) / dt:,.0f} messages/s on one core (target >= 7,500)")
     print(f"per-message latency: p50 {lat[len(lat) // 2]:.3f} ms, p99 {lat[int(len(lat) * 0.99)]:.3f} ms (target p99 <= 2 ms)")
     print(f"64 KB message: {big_ms:.1f} ms, verdict {v.label} (target <= 50 ms)")
     print(f"start-up to first verdict (warm, `python -m bot check`): {startup:.2f} s, ok={ok} (target <= 2 s)")
-    print(f"peak RSS of this process: {rss_mb:.0f} MB (target <= 200 MB)")
+    print(f"peak RSS of `check --jsonl` over the corpus: {child_rss_mb:.0f} MB (target <= 200 MB)")
 
 
 if __name__ == "__main__":

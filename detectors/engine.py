@@ -76,6 +76,12 @@ class Engine:
         self.pack = pack
         self.settings = settings or DetectionSettings()
         self.rules = [CompiledRule.compile(r) for r in pack.rules]
+        # Each rule is indexed under the keys of its smallest group: only rules one of whose keys was hit
+        # are evaluated (a handful instead of all of them).
+        self._rules_by_key: dict[str, list[int]] = {}
+        for i, cr in enumerate(self.rules):
+            for key in min(cr.group_sets, key=len):
+                self._rules_by_key.setdefault(key, []).append(i)
         self._matcher = TermMatcher(self._term_lists())
         self.signals = SignalExtractor(pack.products.official_domains, pack.products.protected_brands)
         init_jieba(w for words in self._term_lists().values() for w in words)
@@ -136,7 +142,7 @@ class Engine:
             raise ValueError(f"label must be 'scam' or 'clean', not {label!r}")
         n = norm_mod.normalize(text)
         toks, hits = self._features(n)
-        fired = ["R:" + cr.rule.id for cr in self.rules if cr.match(hits) is not None]
+        fired = ["R:" + cr.rule.id for cr in self._candidate_rules(hits) if cr.match(hits) is not None]
         offset = sum(PRIOR_SCALE * cr.rule.weight for cr in self.rules if "R:" + cr.rule.id in fired)
         y = 1 if label == "scam" else 0
         fast = tuple(dict.fromkeys(toks + fired))
@@ -276,9 +282,14 @@ class Engine:
         spans.sort(key=lambda sp: sp.start)
         return tuple(spans)
 
+    def _candidate_rules(self, hits: dict[str, list[Hit]]) -> list[CompiledRule]:
+        index = self._rules_by_key
+        ids = {i for key in hits for i in index.get(key, ())}
+        return [self.rules[i] for i in sorted(ids)]
+
     def _pattern_matches(self, n: norm_mod.Normalized, hits: dict[str, list[Hit]], prefix_len: int):
         out = []
-        for cr in self.rules:
+        for cr in self._candidate_rules(hits):
             chosen = cr.match(hits)
             if chosen is None:
                 continue

@@ -6,8 +6,10 @@ One automaton holds every term of every word list and rule; one pass over ``comp
 
 from __future__ import annotations
 
+from bisect import bisect_right
 from collections import defaultdict
 from dataclasses import dataclass
+from typing import NamedTuple
 
 import ahocorasick
 
@@ -24,8 +26,9 @@ class TermSpec:
     check_right: bool
 
 
-@dataclass(frozen=True, slots=True)
-class Hit:
+class Hit(NamedTuple):
+    """A term or signal found; a tuple because thousands are made per second (frozen dataclasses are slow)."""
+
     key: str
     term: str
     start: int  # offsets in the norm view
@@ -77,7 +80,7 @@ class TermMatcher:
         self.size = len(by_compact)
 
     def find(self, n: Normalized) -> dict[str, list[Hit]]:
-        hits: dict[str, list[Hit]] = defaultdict(list)
+        hits: dict[str, list[Hit]] = {}
         seen: set[tuple[str, int]] = set()
         if not n.compact:
             return hits
@@ -90,18 +93,27 @@ class TermMatcher:
 
     @staticmethod
     def _scan(automaton, text: str, n: Normalized, boundary_view: str, hits, seen) -> None:
+        # The hot loop of the engine: locals and inlined offset mapping on purpose.
         norm_len = len(boundary_view)
+        c_starts, n_starts = n.compact_starts, n.norm_starts
         for end_idx, (compact, specs, check, length) in automaton.iter(text):
             c_start = end_idx - length + 1
             if seen is not None:
                 if (compact, c_start) in seen:
                     continue
                 seen.add((compact, c_start))
-            s = n.compact_to_norm(c_start)
-            e = n.compact_to_norm(end_idx) + 1
+            run = bisect_right(c_starts, c_start) - 1
+            s = n_starts[run] + c_start - c_starts[run]
+            run = bisect_right(c_starts, end_idx) - 1
+            e = n_starts[run] + end_idx - c_starts[run] + 1
             if not check:
                 for spec in specs:
-                    hits[spec.key].append(Hit(spec.key, spec.term, s, e))
+                    hit = Hit(spec.key, spec.term, s, e)
+                    found = hits.get(spec.key)
+                    if found is None:
+                        hits[spec.key] = [hit]
+                    else:
+                        found.append(hit)
                 continue
             first_cls = _ascii_class(boundary_view[s])
             last_cls = _ascii_class(boundary_view[e - 1])
@@ -109,4 +121,4 @@ class TermMatcher:
             right_ok = not last_cls or e >= norm_len or _ascii_class(boundary_view[e]) != last_cls
             for spec in specs:
                 if (left_ok or not spec.check_left) and (right_ok or not spec.check_right):
-                    hits[spec.key].append(Hit(spec.key, spec.term, s, e))
+                    hits.setdefault(spec.key, []).append(Hit(spec.key, spec.term, s, e))
