@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import random
 import shutil
 import sys
@@ -19,6 +20,8 @@ from importlib import resources
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+os.environ["LEEKGUARD_NO_MODEL_CACHE"] = "1"  # fold models are throw-away: keep them out of the cache
 
 from detectors.engine import Engine  # noqa: E402
 from detectors.packs import load_pack  # noqa: E402

@@ -47,7 +47,21 @@ class LogisticModel:
 
     @property
     def trained(self) -> bool:
-        return bool(self.samples)
+        return bool(self.weights)
+
+    @property
+    def settings(self) -> dict:
+        return {"l2": self.l2, "epochs": self.epochs, "lr": self.lr, "seed": self.seed, "prior": PRIOR_SCALE}
+
+    def state(self) -> dict:
+        return {"bias": self.bias, "weights": self.weights, "g2": self._g2, "g2_bias": self._g2_bias}
+
+    def load_state(self, state: dict, samples: Sequence[Sample] | None = None) -> None:
+        self.bias = float(state["bias"])
+        self.weights = {str(k): float(v) for k, v in state["weights"].items()}
+        self._g2 = {str(k): float(v) for k, v in state["g2"].items()}
+        self._g2_bias = float(state["g2_bias"])
+        self.samples = list(samples or [])
 
     def fit(self, samples: Sequence[Sample]) -> None:
         self.samples = list(samples)
@@ -88,6 +102,11 @@ class LogisticModel:
             return False
         self.fit(self.samples)
         return True
+
+    def ensure_samples(self, build) -> None:
+        """A model loaded from the cache has no samples in memory; `build()` makes them when needed."""
+        if not self.samples:
+            self.samples = list(build())
 
     def contributions(self, features: Sequence[str]) -> dict[str, float]:
         w = self.weights

@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from bot.events import Finding, Message, Span, Verdict
+from detectors import model_cache
 from detectors import normalize as norm_mod
 from detectors.classifier import PRIOR_SCALE, LogisticModel, Sample
 from detectors.matcher import Hit, TermMatcher
@@ -131,10 +132,30 @@ class Engine:
             positive = "clean" if cr.rule.category == CONTEXT_CATEGORY else "scam"
             labelled += [(t, positive) for t in cr.rule.examples.match]
             labelled += [(t, "clean") for t in cr.rule.examples.no_match if cr.rule.category != CONTEXT_CATEGORY]
+        self._labelled = labelled
+        key = model_cache.cache_key(labelled, self.pack.model_dump_json(), self.classifier.settings)
+        cached = model_cache.load(key)
+        if cached is not None:
+            try:
+                self.classifier.load_state(cached["full"])
+                self.fast.load_state(cached["fast"])
+                log.debug("classifier weights loaded from the cache (%d samples)", len(labelled))
+                return
+            except (KeyError, TypeError, ValueError) as exc:
+                log.debug("model cache unusable, training: %s", exc)
         pairs = [self._sample(text, label) for text, label in labelled]
         self.classifier.fit([full for full, _ in pairs])
         self.fast.fit([fast for _, fast in pairs])
+        model_cache.save(key, {"full": self.classifier.state(), "fast": self.fast.state()})
         log.debug("classifier trained on %d samples", len(labelled))
+
+    def _ensure_training_samples(self) -> None:
+        """Unlearning retrains from the samples; after a cached start they are rebuilt on first need."""
+        if self.classifier.samples and self.fast.samples:
+            return
+        pairs = [self._sample(text, label) for text, label in self._labelled]
+        self.classifier.ensure_samples(lambda: [full for full, _ in pairs])
+        self.fast.ensure_samples(lambda: [fast for _, fast in pairs])
 
     def _sample(self, text: str, label: str) -> tuple[Sample, Sample]:
         """(full, fast) training samples for one labelled text."""
@@ -153,6 +174,7 @@ class Engine:
 
     def learn(self, text: str, label: str) -> None:
         with self._lock:
+            self._ensure_training_samples()
             full, fast = self._sample(text, label)
             self.classifier.learn(full)
             self.fast.learn(fast)
@@ -160,6 +182,7 @@ class Engine:
 
     def unlearn(self, text: str, label: str) -> None:
         with self._lock:
+            self._ensure_training_samples()
             full, fast = self._sample(text, label)
             self.classifier.unlearn(full)
             self.fast.unlearn(fast)

@@ -16,6 +16,8 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 
 from bot.events import CATEGORIES
 
+# libyaml's safe loader when PyYAML was built with it: ten times faster at start-up, same safety.
+_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 SIGNALS = ("price", "contact_handle", "link", "lookalike", "official_link", "scam_price", "question")
 CONTEXT_CATEGORY = "context"
 
@@ -107,7 +109,7 @@ def _seeds_dir() -> Path:
 def _read_yaml(path: Path) -> dict:
     try:
         with open(path, encoding="utf-8") as fh:
-            data = yaml.safe_load(fh)
+            data = yaml.load(fh, Loader=_LOADER)
     except FileNotFoundError as exc:
         raise PackError(f"{path}: missing seed file") from exc
     except yaml.YAMLError as exc:

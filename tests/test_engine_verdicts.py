@@ -165,3 +165,22 @@ def test_exempting_every_rule_does_not_leave_a_phantom_verdict():
     v = e.analyze(text, chat_key="telegram:9")
     assert not [f for f in v.findings if f.detector == "pattern"]
     assert any(f.detector == "classifier" for f in v.findings)  # the reasons left are still shown
+
+
+def test_model_cache_gives_the_same_verdicts_and_learning_still_works(tmp_path, monkeypatch):
+    from detectors.engine import Engine
+
+    monkeypatch.setenv("LEEKGUARD_CACHE_DIR", str(tmp_path))
+    trained = Engine.load()
+    assert list(tmp_path.glob("model-*.json")), "the trained weights are cached"
+    cached = Engine.load()
+    assert not cached.classifier.samples  # loaded, not trained
+    for text in ("Sora内测账号 只要299 加V私聊", "今天中午吃什么", "Someone DMed me a Sora beta offer, it's a scam"):
+        assert cached.analyze(text).score == trained.analyze(text).score
+    text = "Veo7 金牌陪跑营 本周开营 详询小助理"
+    before = cached.analyze(text).score
+    cached.learn(text, "scam")
+    cached.unlearn(text, "scam")  # retrains from samples rebuilt on demand
+    assert abs(cached.analyze(text).score - before) < 0.05
+    (next(tmp_path.glob("model-*.json"))).write_text("{broken", encoding="utf-8")
+    assert Engine.load().analyze(text).score == trained.analyze(text).score  # a broken cache is ignored

@@ -1,0 +1,66 @@
+"""A disk cache of the trained classifier weights, so a warm start skips training (about 0.7 s).
+
+The key covers everything that shapes the weights: the training texts and labels, the whole pattern pack,
+the detector source code and the model's settings. Any change trains afresh. A cache that cannot be read or
+written is ignored (logged at debug level): it only ever saves time.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import os
+import tempfile
+from pathlib import Path
+
+log = logging.getLogger(__name__)
+KEEP_MODELS = 4
+
+
+def cache_dir() -> Path:
+    base = os.environ.get("LEEKGUARD_CACHE_DIR") or os.path.join(
+        os.environ.get("XDG_CACHE_HOME") or os.path.join(Path.home(), ".cache"), "leekguard")
+    return Path(base)
+
+
+def cache_key(labelled: list[tuple[str, str]], pack_json: str, settings: dict) -> str:
+    h = hashlib.sha256()
+    for path in sorted(Path(__file__).parent.glob("*.py")):
+        h.update(path.read_bytes())
+    h.update(pack_json.encode("utf-8"))
+    h.update(json.dumps(settings, sort_keys=True).encode("utf-8"))
+    h.update(json.dumps(labelled, ensure_ascii=True).encode("ascii"))
+    return h.hexdigest()[:32]
+
+
+def load(key: str) -> dict | None:
+    if os.environ.get("LEEKGUARD_NO_MODEL_CACHE"):
+        return None
+    path = cache_dir() / f"model-{key}.json"
+    try:
+        with open(path, encoding="utf-8") as fh:
+            return json.load(fh)
+    except FileNotFoundError:
+        return None
+    except (OSError, ValueError) as exc:
+        log.debug("ignoring unreadable model cache %s: %s", path, exc)
+        return None
+
+
+def save(key: str, state: dict) -> None:
+    if os.environ.get("LEEKGUARD_NO_MODEL_CACHE"):
+        return
+    folder = cache_dir()
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        # keep the few newest models (tests and cross-validation train variants); the rest is dead weight
+        models = sorted(folder.glob("model-*.json"), key=lambda p: p.stat().st_mtime, reverse=True)
+        for old in models[KEEP_MODELS - 1:]:
+            old.unlink(missing_ok=True)
+        fd, tmp = tempfile.mkstemp(dir=folder, prefix=".model-", suffix=".tmp")
+        with os.fdopen(fd, "w", encoding="utf-8") as fh:
+            json.dump(state, fh)
+        os.replace(tmp, folder / f"model-{key}.json")
+    except OSError as exc:
+        log.debug("model cache not written to %s: %s", folder, exc)
