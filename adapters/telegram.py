@@ -38,6 +38,7 @@ from adapters.telegram_texts import right_name, tg_text
 from bot.config import Config
 from bot.events import Reply
 from bot.runner import AdapterStopped, Services
+from bot.warnings import products_in
 
 # Opt in to PTB's future behaviour (durations as timedelta): without it every 429 warns of a deprecation.
 os.environ.setdefault("PTB_TIMEDELTA", "1")
@@ -183,6 +184,9 @@ class TelegramSession:
     async def start(self) -> None:
         """Connect, register the command menu and start long polling; returns once updates flow."""
         shorten_gil_switch_interval()
+        # the warnings' seed data (products, official statements) loads on first use: 0.3 s that would
+        # otherwise delay the first warning
+        await asyncio.to_thread(products_in, "")
         await self.app.initialize()  # getMe: fails fast on a wrong token
         self.moderator.self_ids.update({str(self.bot.id), f"telegram:{self.bot.id}"})
         await self.commands.publish_menu(self.bot)
