@@ -89,7 +89,7 @@ class _KeyedLocks:
 
 
 def build_application(config: Config, *, rate_limiter: MessageRateLimiter | None = None,
-                      concurrent_updates: int = 64, connection_pool: int = 16) -> Application:
+                      concurrent_updates: int = 256, connection_pool: int = 16) -> Application:
     tg = config.telegram
     token = tg.token.get_secret_value() if tg.token else ""
     if not token:
@@ -115,7 +115,9 @@ class TelegramAdapter:
 
     name = "telegram"
 
-    def __init__(self, *, limits: tuple[float, float] | None = None, concurrent_updates: int = 64,
+    # concurrent_updates: updates handled at once. Generous on purpose: a handler whose warning waits for a
+    # group's flood limit (20 messages a minute) holds its slot, and the other groups must not wait behind it.
+    def __init__(self, *, limits: tuple[float, float] | None = None, concurrent_updates: int = 256,
                  connection_pool: int = 16, poll_timeout: float = 10.0) -> None:
         self.limits = limits  # (messages per second overall, messages per minute per group)
         self.concurrent_updates = concurrent_updates
@@ -148,7 +150,7 @@ class TelegramSession:
     """One running bot: the PTB Application, its handlers, and the pipeline they feed."""
 
     def __init__(self, services: Services, *, rate_limiter: MessageRateLimiter | None = None,
-                 concurrent_updates: int = 64, connection_pool: int = 16, poll_timeout: float = 10.0):
+                 concurrent_updates: int = 256, connection_pool: int = 16, poll_timeout: float = 10.0):
         self.services = services
         self.config = services.config
         self.poll_timeout = poll_timeout

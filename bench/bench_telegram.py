@@ -194,8 +194,8 @@ def main() -> int:
     parser.add_argument("--burst", type=int, default=0, help="push N messages at once instead of a steady rate")
     parser.add_argument("--scam-share", type=float, default=0.3, help="share of scam adverts (default 0.3)")
     parser.add_argument("--chats", type=int, default=50, help="number of groups the messages spread over")
-    parser.add_argument("--concurrency", type=int, default=64, help="PTB concurrent_updates (default 64)")
-    parser.add_argument("--pool", type=int, default=16, help="HTTP connection pool size (default 16)")
+    parser.add_argument("--concurrency", type=int, default=256, help="PTB concurrent_updates (default 256, as run)")
+    parser.add_argument("--pool", type=int, default=16, help="HTTP connection pool size (default 16, as run)")
     parser.add_argument("--drain", type=float, default=30.0, help="max seconds to wait for the last warnings")
     args = parser.parse_args()
     if args.rate * args.seconds > 200_000 or args.burst > 200_000:
