@@ -175,3 +175,23 @@ async def test_incidents_in_the_group_and_in_private(server, world, engine, tmp_
         assert f"#{incident_id}" in answers_to(server, in_group)[0]
         assert f"#{incident_id}" in answers_to(server, in_private)[0]
         assert f"#{incident_id}" not in answers_to(server, stranger)[0]
+
+
+async def test_undo_button_reopens_and_stats_help_start_answer(server, world, engine, tmp_path):
+    group, users = world
+    async with running_bot(server, engine, tmp_path / "lg.db") as bot:
+        incident_id, notice = await notice_for(server, bot, "Manus 内测邀请码 出售 88元 加V manus777", users["Alice"])
+        server.push_callback_query(users["Admin"], notice, f"confirm:{incident_id}")
+        await server.wait_for_calls("answerCallbackQuery")
+        server.push_callback_query(users["Admin"], notice, f"undo:{incident_id}")
+        await server.wait_for_calls("answerCallbackQuery", 2)
+        assert (await eventually(lambda: _state_is(bot, incident_id, "open"))) is True
+        asks = {name: server.push_message(group, users["Bob"], f"/{name}") for name in ("stats", "help", "start")}
+        await server.wait_for_calls("sendMessage", 5)
+        stats, help_text, start = (answers_to(server, asks[n])[0] for n in ("stats", "help", "start"))
+        assert "1" in stats and "LeekGuard" in start
+        assert "/check" in help_text and "/settings" not in help_text  # Bob is no admin: admin commands hidden
+
+
+async def _state_is(bot, incident_id, state):
+    return (await bot.store.get(incident_id)).state == state
