@@ -83,6 +83,8 @@ class FakeTelegramServer(TelegramWorld):
         if request.match_info["token"] != self.token:
             return web.json_response(shapes.error(401, "Unauthorized"), status=401)
         path = request.match_info["path"]
+        if self.file_gate is not None:
+            await self.file_gate.wait()
         for file_path, data in self._files.values():
             if file_path == path:
                 return web.Response(body=data, content_type="application/octet-stream")
@@ -93,6 +95,7 @@ class FakeTelegramServer(TelegramWorld):
         params = await _read_params(request)
         call = Call(method, params, 200, time.perf_counter())
         self.calls.append(call)
+        self._new_call.notify()  # a long poll counts as arrived at once (it answers only later)
         try:
             if request.match_info["token"] != self.token:
                 raise ApiError(401, "Unauthorized")
