@@ -28,7 +28,7 @@ from telegram.ext import (Application, ApplicationBuilder, ChatMemberHandler, Co
                           filters)
 
 from adapters.telegram_admins import AdminDirectory, missing_rights
-from adapters.telegram_commands import TelegramCommands
+from adapters.telegram_commands import COMMAND_NAMES, TelegramCommands
 from adapters.telegram_convert import chat_key, to_message
 from adapters.telegram_executor import TelegramExecutor
 from adapters.telegram_http import AiohttpRequest
@@ -176,7 +176,10 @@ class TelegramSession:
         app = self.app
         self.commands.register(app)  # commands, buttons and private-chat checks come first
         app.add_handler(ChatMemberHandler(self._on_my_chat_member, ChatMemberHandler.MY_CHAT_MEMBER))
-        moderated = (filters.ChatType.GROUPS & filters.UpdateType.MESSAGES
+        # Our own commands are answered, not moderated, also once edited ("/check <advert>" asks about an
+        # advert); any other text starting with a slash is moderated like the rest.
+        ours = filters.Regex(rf"^/({'|'.join(COMMAND_NAMES)})(@\w+)?(\s|$)")
+        moderated = (filters.ChatType.GROUPS & filters.UpdateType.MESSAGES & ~ours
                      & (filters.TEXT | filters.CAPTION | filters.PHOTO | filters.Document.IMAGE))
         app.add_handler(MessageHandler(moderated, self._on_group_message))
         app.add_error_handler(self._on_error)
@@ -217,7 +220,7 @@ class TelegramSession:
         is_admin = False
         if tg.sender_chat is None and tg.from_user is not None and not tg.from_user.is_bot:
             is_admin = tg.from_user.id in await self.admins.admin_ids(tg.chat_id)
-        msg = to_message(update, is_admin=is_admin)
+        msg = to_message(update, is_admin=is_admin, image_max_bytes=self.config.images.max_bytes)
         if msg is None:
             return
         async with self.serialized((msg.chat_id, msg.author.id)):

@@ -172,3 +172,16 @@ async def test_notifications_go_to_the_admin_chat_when_configured(server, world,
         assert "AI 学习群" in notice.result["text"] and "reply_parameters" not in notice.params
         assert [c.params["reply_parameters"]["message_id"] for c in server.sent_messages(GROUP_ID)] == [
             scam["message_id"]]
+
+
+async def test_commands_are_not_moderated_even_when_edited_but_other_slashes_are(server, world, engine, tmp_path):
+    group, users = world
+    async with running_bot(server, engine, tmp_path / "lg.db", policy={"scam": ["warn"]}) as bot:
+        ask = server.push_message(group, users["Bob"], "/check@leekguard_test_bot hello")
+        await server.wait_for_calls("sendMessage")
+        server.push_edited_message(ask, "/check " + SCAM)  # asking about an advert is not posting one
+        disguised = server.push_message(group, users["Alice"], "/buy " + SCAM)
+        await server.wait_for_calls("sendMessage", 2)
+        await server.wait_idle()
+        assert len(warnings_to(server, disguised)) == 1 and len(warnings_to(server, ask)) == 1
+        assert [i.message_id for i in await bot.incidents(GROUP_ID)] == [str(disguised["message_id"])]
