@@ -3,8 +3,8 @@
     adapter = DiscordAdapter()             # bot/runner.py: constructed with no arguments
     await adapter.run(services)            # serves until cancelled; AdapterStopped for a rejected token
 
-    session = DiscordSession(services)     # what run() drives; tests use it directly
-    await session.start(); ...; await session.stop()
+    adapter.session                        # the DiscordSession run() drives: client, executor, moderator,
+                                           # commands (tests and benchmarks look inside)
 
 It only translates and executes: a guild message (or an edit) becomes a bot.events.Message for
 bot.pipeline.Moderator; slash commands, the "Check for scam" context menu and the mod-log buttons become
@@ -188,9 +188,11 @@ class DiscordSession:
             raise AdapterStopped("Discord rejected the bot token (401): check DISCORD_BOT_TOKEN") from None
         self._task = asyncio.create_task(self.client.connect(reconnect=True), name="discord-gateway")
         ready = asyncio.create_task(self.ready.wait())
-        done, _ = await asyncio.wait({self._task, ready}, return_when=asyncio.FIRST_COMPLETED)
-        if self._task in done:  # connect() ended before READY: intents refused, network down...
+        try:
+            done, _ = await asyncio.wait({self._task, ready}, return_when=asyncio.FIRST_COMPLETED)
+        finally:
             ready.cancel()
+        if self._task in done:  # connect() ended before READY: intents refused, bad token at the gateway...
             await self.stop()
             self.gateway_result()
             raise ConnectionError("discord: the gateway closed before the session started")
@@ -252,10 +254,7 @@ class DiscordSession:
         message = payload.message
         if message.edited_at is None:
             return  # an embed unfurl, not an edit by the author
-        before = payload.cached_message
-        if before is not None and before.content == message.content:
-            return
-        await self.on_message(message, edited=True)
+        await self.on_message(message, edited=True)  # the same verdict again is recognised by the store
 
     def text_channel_in(self, guild: discord.Guild | None, value: str) -> discord.TextChannel | None:
         """A text channel of `guild` named by id, <#id> mention or name."""
