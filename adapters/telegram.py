@@ -44,6 +44,11 @@ from bot.warnings import products_in
 os.environ.setdefault("PTB_TIMEDELTA", "1")
 log = logging.getLogger(__name__)
 GIL_SWITCH_INTERVAL = 0.001
+# Pause between two getUpdates calls. Against a nearby Bot API server (self-hosted, or the local fake) a busy
+# bot's long poll otherwise returns about one update at a time, and every call costs CPU; 5 ms lets updates
+# gather into batches (bench at 300 msg/s: getUpdates calls 2976 -> 1320, bot CPU 74 % -> 59 %, p99 warning
+# latency 24 -> 14 ms). Against api.telegram.org the network round trip already batches them.
+POLL_INTERVAL = 0.005
 ALLOWED_UPDATES = ["message", "edited_message", "callback_query", "my_chat_member"]
 _IN_CHAT = (ChatMember.MEMBER, ChatMember.ADMINISTRATOR, ChatMember.OWNER, ChatMember.RESTRICTED)
 
@@ -118,11 +123,13 @@ class TelegramAdapter:
     # concurrent_updates: updates handled at once. Generous on purpose: a handler whose warning waits for a
     # group's flood limit (20 messages a minute) holds its slot, and the other groups must not wait behind it.
     def __init__(self, *, limits: tuple[float, float] | None = None, concurrent_updates: int = 256,
-                 connection_pool: int = 16, poll_timeout: float = 10.0) -> None:
+                 connection_pool: int = 16, poll_timeout: float = 10.0,
+                 poll_interval: float = POLL_INTERVAL) -> None:
         self.limits = limits  # (messages per second overall, messages per minute per group)
         self.concurrent_updates = concurrent_updates
         self.connection_pool = connection_pool
         self.poll_timeout = poll_timeout
+        self.poll_interval = poll_interval
         self.ready = asyncio.Event()
         self.session: TelegramSession | None = None
 
@@ -130,7 +137,8 @@ class TelegramAdapter:
         limiter = MessageRateLimiter(*self.limits) if self.limits else MessageRateLimiter()
         try:
             session = TelegramSession(services, rate_limiter=limiter, concurrent_updates=self.concurrent_updates,
-                                      connection_pool=self.connection_pool, poll_timeout=self.poll_timeout)
+                                      connection_pool=self.connection_pool, poll_timeout=self.poll_timeout,
+                                      poll_interval=self.poll_interval)
         except ConfigurationError as exc:
             raise AdapterStopped(str(exc)) from None
         self.session = session
@@ -150,10 +158,12 @@ class TelegramSession:
     """One running bot: the PTB Application, its handlers, and the pipeline they feed."""
 
     def __init__(self, services: Services, *, rate_limiter: MessageRateLimiter | None = None,
-                 concurrent_updates: int = 256, connection_pool: int = 16, poll_timeout: float = 10.0):
+                 concurrent_updates: int = 256, connection_pool: int = 16, poll_timeout: float = 10.0,
+                 poll_interval: float = POLL_INTERVAL):
         self.services = services
         self.config = services.config
         self.poll_timeout = poll_timeout
+        self.poll_interval = poll_interval
         self.app = build_application(self.config, rate_limiter=rate_limiter, concurrent_updates=concurrent_updates,
                                      connection_pool=connection_pool)
         self.bot = self.app.bot
@@ -197,7 +207,7 @@ class TelegramSession:
         await self.commands.publish_menu(self.bot)
         await self.app.start()
         await self.app.updater.start_polling(timeout=self.poll_timeout, allowed_updates=ALLOWED_UPDATES,
-                                             poll_interval=0.0)
+                                             poll_interval=self.poll_interval)
         self._started = True
         log.info("telegram: polling as @%s", self.bot.username)
 

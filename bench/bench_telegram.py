@@ -142,7 +142,7 @@ async def run_bot(args: argparse.Namespace) -> int:
         total = args.burst or int(args.rate * args.seconds)
         plan = make_plan(services.engine, total, args.scam_share)
         adapter = TelegramAdapter(limits=(1_000_000, 1_000_000), concurrent_updates=args.concurrency,
-                                  connection_pool=args.pool)
+                                  connection_pool=args.pool, poll_interval=args.poll_interval)
         task = asyncio.create_task(adapter.run(services))
         await asyncio.wait_for(adapter.ready.wait(), 20)
         cpu0, wall0 = time.process_time(), time.perf_counter()
@@ -168,7 +168,8 @@ async def run_bot(args: argparse.Namespace) -> int:
         res["pending_updates"] + abs(incidents - expected_incidents)
     print(f"telegram bench: {res['pushed']} messages ({res['scams']} scams by the engine's verdict) to "
           f"{args.chats} groups, {'burst' if args.burst else f'{args.rate}/s offered'}, "
-          f"concurrency {args.concurrency}, pool {args.pool}; real python-telegram-bot, engine and SQLite store, "
+          f"concurrency {args.concurrency}, pool {args.pool}, poll interval {args.poll_interval * 1000:g} ms; "
+          f"real python-telegram-bot, engine and SQLite store, "
           f"fake Bot API on 127.0.0.1; load average before: {load_before}")
     print(f"  offered rate        {offered:8.1f} msg/s over {res['pushed_in']:.2f} s")
     print(f"  handled rate        {handled:8.1f} msg/s (first push to last send: {res['done_in']:.2f} s)")
@@ -196,6 +197,8 @@ def main() -> int:
     parser.add_argument("--chats", type=int, default=50, help="number of groups the messages spread over")
     parser.add_argument("--concurrency", type=int, default=256, help="PTB concurrent_updates (default 256, as run)")
     parser.add_argument("--pool", type=int, default=16, help="HTTP connection pool size (default 16, as run)")
+    parser.add_argument("--poll-interval", type=float, default=0.005,
+                        help="seconds between getUpdates calls (default 0.005, as run)")
     parser.add_argument("--drain", type=float, default=30.0, help="max seconds to wait for the last warnings")
     args = parser.parse_args()
     if args.rate * args.seconds > 200_000 or args.burst > 200_000:
