@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import logging
 
 import pytest
@@ -107,3 +109,36 @@ async def test_the_token_never_reaches_a_log(server, world, engine, tmp_path, ca
     assert "Set Bot API URL" in text  # python-telegram-bot did log its URL, which holds the token...
     assert server.token not in text and server.token.split(":")[1] not in text  # ...redacted
     assert "<redacted-token>" in text
+
+
+async def test_a_failed_start_is_retried_by_the_runner_and_a_rejected_token_is_not(server, world, engine, tmp_path):
+    from adapters.telegram import TelegramAdapter
+    from bot.chat_settings import ChatSettingsService
+    from bot.runner import Services, supervise
+    from bot.store import IncidentStore
+    from tests.fakes.telegram_harness import make_config
+
+    group, alice, _ = world
+    config = make_config(server, tmp_path / "lg.db", policy={"scam": ["warn"]})
+    store = await IncidentStore.open(str(tmp_path / "lg.db"))
+    services = Services(config=config, engine=engine, store=store, chat_settings=ChatSettingsService(config, store))
+    try:
+        server.fail_next("getMe", status=500)  # Telegram is down when the bot starts
+        adapter = TelegramAdapter(poll_timeout=0.5)
+        task = asyncio.create_task(supervise(adapter, services, first_delay=0.1))
+        await asyncio.wait_for(adapter.ready.wait(), 10)
+        assert [c.status for c in server.calls_of("getMe", ok_only=False)] == [500, 200]
+        scam = server.push_message(group, alice, SCAM)
+        [warning] = await server.wait_for_calls("sendMessage")
+        assert warning.params["reply_parameters"]["message_id"] == scam["message_id"]
+        task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await task
+
+        wrong = make_config(FakeTelegramServer(token="42:" + "x" * 35), tmp_path / "lg.db")
+        wrong = wrong.model_copy(update={"telegram": wrong.telegram.model_copy(update={"base_url": server.base_url})})
+        rejected = Services(config=wrong, engine=engine, store=store, chat_settings=services.chat_settings)
+        await asyncio.wait_for(supervise(TelegramAdapter(), rejected, first_delay=0.1), 10)  # returns: no retry
+        assert len(server.calls_of("getMe", ok_only=False)) == 3
+    finally:
+        await store.close()
