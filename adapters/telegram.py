@@ -49,7 +49,8 @@ GIL_SWITCH_INTERVAL = 0.001
 # gather into batches (bench at 300 msg/s: getUpdates calls 2976 -> 1320, bot CPU 74 % -> 59 %, p99 warning
 # latency 24 -> 14 ms). Against api.telegram.org the network round trip already batches them.
 POLL_INTERVAL = 0.005
-ALLOWED_UPDATES = ["message", "edited_message", "callback_query", "my_chat_member"]
+# chat_member: promotions and demotions (sent only to admin bots) refresh the cached admin list at once
+ALLOWED_UPDATES = ["message", "edited_message", "callback_query", "my_chat_member", "chat_member"]
 _IN_CHAT = (ChatMember.MEMBER, ChatMember.ADMINISTRATOR, ChatMember.OWNER, ChatMember.RESTRICTED)
 
 
@@ -186,6 +187,7 @@ class TelegramSession:
         app = self.app
         self.commands.register(app)  # commands, buttons and private-chat checks come first
         app.add_handler(ChatMemberHandler(self._on_my_chat_member, ChatMemberHandler.MY_CHAT_MEMBER))
+        app.add_handler(ChatMemberHandler(self._on_chat_member, ChatMemberHandler.CHAT_MEMBER))
         # Our own commands are answered, not moderated, also once edited ("/check <advert>" asks about an
         # advert); any other text starting with a slash is moderated like the rest.
         ours = filters.Regex(rf"^/({'|'.join(COMMAND_NAMES)})(@\w+)?(\s|$)")
@@ -250,6 +252,11 @@ class TelegramSession:
             return
         log.info("telegram: added to %s (%s) by user %s", chat.id, chat.title, change.from_user.id)
         await self.executor.send(chat.id, await self.introduction(chat.id, new))
+
+    async def _on_chat_member(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        change = update.chat_member
+        if change is not None and (change.old_chat_member.status != change.new_chat_member.status):
+            self.admins.forget_chat(change.chat.id)  # someone was promoted, demoted, banned or left
 
     async def introduction(self, chat_id: int, me: ChatMember | None) -> Reply:
         """Two lines about LeekGuard, then what admins must still grant for the configured policy."""

@@ -185,3 +185,20 @@ async def test_commands_are_not_moderated_even_when_edited_but_other_slashes_are
         await server.wait_idle()
         assert len(warnings_to(server, disguised)) == 1 and len(warnings_to(server, ask)) == 1
         assert [i.message_id for i in await bot.incidents(GROUP_ID)] == [str(disguised["message_id"])]
+
+
+async def test_a_promotion_refreshes_the_cached_admin_list(server, world, engine, tmp_path):
+    from tests.fakes import telegram_shapes as shapes
+
+    group, users = world
+    async with running_bot(server, engine, tmp_path / "lg.db", policy={"scam": ["warn"]}):
+        before = server.push_message(group, users["Bob"], SCAM)
+        await server.wait_for_calls("sendMessage")
+        old = server.member(GROUP_ID, users["Bob"]["id"])
+        new = server.set_member(GROUP_ID, users["Bob"], "administrator", can_delete_messages=True)
+        server.push_update("chat_member", shapes.chat_member_updated(group, users["Admin"], old, new))
+        await server.wait_idle()
+        after = server.push_message(group, users["Bob"], SCAM_EN)  # now an admin: not acted on
+        await server.wait_idle()
+        assert len(warnings_to(server, before)) == 1 and warnings_to(server, after) == []
+        assert len(server.calls_of("getChatAdministrators")) == 2  # asked again after the promotion
