@@ -42,6 +42,7 @@ _TOPIC_KEYS = frozenset({
     "@product", "@generic_ai", "@access_item", "@course", "@money", "@recruit", "@contact", "@api_claim",
     "@authority", "@anxiety_offer", "@generated_claim", "$price", "$lookalike", "$contact_handle",
 })
+_NEGATABLE = ("@access_item", "@sell", "@course", "@recruit", "@contact", "@api_claim", "@authority", "@money")
 _SIGNAL_FINDINGS = {
     # signal feature: (reason en, reason zh); its weight is learned by the classifier
     "$price": ("Quotes a price", "出现报价"),
@@ -274,8 +275,26 @@ class Engine:
         hits = self._matcher.find(n)
         hits.update(self.signals.extract(n.norm))
         self._suppress_denials(hits)
+        self._drop_negated(hits)
         concept = [k for k in hits if k[0] in "@$" and not k.startswith("@product:")]
         return latin_tokens(n.norm) + concept, hits
+
+    @staticmethod
+    def _drop_negated(hits: dict[str, list[Hit]]) -> None:
+        """"no shared accounts", "不用代充": offer words right after a negator are denied, not offered."""
+        negators = hits.get("@negator")
+        if not negators:
+            return
+        ends = {h.end for h in negators} | {h.end + 1 for h in negators}  # allow one space or mark between
+        for key in _NEGATABLE:
+            found = hits.get(key)
+            if found:
+                kept = [h for h in found if h.start not in ends]
+                if len(kept) != len(found):
+                    if kept:
+                        hits[key] = kept
+                    else:
+                        del hits[key]
 
     @staticmethod
     def _suppress_denials(hits: dict[str, list[Hit]]) -> None:
