@@ -108,8 +108,10 @@ class LeekGuardClient(discord.Client):
     """discord.Client whose events go to the session (`client.leekguard`, also used by the buttons)."""
 
     def __init__(self, session: "DiscordSession", **options: Any) -> None:
-        intents = discord.Intents.default()
-        intents.message_content = True  # privileged: switch it on in the developer portal (docs/discord.md)
+        # Only what moderation needs: servers and their channels and roles, their messages, and the text of
+        # those (privileged: switch it on in the developer portal, docs/discord.md). No typing, reactions,
+        # presences or voice events to parse in busy servers. Interactions need no intent.
+        intents = discord.Intents(guilds=True, guild_messages=True, message_content=True)
         options.setdefault("chunk_guilds_at_startup", False)
         # No message cache: edits arrive whole (on_raw_message_edit), and cached messages were what the
         # garbage collector's full passes spent 50-130 ms freeing (measured by bench/bench_discord.py)
