@@ -97,7 +97,8 @@ async def notice_for(server, bot, scam_text, author):
 async def test_buttons_only_work_for_admins_and_every_press_is_answered(server, world, engine, tmp_path):
     _, users = world
     async with running_bot(server, engine, tmp_path / "lg.db") as bot:
-        incident_id, notice = await notice_for(server, bot, "Gemini Ultra 共享账号 29元/月 联系 @gemini_seller", users["Alice"])
+        advert = "Gemini Ultra 共享账号 29元/月 联系 @gemini_seller"
+        incident_id, notice = await notice_for(server, bot, advert, users["Alice"])
         refused = server.push_callback_query(users["Bob"], notice, f"confirm:{incident_id}")
         await server.wait_for_calls("answerCallbackQuery")
         assert server.callback_answers[refused]["show_alert"] is True
@@ -180,7 +181,8 @@ async def test_incidents_in_the_group_and_in_private(server, world, engine, tmp_
 async def test_undo_button_reopens_and_stats_help_start_answer(server, world, engine, tmp_path):
     group, users = world
     async with running_bot(server, engine, tmp_path / "lg.db") as bot:
-        incident_id, notice = await notice_for(server, bot, "Midjourney 永久会员 低价出售 加微信 mj8888", users["Alice"])
+        advert = "Midjourney 永久会员 低价出售 加微信 mj8888"
+        incident_id, notice = await notice_for(server, bot, advert, users["Alice"])
         server.push_callback_query(users["Admin"], notice, f"confirm:{incident_id}")
         await server.wait_for_calls("answerCallbackQuery")
         server.push_callback_query(users["Admin"], notice, f"undo:{incident_id}")
