@@ -202,3 +202,14 @@ async def test_a_promotion_refreshes_the_cached_admin_list(server, world, engine
         await server.wait_idle()
         assert len(warnings_to(server, before)) == 1 and warnings_to(server, after) == []
         assert len(server.calls_of("getChatAdministrators")) == 2  # asked again after the promotion
+
+
+async def test_an_unreachable_admin_chat_falls_back_to_the_group(server, world, engine, tmp_path):
+    group, users = world
+    async with running_bot(server, engine, tmp_path / "lg.db", telegram={"admin_chat_id": -100404}) as bot:
+        scam = server.push_message(group, users["Alice"], SCAM)  # the bot was never added to -100404
+        await server.wait_for_calls("sendMessage", 2)
+        assert len(warnings_to(server, scam)) == 2  # warning + notice, both in the group
+        [incident] = await bot.incidents(GROUP_ID)
+        assert incident.action_results[1]["status"] == "done"
+        assert "in the group" in incident.action_results[1]["detail"]
