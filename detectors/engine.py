@@ -37,11 +37,9 @@ _CACHE_SIZE = 4096
 # Cascade: when the cheap model (no jieba) is this sure either way, the Chinese tokens are not needed.
 FAST_SURE_LOW, FAST_SURE_HIGH = 0.1, 0.95
 OFF_TOPIC_LOG_ODDS = -4.0  # a message with none of the topic words: the classifier is not even consulted
-# Word lists that make a message "about" AI products or selling; without any, the classifier is skipped.
-_TOPIC_KEYS = frozenset({
-    "@product", "@generic_ai", "@access_item", "@course", "@money", "@recruit", "@contact", "@api_claim",
-    "@authority", "@anxiety_offer", "@generated_claim", "$price", "$lookalike", "$contact_handle",
-})
+# A message that names no AI product, no AI at all and links no look-alike domain is not an AI-hype scam
+# (concert tickets, a used GPU, "DM me the Q3 numbers"): the classifier is skipped for it.
+_TOPIC_KEYS = frozenset({"@product", "@generic_ai", "$lookalike"})
 _NEGATABLE = ("@access_item", "@sell", "@course", "@recruit", "@contact", "@api_claim", "@authority", "@money")
 _SIGNAL_FINDINGS = {
     # signal feature: (reason en, reason zh); its weight is learned by the classifier
@@ -248,23 +246,26 @@ class Engine:
         # signals read the reply alone, so answering an advert ("群主能管管吗") is not judged as the advert.
         nb = norm_mod.normalize(body)
         toks, hits = self._features(nb)
+        topical = bool(_TOPIC_KEYS.intersection(hits))
         if prefix:
             n = norm_mod.normalize(prefix + body)
+            both = self._features(n)[1]
+            topical = topical or bool(_TOPIC_KEYS.intersection(both))  # replying to a message about Sora is about Sora
             matched = [(r, self._shift_spans(spans, len(prefix)))
-                       for r, spans in self._pattern_matches(n, self._features(n)[1], len(prefix))]
+                       for r, spans in self._pattern_matches(n, both, len(prefix))]
         else:
             matched = self._pattern_matches(nb, hits, 0)
         lang = self._language(body, nb)
         findings = self._pattern_findings(matched, self.fast)
         model = self.fast
-        if _TOPIC_KEYS.intersection(hits):
+        if topical:
             p_fast = self.fast.probability(sum(f.score for f in findings) + self._word_sum(self.fast, toks, hits))
             if FAST_SURE_LOW < p_fast < FAST_SURE_HIGH:  # in doubt: read the Chinese words too
                 model = self.classifier
                 toks = toks + chinese_tokens(nb.norm)
                 findings = self._pattern_findings(matched, model)
         findings += self._signal_findings(nb, hits, 0, model)
-        findings.append(self._classifier_finding(toks, hits, model))
+        findings.append(self._classifier_finding(toks, hits, model, topical))
         if truncated:
             findings.append(Finding("engine", CONTEXT_CATEGORY, 0.0, f"Only the first {MAX_ANALYSED_CHARS} characters were analysed",
                                     f"仅分析了前 {MAX_ANALYSED_CHARS} 个字符", "engine.truncated"))
@@ -367,14 +368,15 @@ class Engine:
     def _word_sum(model: LogisticModel, toks: list[str], hits: dict[str, list[Hit]]) -> float:
         return model.bias + sum(w for t, w in model.contributions(toks).items() if t not in _SIGNAL_FINDINGS or t in hits)
 
-    def _classifier_finding(self, toks: list[str], hits: dict[str, list[Hit]], model: LogisticModel) -> Finding:
+    def _classifier_finding(self, toks: list[str], hits: dict[str, list[Hit]], model: LogisticModel,
+                            topical: bool) -> Finding:
         """Everything the rules and signals do not explain: the learned word weights and the baseline.
 
         Rule findings carry prior + learned weight; signal findings their learned weight; this finding the
         rest, so the contributions of all findings add up to the verdict's log-odds."""
-        if not _TOPIC_KEYS.intersection(hits):
-            return Finding("classifier", CONTEXT_CATEGORY, OFF_TOPIC_LOG_ODDS, "No AI-product, selling or contact words",
-                           "没有 AI 产品、售卖或联系方式相关词语", "classifier.off_topic", "")
+        if not topical:
+            return Finding("classifier", CONTEXT_CATEGORY, OFF_TOPIC_LOG_ODDS, "Does not mention an AI product or AI at all",
+                           "没有提到任何 AI 产品或 AI", "classifier.off_topic", "")
         signal_keys = {key for key in _SIGNAL_FINDINGS if key in hits}
         words = {t: w for t, w in model.contributions(toks).items() if t not in signal_keys}
         total = model.bias + sum(words.values())

@@ -80,11 +80,15 @@ async def test_real_engine_takes_samples_and_exemptions(stores):
 
     bot, cli = stores
     engine = Engine.load()
-    before = len(engine.classifier.samples)
-    await cli.add_sample("GPT-5 内测资格 限时 49 元 私聊", "scam", by="alice")
+    text = "GPT-5 内测资格 限时 49 元 私聊"
+    def log_odds() -> float:  # the score itself saturates near 1 for such a text
+        return sum(f.score for f in engine.analyze(text).findings)
+
+    before = log_odds()
+    await cli.add_sample(text, "scam", by="alice")
     await cli.add_exemption("telegram:-100", "$price")
     sync = await load_learned(engine, bot)
-    assert len(engine.classifier.samples) == before + 1
+    assert log_odds() > before  # the learned sample moved the classifier
     assert "$price" in engine.exemptions("telegram:-100")
     await cli.remove_exemption("telegram:-100", "$price")
     await sync.refresh()
