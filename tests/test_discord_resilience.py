@@ -137,6 +137,7 @@ async def test_message_content_intent_not_enabled_stops_the_adapter(engine, tmp_
 
 async def test_the_token_never_reaches_a_log_line(fake, world, engine, tmp_path, caplog):
     caplog.set_level(logging.DEBUG)
+    caplog.set_level(logging.DEBUG, logger="discord.gateway")  # an earlier CLI test may have quietened it
     async with running_bot(fake, engine, tmp_path / "lg.db") as bot:
         await fake.post(world.guild, world.general, world.alice, SCAMS[1])
         await bot.incidents(world.guild.id)
