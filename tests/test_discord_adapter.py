@@ -5,7 +5,6 @@ Each test reads like a server: somebody posts, the bot answers (or does not), th
 
 from __future__ import annotations
 
-import asyncio
 from datetime import datetime, timezone
 
 import pytest
@@ -13,7 +12,7 @@ import pytest
 from bot.texts import category_name
 from tests.bot_support import real_engine
 from tests.fakes import discord_payloads as P
-from tests.fakes.discord_harness import CREATE_MESSAGE, DiscordWorld, running_bot
+from tests.fakes.discord_harness import CREATE_MESSAGE, DiscordWorld, eventually, running_bot
 from tests.fakes.discord_server import FakeDiscord
 
 SCAM = "Sora内测账号 只要299 加V私聊 wx: abc123"
@@ -42,9 +41,22 @@ def in_channel(channel_id):
     return lambda call: call.params["channel_id"] == channel_id
 
 
-async def settle(fake, seconds: float = 0.3) -> None:
-    """Give the bot time to do what it should not do."""
-    await asyncio.sleep(seconds)
+async def sentinel(fake, world, bot) -> dict:
+    """A scam from a newcomer, posted last: once it is handled, everything posted before it has been too
+    (the gateway delivers in order), so what did not happen by then is not going to."""
+    newcomer = world.guild.add_member(f"newcomer{len(world.guild.members)}")
+    msg = await fake.post(world.guild, world.general, newcomer, SCAM)
+    await eventually(lambda: _handled(bot, msg["id"]))
+    return msg
+
+
+async def _handled(bot, message_id: str) -> bool:
+    return any(i.message_id == message_id and i.action_results for i in await bot.store.list())
+
+
+def replies_to(fake) -> set[str]:
+    return {str(c.body["message_reference"]["message_id"]) for c in fake.calls_to(CREATE_MESSAGE, status=200)
+            if c.body.get("message_reference")}
 
 
 async def test_scam_gets_a_warning_reply_a_mod_log_notice_and_an_incident(fake, world, engine, tmp_path):
@@ -83,9 +95,9 @@ async def test_scam_gets_a_warning_reply_a_mod_log_notice_and_an_incident(fake, 
 async def test_clean_message_gets_nothing(fake, world, engine, tmp_path):
     async with running_bot(fake, engine, tmp_path / "lg.db") as bot:
         await fake.post(world.guild, world.general, world.bob, CLEAN)
-        await settle(fake)
-        assert fake.calls_to(CREATE_MESSAGE) == []
-        assert await bot.store.list() == []
+        last = await sentinel(fake, world, bot)
+        assert replies_to(fake) == {last["id"]}
+        assert [i.message_id for i in await bot.store.list()] == [last["id"]]
 
 
 async def test_moderators_bots_and_allowlisted_users_are_not_acted_on(fake, world, engine, tmp_path):
@@ -96,12 +108,9 @@ async def test_moderators_bots_and_allowlisted_users_are_not_acted_on(fake, worl
         await fake.post(world.guild, world.general, world.helper, SCAM)  # configured moderator role "Helpers"
         await fake.post(world.guild, world.general, other_bot, SCAM)
         await fake.post(world.guild, world.general, world.bob, SCAM)  # allow-listed
-        await settle(fake)
-        assert fake.calls_to(CREATE_MESSAGE) == []
-        assert await bot.store.list() == []
-        # the same text from an ordinary member is acted on
-        await fake.post(world.guild, world.general, world.alice, SCAM)
-        await fake.wait_for_call(CREATE_MESSAGE, in_channel(world.general))
+        last = await sentinel(fake, world, bot)  # the same text from an ordinary member is acted on
+        assert replies_to(fake) == {last["id"]}
+        assert [i.message_id for i in await bot.store.list()] == [last["id"]]
 
 
 async def test_one_warning_per_user_per_burst(fake, world, engine, tmp_path):
@@ -144,7 +153,6 @@ async def test_a_failed_action_is_recorded_on_the_incident(fake, world, engine, 
 async def test_an_edit_that_turns_a_message_into_a_scam_is_caught(fake, world, engine, tmp_path):
     async with running_bot(fake, engine, tmp_path / "lg.db") as bot:
         msg = await fake.post(world.guild, world.general, world.alice, CLEAN)
-        await settle(fake, 0.1)
         await fake.edit(msg["id"], SCAM)
         warning = await fake.wait_for_call(CREATE_MESSAGE, in_channel(world.general))
         [incident] = await bot.incidents(world.guild.id)
@@ -156,8 +164,7 @@ async def test_dry_run_decides_and_records_but_does_not_act(fake, world, engine,
     policy = {"scam": ["warn", "delete", "notify_admins"], "dry_run": True}
     async with running_bot(fake, engine, tmp_path / "lg.db", policy=policy) as bot:
         await fake.post(world.guild, world.general, world.alice, SCAM)
-        [incident] = await bot.incidents(world.guild.id)
-        await settle(fake, 0.1)
+        [incident] = await bot.incidents(world.guild.id)  # with its results: every action was decided
     assert fake.calls_to(CREATE_MESSAGE) == []
     assert fake.calls_to("DELETE /channels/{channel_id}/messages/{message_id}") == []
     assert {r["status"] for r in incident.action_results} == {"dry-run"}
@@ -173,8 +180,9 @@ async def test_servers_outside_the_allow_list_and_disabled_channels_are_ignored(
     async with running_bot(fake, engine, tmp_path / "lg.db", discord=discord_cfg, guards=guards) as bot:
         await fake.post(other, other_general, carol, SCAM)
         await fake.post(world.guild, quiet, world.alice, SCAM)
-        await settle(fake)
-        assert fake.calls_to(CREATE_MESSAGE) == [] and await bot.store.list() == []
+        last = await sentinel(fake, world, bot)
+        assert replies_to(fake) == {last["id"]}
+        assert [i.message_id for i in await bot.store.list()] == [last["id"]]
 
 
 def test_proxy_addresses_are_checked_and_completed():
