@@ -203,11 +203,12 @@ async def review_cmd(ctx: click.Context, incident_id: int, decision: str, note, 
         result = await store.review(incident_id, decision, by=by, note=note, learn=not no_learn)
         exemptions = [await store.add_exemption(inc.chat_key, rule, by=by, incident_id=incident_id, note=note)
                       for rule in exempt]
+    posters = await _review_posters(_db_path(ctx, db), incident_id, result.incident.state)
     if as_json:
         _echo_json({"incident": result.incident.to_dict(), "previous_state": result.previous_state,
                     "sample": result.sample.to_dict() if result.sample else None,
                     "replaced_sample": result.replaced.to_dict() if result.replaced else None,
-                    "exemptions": [e.to_dict() for e in exemptions]})
+                    "exemptions": [e.to_dict() for e in exemptions], "posters": posters})
         return
     click.echo(f"incident #{incident_id}: {result.previous_state} -> {result.incident.state} (by {by})")
     if result.sample:
@@ -216,6 +217,20 @@ async def review_cmd(ctx: click.Context, incident_id: int, decision: str, note, 
         click.echo(f"removed earlier sample #{result.replaced.id} ({result.replaced.label})")
     for e in exemptions:
         click.echo(f"rule {e.rule_id} exempted in {e.chat_key}")
+    if posters:
+        click.echo(f"{posters} poster(s) of this incident " + ("will be recognised when posted again"
+                   if result.incident.state == "confirmed" else "are no longer matched"))
+
+
+async def _review_posters(db: str, incident_id: int, state: str) -> int:
+    """Confirmed incidents' posters are recognised when posted again (bot/image_moderation.py)."""
+    from bot.image_moderation import review_posters
+
+    try:
+        return await review_posters(db, incident_id, state)
+    except Exception as e:  # the review is committed; say what is missing rather than fail it
+        click.echo(f"posters of incident #{incident_id} not updated: {e}", err=True)
+        return 0
 
 
 @incidents_group.command("export")

@@ -76,8 +76,13 @@ def parse_command(text: str) -> tuple[str, str] | None:
 
 class Commands:
     def __init__(self, engine, store, config: Config, chat_settings: ChatSettingsService, *,
-                 executor: ActionExecutor | None = None, check_rate: tuple[int, float] = CHECK_RATE) -> None:
+                 executor: ActionExecutor | None = None, check_rate: tuple[int, float] = CHECK_RATE,
+                 learning=None, images=None) -> None:
         self.engine = engine
+        # bot.learning.LearnedSync: when given, reviews reach the engine through it (it applies each learned
+        # sample once, also those the CLI adds); without it the engine is taught directly
+        self.learning = learning
+        self.images = images  # bot.image_moderation.ImageChecks or None: a review confirms posters too
         self.store = store
         self.config = config
         self.chat_settings = chat_settings
@@ -214,7 +219,8 @@ class Commands:
         if incident is None:
             return Reply(t("review.not_found", lang, id=incident_id), ephemeral=True)
         result = await self.store.review(incident.id, decision, by=ctx.by, note=note)
-        self._apply_learning(result.replaced, result.sample)
+        await self._apply_learning(result.replaced, result.sample)
+        await self._review_posters(incident.id, result.incident.state)
         lines = [t("review.confirmed" if decision == "confirm" else "review.dismissed", lang, id=incident.id,
                    by=ctx.display)]
         if exempt and decision == "dismiss":
@@ -244,19 +250,32 @@ class Commands:
         if incident.state == "open":
             return Reply(t("review.nothing_to_undo", lang, id=incident.id), ephemeral=True)
         result = await self.store.review(incident.id, "open", by=ctx.by)
-        self._apply_learning(result.replaced, None)
+        await self._apply_learning(result.replaced, None)
+        await self._review_posters(incident.id, "open")
         for ex in await self.store.list_exemptions(ctx.chat_key):
             if ex.incident_id == incident.id:
                 await self.store.remove_exemption(ex.chat_key, ex.rule_id)
                 self.engine.unexempt(ex.chat_key, ex.rule_id)
         return Reply(t("review.undone", lang, id=incident.id), extra={"incident_id": incident.id, "state": "open"})
 
-    def _apply_learning(self, forget, learn) -> None:
+    async def _apply_learning(self, forget, learn) -> None:
         """The store changed the samples; the engine follows (no restart needed)."""
+        if self.learning is not None:
+            await self.learning.refresh()
+            return
         if forget is not None:
             self.engine.unlearn(forget.text, forget.label)
         if learn is not None:
             self.engine.learn(learn.text, learn.label)
+
+    async def _review_posters(self, incident_id: int, state: str) -> None:
+        """Posters of a confirmed incident are recognised when posted again; dismissed / reopened: no more."""
+        if self.images is None:
+            return
+        try:
+            await self.images.reviewed(incident_id, state)
+        except Exception:  # the review itself stands
+            log.exception("posters of incident %s not updated after its review", incident_id)
 
     async def incident_chat(self, incident_id: int) -> str | None:
         """The chat key ("platform:chat_id") an incident belongs to: whose admins may act on it."""

@@ -44,8 +44,14 @@ class LearnedSync:
         self.engine, self.store = engine, store
         self._samples: dict[int, tuple[str, str]] = {}  # sample id -> (text, label) applied to the engine
         self._exemptions: set[tuple[str, str]] = set()  # (chat_key, rule_id) applied
+        # one refresh at a time: the periodic one and a review's own could otherwise both learn a new sample
+        self._lock = asyncio.Lock()
 
     async def refresh(self) -> SyncChange:
+        async with self._lock:
+            return await self._refresh()
+
+    async def _refresh(self) -> SyncChange:
         samples = {s.id: (s.text, s.label) for s in await self.store.list_samples()}
         exemptions = {(e.chat_key, e.rule_id) for e in await self.store.list_exemptions()}
         learned = unlearned = exempted = unexempted = 0

@@ -13,14 +13,14 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass, replace
-from typing import Any, Iterable, Protocol, runtime_checkable
+from typing import Any, Callable, Iterable, Protocol, runtime_checkable
 
 from bot.chat_settings import ChatSettingsService
 from bot.config import Config
 from bot.events import Action, ActionResult, Finding, Message, Reply, Verdict
 from bot.policy import BurstMemory, ChatSettings, decide, effective_label
 from bot.store_types import NewIncident, RecordResult
-from bot.warnings import render_admin_notice, render_warning
+from bot.warnings import render_admin_notice, render_warning, with_lines
 
 log = logging.getLogger(__name__)
 
@@ -36,6 +36,8 @@ class ActionExecutor(Protocol):
 
     Optional: `async def preview(msg, action, reply, incident_id) -> None`, called by DryRunExecutor instead
     of execute, so an adapter can show what it would have done (the console does).
+    Optional: `async def fetch_image(msg, image, max_bytes) -> bytes`, the bytes of one of msg.images (an
+    ImageRef the adapter made); without it the adapter's images are not checked (bot/image_moderation.py).
     """
 
     async def execute(self, msg: Message, action: Action, reply: Reply | None,
@@ -68,6 +70,10 @@ class Outcome:
     @property
     def label(self) -> str:
         return self.verdict.label if self.verdict else "clean"
+
+
+LABEL_RANK = {"clean": 0, "suspicious": 1, "scam": 2}
+ExtraLines = Callable[[str], list[str]]  # language -> lines added to the warning and the admin notice
 
 
 def guard_reason(msg: Message, config: Config, self_ids: Iterable[str] = ()) -> str | None:
@@ -103,7 +109,7 @@ def redact(text: str, secrets: Iterable[str]) -> str:
 class Moderator:
     def __init__(self, engine: Any, store: Any, config: Config, executor: ActionExecutor, *,
                  chat_settings: ChatSettingsService | None = None, burst: BurstMemory | None = None,
-                 self_ids: Iterable[str] = ()) -> None:
+                 self_ids: Iterable[str] = (), images: Any = None) -> None:
         self.engine = engine
         self.store = store
         self.config = config
@@ -113,14 +119,20 @@ class Moderator:
         self.burst = burst if burst is not None else BurstMemory()
         # the bot's own user ids ("123" or "telegram:123"); adapters add theirs once they know them
         self.self_ids: set[str] = set(self_ids)
+        # bot.image_moderation.ImageChecks, or None (image checks off): analyses msg.images in the background
+        self.images = images
         self._secrets = secrets_of(config)
 
     async def handle(self, msg: Message) -> Outcome:
         try:
-            return await self._handle(msg)
+            outcome = await self._handle(msg)
         except Exception:  # last line of defence: one message must not stop the bot
             log.exception("moderation of %s:%s/%s failed", msg.platform, msg.chat_id, msg.message_id)
             return Outcome(skipped_reason="error")
+        if msg.images and self.images is not None and outcome.skipped_reason is None:
+            # after the text was handled, never before: the picture is judged in the background
+            self.images.schedule(self, msg, outcome)
+        return outcome
 
     async def _handle(self, msg: Message) -> Outcome:
         reason = guard_reason(msg, self.config, self.self_ids)
@@ -138,19 +150,38 @@ class Moderator:
             # An edit that makes a flagged message clean leaves its incident as it was: it records what
             # was posted and what was done about it.
             return Outcome(verdict=verdict)
+        return await self._act(msg, verdict, settings)
 
+    async def handle_image_verdict(self, msg: Message, verdict: Verdict, text_outcome: Outcome,
+                                   extra_lines: ExtraLines | None = None, advert_key: str | None = None
+                                   ) -> Outcome | None:
+        """The verdict on a message's text and pictures together (bot/image_moderation.py). Acts only when
+        it is worse than the text's own verdict was: policy again, the incident recorded under the same
+        message id (the store updates it), then the actions, whose texts get `extra_lines`. None otherwise.
+        `advert_key`: what identifies caption + picture for the burst memory (the caption's own text hash
+        would make the escalation look like the advert already acted on)."""
+        settings = await self.chat_settings.get(f"{msg.platform}:{msg.chat_id}")
+        verdict = replace(verdict, label=effective_label(verdict, settings))  # type: ignore[arg-type]
+        if LABEL_RANK[verdict.label] <= LABEL_RANK[text_outcome.label]:
+            return None
+        return await self._act(msg, verdict, settings, extra_lines, advert_key)
+
+    async def _act(self, msg: Message, verdict: Verdict, settings: ChatSettings,
+                   extra_lines: ExtraLines | None = None, advert_key: str | None = None) -> Outcome:
+        chat_key = f"{msg.platform}:{msg.chat_id}"
+        advert = advert_key or verdict.text_hash
         # observe + decide + remember with no await in between: two copies of one advert arriving together
         # cannot both be warned about
-        state = self.burst.observe(chat_key, msg.author.id, verdict.text_hash, settings.burst_seconds)
+        state = self.burst.observe(chat_key, msg.author.id, advert, settings.burst_seconds)
         actions = decide(verdict, settings, state)
-        self.burst.remember(chat_key, msg.author.id, verdict.text_hash, actions, settings.burst_seconds)
+        self.burst.remember(chat_key, msg.author.id, advert, actions, settings.burst_seconds)
 
         record = await self._record(msg, verdict, actions)
         if record is not None and not record.created and not record.changed and not record.pending:
             return Outcome(verdict=verdict, incident_id=record.id, actions=tuple(actions),
                            skipped_reason="duplicate", record=record)
         incident_id = record.id if record else None
-        results = await self._execute(msg, verdict, settings, actions, incident_id)
+        results = await self._execute(msg, verdict, settings, actions, incident_id, extra_lines)
         if record is not None and results:
             await self._save_results(record, results)
         return Outcome(verdict=verdict, incident_id=incident_id, actions=tuple(actions),
@@ -171,11 +202,13 @@ class Moderator:
             return None
 
     async def _execute(self, msg: Message, verdict: Verdict, settings: ChatSettings, actions: list[Action],
-                       incident_id: int | None) -> list[ActionResult]:
+                       incident_id: int | None, extra_lines: ExtraLines | None = None) -> list[ActionResult]:
         executor = self.dry_executor if settings.dry_run else self.executor
         results = []
         for action in actions:
             reply = self._reply_for(action, msg, verdict, settings, actions, incident_id)
+            if reply is not None and extra_lines is not None:
+                reply = with_lines(reply, extra_lines(reply.extra.get("lang") or settings.language))
             try:
                 result = await executor.execute(msg, action, reply, incident_id)
             except Exception as exc:

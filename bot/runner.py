@@ -36,6 +36,8 @@ from bot.policy import BurstMemory
 
 if TYPE_CHECKING:
     from bot.commands import Commands
+    from bot.image_moderation import ImageChecks
+    from bot.learning import LearnedSync
 
 log = logging.getLogger(__name__)
 
@@ -45,6 +47,7 @@ PLATFORMS: dict[str, tuple[str, str]] = {
     "discord": ("adapters.discord", "DiscordAdapter"),
 }
 CONSOLE = ("adapters.console", "ConsoleAdapter")
+REFRESH_SECONDS = 60.0  # reviews made elsewhere (the CLI) reach a running bot within this time
 
 
 class AdapterStopped(Exception):
@@ -60,17 +63,36 @@ class Services:
     store: Any  # bot.store.IncidentStore
     chat_settings: ChatSettingsService
     burst: BurstMemory = field(default_factory=BurstMemory)
+    images: ImageChecks | None = None  # None: image checks are off
+    learning: LearnedSync | None = None  # keeps the engine in step with reviews (None: commands teach it directly)
 
     def moderator(self, executor: ActionExecutor) -> Moderator:
         """A Moderator that carries out actions through this adapter's executor."""
         return Moderator(self.engine, self.store, self.config, executor,
-                         chat_settings=self.chat_settings, burst=self.burst)
+                         chat_settings=self.chat_settings, burst=self.burst, images=self.images)
 
     def commands(self, executor: ActionExecutor | None = None) -> "Commands":
         """Platform-neutral command handlers; the executor is used by the "ban" button."""
         from bot.commands import Commands
 
-        return Commands(self.engine, self.store, self.config, self.chat_settings, executor=executor)
+        return Commands(self.engine, self.store, self.config, self.chat_settings, executor=executor,
+                        learning=self.learning, images=self.images)
+
+    async def refresh(self) -> None:
+        """Pick up what was changed outside this process: learned samples, exemptions, confirmed posters."""
+        if self.learning is not None:
+            await self.learning.refresh()
+        if self.images is not None:
+            await self.images.refresh()
+
+    async def close(self) -> Any:
+        """Image checks first (they may still record an incident), then the store; returns its close report."""
+        if self.images is not None:
+            try:
+                await self.images.close()
+            except Exception:
+                log.exception("image checks did not close cleanly")
+        return await self.store.close()
 
 
 @runtime_checkable
@@ -83,7 +105,10 @@ class Adapter(Protocol):
 # ---- start-up ----
 
 async def open_services(config: Config, *, force_dry_run: bool = False) -> Services:
-    """Open the store, load the engine and re-apply what admins taught it (samples, exemptions)."""
+    """Open the store, load the engine, re-apply what admins taught it (samples, exemptions), and open the
+    image checks when they are on (the log says either way). Close with `await services.close()`."""
+    from bot.image_moderation import ImageChecks
+    from bot.learning import load_learned
     from bot.store import IncidentStore
     from detectors.engine import DetectionSettings, Engine
 
@@ -93,24 +118,24 @@ async def open_services(config: Config, *, force_dry_run: bool = False) -> Servi
         settings = DetectionSettings(scam_threshold=config.detection.scam_threshold,
                                      suspicious_threshold=config.detection.suspicious_threshold)
         engine = await asyncio.to_thread(Engine.load, settings)
-        await restore_learning(engine, store)
+        learning = await load_learned(engine, store)
+        images = await ImageChecks.open(config, engine)
     except BaseException:
         await store.close()
         raise
     return Services(config=config, engine=engine, store=store,
-                    chat_settings=ChatSettingsService(config, store, force_dry_run=force_dry_run))
+                    chat_settings=ChatSettingsService(config, store, force_dry_run=force_dry_run),
+                    images=images, learning=learning)
 
 
-async def restore_learning(engine: Any, store: Any) -> None:
-    """Samples and rule exemptions from admin reviews live in the DB; the engine starts from the seeds."""
-    samples = await store.list_samples()
-    for sample in samples:
-        engine.learn(sample.text, sample.label)
-    exemptions = await store.list_exemptions()
-    for ex in exemptions:
-        engine.exempt(ex.chat_key, ex.rule_id)
-    if samples or exemptions:
-        log.info("re-applied %d learned sample(s) and %d rule exemption(s)", len(samples), len(exemptions))
+async def keep_in_step(services: Services, every: float = REFRESH_SECONDS) -> None:
+    """Refresh services every `every` seconds until cancelled; a failed refresh is logged and retried."""
+    while True:
+        await asyncio.sleep(every)
+        try:
+            await services.refresh()
+        except Exception:
+            log.exception("refresh of learned samples / known posters failed; retrying in %.0f s", every)
 
 
 def platforms_configured(config: Config) -> list[str]:
@@ -197,9 +222,11 @@ async def run_bot(config: Config, *, force_console: bool = False, force_dry_run:
     adapters = adapters if adapters is not None else choose_adapters(config, force_console)
     services = await open_services(config, force_dry_run=force_dry_run)
     log.info("serving: %s%s", ", ".join(a.name for a in adapters), " (dry-run)" if force_dry_run else "")
+    refresher = asyncio.create_task(keep_in_step(services), name="refresh")
     try:
         await serve(services, adapters)
     finally:
-        report = await services.store.close()
+        refresher.cancel()
+        report = await services.close()
         if report is not None and not getattr(report, "ok", True):
             log.error("shut down with %d incident(s) not written to %s", len(report.unwritten), config.database)

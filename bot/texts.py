@@ -38,6 +38,13 @@ TEXTS: dict[str, dict[str, str]] = {
                       "zh-Hans": "{product}官方入口：{url}（只认官网）"},
     "warn.advice": {"en": "Don't pay, don't add contacts, don't share accounts.",
                     "zh-Hans": "请勿付款、加好友或共享账号。", "zh-Hant": "請勿付款、加好友或共用帳號。"},
+    # what a picture held (added to the warning and the admin notice of a message with images)
+    "image.poster_match": {"en": "The picture is a poster already confirmed as a scam in {where} (incident #{id}).",
+                           "zh-Hans": "图片与{where}已确认的诈骗海报相同（事件 #{id}）。"},
+    "image.where.same": {"en": "this chat", "zh-Hans": "本群"},
+    "image.where.other": {"en": "another chat", "zh-Hans": "其他群"},
+    "image.qr": {"en": "QR code in the picture: {kinds}.", "zh-Hans": "图片中的二维码：{kinds}。"},
+    "image.text": {"en": "Text on the picture: {text}", "zh-Hans": "图片文字：{text}"},
     # admin notification
     "notify.title": {"en": "LeekGuard incident #{id}", "zh-Hans": "LeekGuard 事件 #{id}"},
     "notify.head": {"en": "{label} ({score}) in {chat}: {category}", "zh-Hans": "{chat} 中{label}（{score}）：{category}"},

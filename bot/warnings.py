@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import logging
 import re
+from dataclasses import replace
 from functools import lru_cache
 from typing import Iterable
 
@@ -201,3 +202,15 @@ def render_admin_notice(msg: Message, verdict: Verdict, label: str, incident_id:
                  highlight=tuple(spans), quote=msg.text,
                  extra={"kind": "admin_notice", "incident_id": incident_id, "admin_target": admin_target,
                         "chat_key": f"{msg.platform}:{msg.chat_id}", "lang": lang})
+
+
+def with_lines(reply: Reply, lines: Iterable[str]) -> Reply:
+    """The reply with more lines (what a picture held): in a warning before the closing advice, elsewhere
+    at the end. Also given as an "image" field for adapters that lay fields out."""
+    lines = [ln for ln in lines if ln]
+    if not lines:
+        return reply
+    text = reply.text.split("\n")
+    at = len(text) - 1 if reply.extra.get("kind") == "warning" and len(text) > 1 else len(text)
+    text[at:at] = lines
+    return replace(reply, text="\n".join(text), fields=(*reply.fields, ("image", "\n".join(lines))))
