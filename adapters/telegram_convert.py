@@ -51,9 +51,12 @@ def author_of(msg: TgMessage, *, is_admin: bool = False) -> Author:
                   is_admin=is_admin or user.id == ANONYMOUS_ADMIN_ID)
 
 
-def images_of(msg: TgMessage) -> tuple[ImageRef, ...]:
+def images_of(msg: TgMessage, max_bytes: int | None = None) -> tuple[ImageRef, ...]:
+    """A photo (its largest size within `max_bytes`, else its smallest) or an image document."""
     if msg.photo:
-        best = msg.photo[-1]  # Telegram lists sizes smallest first
+        sizes = list(msg.photo)  # Telegram lists sizes smallest first
+        fitting = [p for p in sizes if max_bytes is None or p.file_size is None or p.file_size <= max_bytes]
+        best = fitting[-1] if fitting else sizes[0]  # too large even so: the pipeline skips it and says why
         return (ImageRef(ref=best.file_id, size=best.file_size, mime="image/jpeg", width=best.width,
                          height=best.height),)
     doc = msg.document
@@ -62,16 +65,17 @@ def images_of(msg: TgMessage) -> tuple[ImageRef, ...]:
     return ()
 
 
-def to_message(update: Update, *, is_admin: bool = False) -> Message | None:
+def to_message(update: Update, *, is_admin: bool = False, image_max_bytes: int | None = None) -> Message | None:
     """The neutral Message of a (possibly edited) message update; None for updates that carry none."""
     msg = update.message or update.edited_message or update.channel_post or update.edited_channel_post
     if msg is None:
         return None
     edited = update.edited_message is not None or update.edited_channel_post is not None
-    return convert(msg, edited=edited, is_admin=is_admin)
+    return convert(msg, edited=edited, is_admin=is_admin, image_max_bytes=image_max_bytes)
 
 
-def convert(msg: TgMessage, *, edited: bool = False, is_admin: bool = False) -> Message:
+def convert(msg: TgMessage, *, edited: bool = False, is_admin: bool = False,
+            image_max_bytes: int | None = None) -> Message:
     chat = msg.chat
     reply = msg.reply_to_message
     if reply is not None and reply.forum_topic_created is not None:
@@ -89,7 +93,7 @@ def convert(msg: TgMessage, *, edited: bool = False, is_admin: bool = False) -> 
         forwarded=msg.forward_origin is not None,
         edited=edited or msg.edit_date is not None,
         is_private=chat.type == chat.PRIVATE,
-        images=images_of(msg),
+        images=images_of(msg, image_max_bytes),
         link=_link(msg),
     )
 

@@ -13,8 +13,9 @@ from telegram import Bot, ChatPermissions, InlineKeyboardMarkup, LinkPreviewOpti
 from telegram.constants import ParseMode
 from telegram.error import BadRequest, Forbidden, RetryAfter, TelegramError
 
+from adapters.telegram_images import fetch_image
 from adapters.telegram_render import render_html, render_keyboard
-from bot.events import Action, ActionResult, Message, Reply
+from bot.events import Action, ActionResult, ImageRef, Message, Reply
 
 log = logging.getLogger(__name__)
 # Telegram treats restrictions shorter than 30 s or longer than 366 days as "forever".
@@ -93,6 +94,10 @@ class TelegramExecutor:
             reply_parameters=ReplyParameters(reply_to, allow_sending_without_reply=True) if reply_to else None,
         )
         return sent.message_id
+
+    async def fetch_image(self, msg: Message, image: ImageRef, max_bytes: int) -> bytes:
+        """The bytes of a photo or image document of `msg`, for the image checks."""
+        return await fetch_image(self.bot, image, max_bytes)
 
     # ---- reversals, used by the Undo / review buttons ----
 

@@ -85,6 +85,7 @@ class TelegramWorld:
         self._message_ids: dict[int, itertools.count] = defaultdict(lambda: itertools.count(1))
         self._callback_ids = itertools.count(1)
         self._files: dict[str, tuple[str, bytes]] = {}
+        self.file_gate: asyncio.Event | None = None  # when set to an Event, file downloads wait until it is set
         self._faults: dict[str, deque[Fault]] = defaultdict(deque)
         self._allowed_updates: list[str] = []
         self._new_update = _Signal()
@@ -128,6 +129,15 @@ class TelegramWorld:
         file_id = f"FILE{len(self._files) + 1}"
         self._files[file_id] = (file_path or f"photos/{file_id.lower()}.jpg", data)
         return file_id
+
+    def photo_sizes(self, *pictures: tuple[bytes, int, int]) -> list[JSON]:
+        """Message.photo for (bytes, width, height) versions of one photo, smallest first, as Telegram sends."""
+        out = []
+        for data, width, height in pictures:
+            file_id = self.add_file(data)
+            out.append({"file_id": file_id, "file_unique_id": f"u{file_id}", "width": width, "height": height,
+                        "file_size": len(data)})
+        return out
 
     # ---- update injection ----
 
