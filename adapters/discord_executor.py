@@ -18,7 +18,8 @@ import discord
 
 from adapters.discord_convert import channel_of
 from adapters.discord_render import render
-from bot.events import Action, ActionResult, Message, Reply
+from bot.events import Action, ActionResult, ImageRef, Message, Reply
+from detectors.images.loading import ImageRejected
 
 log = logging.getLogger(__name__)
 MAX_TIMEOUT = 28 * 86400  # Discord refuses longer timeouts
@@ -41,6 +42,8 @@ class DiscordExecutor:
         # discord.Message objects of messages being moderated right now (bounded): spares a fetch per action
         self._live: OrderedDict[str, discord.Message] = OrderedDict()
         self._live_limit = live_limit
+        # image attachments by URL, until the image checks fetch them (they run after the message was handled)
+        self._attachments: OrderedDict[str, discord.Attachment] = OrderedDict()
 
     # ---- messages the adapter is handling ----
     def remember(self, message: discord.Message) -> None:
@@ -48,9 +51,26 @@ class DiscordExecutor:
         self._live.move_to_end(str(message.id))
         while len(self._live) > self._live_limit:
             self._live.popitem(last=False)
+        for attachment in message.attachments:
+            if (attachment.content_type or "").startswith("image/"):
+                self._attachments[attachment.url] = attachment
+        while len(self._attachments) > self._live_limit:
+            self._attachments.popitem(last=False)
 
     def forget(self, message_id: int | str) -> None:
         self._live.pop(str(message_id), None)
+
+    async def fetch_image(self, msg: Message, image: ImageRef, max_bytes: int) -> bytes:
+        """The bytes of an image attachment of `msg` (ImageRef.ref is its URL), for the image checks."""
+        attachment = self._attachments.pop(image.ref, None)
+        if attachment is None:
+            raise LookupError("attachment no longer known")
+        if attachment.size > max_bytes:
+            raise ImageRejected("too_large", f"{attachment.size} bytes, limit {max_bytes}")
+        try:
+            return await attachment.read()
+        except discord.NotFound:  # the message was deleted meanwhile: the media proxy may still have it
+            return await attachment.read(use_cached=True)
 
     # ---- the ActionExecutor protocol ----
     async def execute(self, msg: Message, action: Action, reply: Reply | None,

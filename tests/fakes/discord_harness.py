@@ -21,6 +21,7 @@ from typing import Any, AsyncIterator, Awaitable, Callable
 from adapters.discord import DiscordAdapter
 from bot.chat_settings import ChatSettingsService
 from bot.config import Config
+from bot.image_moderation import ImageChecks
 from bot.runner import Services
 from bot.store import IncidentStore
 from tests.fakes import discord_payloads as P
@@ -95,15 +96,21 @@ def make_config(fake: FakeDiscord, db: Path, **sections: Any) -> Config:
     return Config.model_validate({"database": str(db), "discord": discord, **sections})
 
 
+async def open_images(config: Config, engine: Any, analyzer: Any) -> ImageChecks | None:
+    return await ImageChecks.open(config, engine, analyzer=analyzer, warm_up=analyzer is None)
+
+
 @contextlib.asynccontextmanager
-async def running_bot(fake: FakeDiscord, engine: Any, db: Path, *, store: Any = None,
+async def running_bot(fake: FakeDiscord, engine: Any, db: Path, *, store: Any = None, analyzer: Any = None,
                       **sections: Any) -> AsyncIterator[RunningBot]:
-    """sections: config sections (policy=..., guards=..., chats=..., discord=... extra keys)."""
+    """sections: config sections (policy=..., guards=..., chats=..., discord=... extra keys).
+    With images={"enabled": True} the image checks run, on `analyzer` (an ImageAnalyzer to reuse) if given."""
     config = make_config(fake, db, **sections)
     own_store = store is None
     if own_store:
         store = await IncidentStore.open(str(db), synchronous="NORMAL")
-    services = Services(config=config, engine=engine, store=store, chat_settings=ChatSettingsService(config, store))
+    services = Services(config=config, engine=engine, store=store, chat_settings=ChatSettingsService(config, store),
+                        images=await open_images(config, engine, analyzer))
     adapter = DiscordAdapter(guild_ready_timeout=0.05)
     task = asyncio.create_task(adapter.run(services), name="discord-adapter")
     try:
@@ -119,5 +126,7 @@ async def running_bot(fake: FakeDiscord, engine: Any, db: Path, *, store: Any = 
         task.cancel()
         with contextlib.suppress(asyncio.CancelledError):
             await task
+        if services.images is not None:
+            await services.images.close()
         if own_store:
             await store.close()

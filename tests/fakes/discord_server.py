@@ -96,6 +96,7 @@ class FakeDiscord:
         self.default_rate_limit = default_rate_limit
         self._echoes: set[asyncio.Task] = set()
         self.posted_at: dict[str, float] = {}  # message id -> perf_counter when its MESSAGE_CREATE was sent
+        self.files: dict[str, bytes] = {}  # attachment path ("/attachments/...") -> bytes, served like the CDN
         self.last_audit_reason: str | None = None
         self.unauthorized = 0
         self.gateway = Gateway(self, heartbeat_interval=heartbeat_interval, replay_limit=replay_limit)
@@ -110,6 +111,7 @@ class FakeDiscord:
         app.router.add_get("/gateway", self.gateway.handle)
         app.router.add_get("/resume-gateway", self.gateway.handle)
         app.router.add_route("*", "/api/v{version:\\d+}/{tail:.*}", self._rest_entry)
+        app.router.add_get("/attachments/{tail:.*}", self._attachment)
         self._runner = web.AppRunner(app, access_log=None)
         await self._runner.setup()
         site = web.TCPSite(self._runner, "127.0.0.1", 0)
@@ -172,6 +174,18 @@ class FakeDiscord:
             out = [m for m in out if (m["author"]["id"] == self.bot_user["id"]) == by_bot]
         return out
 
+    def _attach(self, channel_id: str, filename: str, data: bytes, content_type: str) -> dict:
+        aid = P.snowflake()
+        path = f"/attachments/{channel_id}/{aid}/{filename}"
+        self.files[path] = data
+        url = f"http://127.0.0.1:{self.port}{path}"
+        return {"id": aid, "filename": filename, "size": len(data), "url": url, "proxy_url": url,
+                "content_type": content_type}
+
+    async def _attachment(self, request: web.Request) -> web.Response:
+        data = self.files.get(request.path)
+        return web.Response(body=data) if data is not None else web.Response(status=404, text="Not Found")
+
     # ---- what users do (gateway events) ----
     async def dispatch(self, event: str, data: dict) -> int | None:
         return await self.gateway.dispatch(event, data)
@@ -187,10 +201,12 @@ class FakeDiscord:
             task.add_done_callback(self._echoes.discard)
 
     async def post(self, guild: FakeGuild, channel_id: str, user_id: str, content: str, *,
-                   reply_to: str | None = None) -> dict:
+                   reply_to: str | None = None, files: list[tuple[str, bytes, str]] = ()) -> dict:
+        """files: attachments as (file name, bytes, content type), served at their CDN-like URL."""
         referenced = self.messages.get(reply_to) if reply_to else None
         msg = P.message(P.snowflake(), channel_id, guild.user(user_id), content, guild_id=guild.id,
                         member_obj=guild.member_payload(user_id, with_user=False), referenced=referenced)
+        msg["attachments"] = [self._attach(channel_id, *f) for f in files]
         self.messages[msg["id"]] = msg
         self.posted_at[msg["id"]] = time.perf_counter()
         await self.dispatch("MESSAGE_CREATE", msg)

@@ -21,6 +21,7 @@ from typing import Any, AsyncIterator, Awaitable, Callable
 from adapters.telegram import TelegramAdapter
 from bot.chat_settings import ChatSettingsService
 from bot.config import Config
+from bot.image_moderation import ImageChecks
 from bot.runner import Services
 from bot.store import IncidentStore
 from tests.fakes.telegram_server import FakeTelegramServer
@@ -76,14 +77,20 @@ def make_config(server: FakeTelegramServer, db: Path, **sections: Any) -> Config
     return Config.model_validate({"database": str(db), "telegram": telegram, **sections})
 
 
+async def open_images(config: Config, engine: Any, analyzer: Any) -> ImageChecks | None:
+    return await ImageChecks.open(config, engine, analyzer=analyzer, warm_up=analyzer is None)
+
+
 @contextlib.asynccontextmanager
 async def running_bot(server: FakeTelegramServer, engine: Any, db: Path, *, limits: tuple[float, float] | None = None,
-                      concurrent_updates: int = 64, poll_timeout: float = 2.0,
+                      concurrent_updates: int = 64, poll_timeout: float = 2.0, analyzer: Any = None,
                       **sections: Any) -> AsyncIterator[RunningBot]:
-    """sections: config sections (policy=..., guards=..., chats=..., telegram=... extra keys)."""
+    """sections: config sections (policy=..., guards=..., chats=..., telegram=... extra keys).
+    With images={"enabled": True} the image checks run, on `analyzer` (an ImageAnalyzer to reuse) if given."""
     config = make_config(server, db, **sections)
     store = await IncidentStore.open(str(db), synchronous="NORMAL")
-    services = Services(config=config, engine=engine, store=store, chat_settings=ChatSettingsService(config, store))
+    services = Services(config=config, engine=engine, store=store, chat_settings=ChatSettingsService(config, store),
+                        images=await open_images(config, engine, analyzer))
     adapter = TelegramAdapter(limits=limits, concurrent_updates=concurrent_updates, poll_timeout=poll_timeout)
     task = asyncio.create_task(adapter.run(services), name="telegram-adapter")
     try:
@@ -99,4 +106,4 @@ async def running_bot(server: FakeTelegramServer, engine: Any, db: Path, *, limi
         task.cancel()
         with contextlib.suppress(asyncio.CancelledError):
             await task
-        await store.close()
+        await services.close()
