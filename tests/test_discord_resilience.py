@@ -101,6 +101,16 @@ async def test_rate_limits_are_waited_out_not_dropped(fake, world, engine, tmp_p
     assert [r["status"] for r in incident.action_results] == ["done", "done"]
 
 
+async def test_a_transient_server_error_is_retried(fake, world, engine, tmp_path):
+    fake.fail(CREATE_MESSAGE, status=500, times=1)  # discord.py retries 5xx after 1 s
+    async with running_bot(fake, engine, tmp_path / "lg.db") as bot:
+        scam = await fake.post(world.guild, world.general, world.alice, SCAMS[0])
+        [incident] = await bot.incidents(world.guild.id, timeout=10)
+    assert [c.status for c in fake.calls_to(CREATE_MESSAGE, status=None)] == [500, 200, 200]
+    assert len(warnings_for(fake, [scam["id"]])) == 1
+    assert [r["status"] for r in incident.action_results] == ["done", "done"]
+
+
 async def test_a_real_bucket_is_respected(fake, world, engine, tmp_path):
     """Discord's X-RateLimit headers say 2 per half second on this channel: discord.py spaces the warnings."""
     fake.rate_limit(CREATE_MESSAGE, limit=2, per=0.5)
