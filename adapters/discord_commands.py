@@ -171,8 +171,8 @@ class DiscordCommands:
 
     async def settings(self, ctx: CommandContext, interaction: discord.Interaction, key: str | None,
                        value: str | None, channel: discord.TextChannel | None, reset: bool) -> Reply:
-        if channel is not None:
-            key, value = key or "admin_target", str(channel.id)
+        if channel is not None:  # the channel option always names the mod-log channel
+            key, value = "admin_target", str(channel.id)
         if key is None:
             return await self.commands.settings(ctx, "")
         if reset:
