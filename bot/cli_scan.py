@@ -38,6 +38,8 @@ class RunOptions:
     include_all: bool = False
     collector: ReportCollector | None = None  # keeps what the HTML report will show
     jobs: int = 1
+    images: bool = False  # analyse the photos the export includes (bot/scan_images.py)
+    photos: str = ""  # what became of them, for the summary
 
 
 @click.command("scan")
@@ -52,9 +54,13 @@ class RunOptions:
 @click.option("--progress/--no-progress", default=None, help="Progress bar (default: when stderr is a terminal).")
 @click.option("--jobs", type=click.IntRange(0, 64), default=0, show_default=True,
               help="Worker processes for the engine; 0 = one per CPU (up to 4) for inputs over 4 MB, else 1.")
+@click.option("--images", is_flag=True,
+              help="Also analyse the photos the export includes (QR codes, poster text, known scam posters); "
+                   "needs the 'images' extra.")
 @click.pass_context
 def scan(ctx: click.Context, paths: tuple[str, ...], report_path: str | None, csv_path: str | None,
-         jsonl_path: str | None, include_all: bool, record: bool, progress: bool | None, jobs: int) -> None:
+         jsonl_path: str | None, include_all: bool, record: bool, progress: bool | None, jobs: int,
+         images: bool) -> None:
     """Scan exported chats for AI-hype scams.
 
     PATH may be a Telegram Desktop export (result.json), a DiscordChatExporter JSON export, JSON lines
@@ -70,6 +76,13 @@ def scan(ctx: click.Context, paths: tuple[str, ...], report_path: str | None, cs
     if not files:
         print_problems(err, summary)
         ctx.exit(EXIT_ERROR)
+    if images:
+        from detectors.images.settings import missing_extras
+
+        if missing_extras():
+            err.print(f"--images needs the 'images' extra (missing: {', '.join(missing_extras())}; "
+                      "pip install 'leekguard[images]')", style="red", markup=False)
+            ctx.exit(EXIT_ERROR)
 
     from bot.config import load_config  # imported here so that `leekguard --help` stays fast
     config = load_config((ctx.obj or {}).get("config_path"))
@@ -78,7 +91,7 @@ def scan(ctx: click.Context, paths: tuple[str, ...], report_path: str | None, cs
         progress = err.is_terminal
 
     opts = RunOptions(include_all=include_all, collector=ReportCollector() if report_path else None,
-                      jobs=_workers(jobs, files))
+                      jobs=_workers(jobs, files), images=images)
     report_written = False
     with contextlib.ExitStack() as stack:
         try:  # every output is opened before the scan, so a bad path fails at once, not after an hour
@@ -102,6 +115,8 @@ def scan(ctx: click.Context, paths: tuple[str, ...], report_path: str | None, cs
                 summary.add_problem(ReadProblem(report_path, "", f"report not written: {e.strerror}", fatal=True))
 
     print_summary(out, summary, elapsed, skipped)
+    if opts.photos:
+        out.print(opts.photos)
     if tally is not None:
         out.print(tally.describe())
     if report_written:
@@ -174,12 +189,19 @@ async def _run(files: list[ExportFile], engine, summary: ScanSummary, opts: RunO
         warning = await learn_from_existing_log(engine, config)
     if warning:
         err.print(warning, style="yellow", markup=False)
-    pool = None
+    pool = images = None
     try:
         if opts.jobs > 1:
             pool = _start_pool(engine, opts.jobs, err)  # forked now, before the progress bar's thread
+        if opts.images:  # its threads start on the first photo, after the fork
+            from bot.scan_images import ExportImages
+
+            images = await ExportImages.open(config, engine)
         scanner = Scanner(engine, pool=pool)
         for result in _scan_files(files, scanner, summary, show_progress, err, stop):
+            if images is not None:
+                result = await images.apply(result)
+            summary.add(result)
             for sink in opts.rows:
                 if wanted(result, opts.include_all):
                     sink.write(result)
@@ -190,6 +212,9 @@ async def _run(files: list[ExportFile], engine, summary: ScanSummary, opts: RunO
     finally:
         if pool is not None:
             pool.close()
+        if images is not None:
+            opts.photos = images.describe()
+            await images.close()
         tally = await recorder.close() if recorder is not None else None
     return tally
 
@@ -210,8 +235,7 @@ def _scan_files(files: list[ExportFile], scanner: Scanner, summary: ScanSummary,
             for n, item in enumerate(scanner.scan(export)):
                 if isinstance(item, ReadProblem):
                     summary.add_problem(item)
-                else:
-                    summary.add(item)
+                else:  # counted by the caller, once photos were looked at too
                     if n % _PROGRESS_EVERY == 0:
                         bar.update(task, completed=done + export.pos, messages=summary.messages,
                                    flagged=summary.flagged)

@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any, Awaitable, Callable
 
 from bot.events import Verdict
+from detectors.images.poster_hash import PosterIndex
 from detectors.images.report import ImageReport
 from detectors.images.settings import ImageSettings, missing_extras
 
@@ -51,9 +52,20 @@ async def check_image(path: str | Path, caption: str | None, engine: Any, lang: 
     are matched. `lang` only sets the language of the logged summary: the warning is rendered by the caller.
     """
     from detectors.images.analyzer import ImageAnalyzer
-    from detectors.images.poster_hash import PosterIndex
 
     settings = ImageSettings.from_config(config)
+    index = await known_posters(database, settings)
+    async with ImageAnalyzer(engine, settings, posters=index) as analyzer:
+        report = await analyzer.analyze(file_fetcher(path, settings.max_bytes), caption or "")
+    log.info("%s: %s", Path(path).name, report.summary(lang))
+    verdict = report.verdict if report.verdict is not None else engine.analyze(caption or "")
+    return verdict, report
+
+
+async def known_posters(database: str | os.PathLike | None, settings: ImageSettings) -> PosterIndex:
+    """The confirmed scam posters of an incident DB (empty when there is none or it cannot be read)."""
+    from detectors.images.poster_hash import PosterIndex
+
     index = PosterIndex(settings.poster_max_distance)
     if database and Path(database).is_file() and not missing_extras():
         from bot.poster_store import PosterStore
@@ -66,11 +78,7 @@ async def check_image(path: str | Path, caption: str | None, engine: Any, lang: 
                 await store.close()
         except Exception as e:  # an unreadable DB must not stop the check itself
             log.warning("known posters not loaded from %s: %s", database, e)
-    async with ImageAnalyzer(engine, settings, posters=index) as analyzer:
-        report = await analyzer.analyze(file_fetcher(path, settings.max_bytes), caption or "")
-    log.info("%s: %s", Path(path).name, report.summary(lang))
-    verdict = report.verdict if report.verdict is not None else engine.analyze(caption or "")
-    return verdict, report
+    return index
 
 
 def format_image_report(report: ImageReport, lang: str = "zh-Hans") -> str:
