@@ -109,7 +109,7 @@ class LeekGuardClient(discord.Client):
 
     def __init__(self, session: "DiscordSession", **options: Any) -> None:
         # Only what moderation needs: servers and their channels and roles, their messages, and the text of
-        # those (privileged: switch it on in the developer portal, docs/discord.md). No typing, reactions,
+        # those (privileged: switch it on in the developer portal, the README, section Discord). No typing, reactions,
         # presences or voice events to parse in busy servers. Interactions need no intent.
         intents = discord.Intents(guilds=True, guild_messages=True, message_content=True)
         options.setdefault("chunk_guilds_at_startup", False)
@@ -169,7 +169,7 @@ class DiscordSession:
         app = self.client.application
         if app is not None and not (app.flags.gateway_message_content or app.flags.gateway_message_content_limited):
             log.error("discord: the MESSAGE CONTENT intent is not enabled for this application; enable it in the "
-                      "developer portal (Bot > Privileged Gateway Intents), see docs/discord.md")
+                      "developer portal (Bot > Privileged Gateway Intents), see the README, section Discord")
         self.commands.register(self.client.tree)
         await self.commands.sync(self.client.tree)
 
@@ -208,7 +208,7 @@ class DiscordSession:
         exc = self._task.exception()
         if isinstance(exc, discord.PrivilegedIntentsRequired):
             raise AdapterStopped("Discord refused the MESSAGE CONTENT intent: enable it in the developer portal "
-                                 "(Bot > Privileged Gateway Intents), see docs/discord.md") from None
+                                 "(Bot > Privileged Gateway Intents), see the README, section Discord") from None
         if exc is not None:
             raise exc
 

@@ -42,4 +42,4 @@ def invite_url_cmd(ctx: click.Context, client_id: int | None, guild_id: int | No
         table.add_row(name.replace("_", " ").title(), why)
     console.print(table)
     console.print("Scopes: bot, applications.commands. Also switch on MESSAGE CONTENT INTENT in the developer "
-                  "portal (Bot > Privileged Gateway Intents); see docs/discord.md.")
+                  "portal (Bot > Privileged Gateway Intents); see the README, section Discord.")
