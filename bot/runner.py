@@ -227,6 +227,7 @@ async def run_bot(config: Config, *, force_console: bool = False, force_dry_run:
         await serve(services, adapters)
     finally:
         refresher.cancel()
+        await asyncio.gather(refresher, return_exceptions=True)
         report = await services.close()
         if report is not None and not getattr(report, "ok", True):
             log.error("shut down with %d incident(s) not written to %s", len(report.unwritten), config.database)

@@ -219,6 +219,13 @@ async def test_an_adapter_that_cannot_fetch_pictures_says_so_once(store, images,
     assert images.stats["skipped:no_fetch"] == 2 and images.pending == 0
 
 
+async def test_start_up_says_why_image_checks_are_off(tmp_path, caplog):
+    caplog.set_level(logging.INFO, logger="bot.image_moderation")
+    config = Config.model_validate({"database": str(tmp_path / "lg.db")})
+    assert await ImageChecks.open(config, real_engine()) is None
+    assert "image checks: off (images.enabled is false in the configuration" in caplog.text
+
+
 # ---- reviews made elsewhere reach the running bot ----
 
 async def test_samples_learned_from_the_cli_reach_a_running_bot(tmp_path, store):
