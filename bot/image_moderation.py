@@ -58,7 +58,8 @@ class ImageChecks:
         self.posters = posters  # their table in the incident DB (None: it could not be opened)
         self.stats: Counter[str] = Counter()  # scheduled, skipped:<why>, escalated, remembered, failed
         self._owns_analyzer = owns_analyzer
-        self._tasks: set[asyncio.Task] = set()
+        self._tasks: set[asyncio.Task] = set()  # every background task (the warm-up too)
+        self._checks: set[asyncio.Task] = set()  # those checking a message's pictures
         self._no_fetch: set[str] = set()  # platforms already logged as unable to fetch images
         self._known = len(self.index)
 
@@ -92,7 +93,7 @@ class ImageChecks:
             analyzer.posters = index
         checks = cls(analyzer, posters, owns_analyzer=owns)
         if warm_up:
-            checks._spawn(analyzer.warm_up(), "image-warm-up")
+            checks._spawn(analyzer.warm_up(), "image-warm-up", check=False)
         return checks
 
     # ---- intake ----
@@ -100,7 +101,7 @@ class ImageChecks:
     @property
     def pending(self) -> int:
         """Messages whose pictures are being fetched or analysed."""
-        return len(self._tasks)
+        return len(self._checks)
 
     def schedule(self, moderator: Moderator, msg: Message, outcome: Outcome) -> bool:
         """Start checking msg.images in the background; False (and a logged reason) when they are skipped."""
@@ -111,7 +112,7 @@ class ImageChecks:
                 self._no_fetch.add(msg.platform)
                 log.info("images from %s are not checked: its adapter cannot fetch them", msg.platform)
             return self._skip("no_fetch")
-        if not self.analyzer.has_capacity() or len(self._tasks) >= self.settings.queue_size:
+        if not self.analyzer.has_capacity() or len(self._checks) >= self.settings.queue_size:
             log.warning("image of %s not checked: %d images already being analysed (images.queue_size)",
                         where, self.settings.queue_size)
             return self._skip("queue_full")
@@ -133,13 +134,16 @@ class ImageChecks:
         self.stats[f"skipped:{why}"] += 1
         return False
 
-    def _spawn(self, coro: Coroutine[Any, Any, Any], name: str) -> None:
+    def _spawn(self, coro: Coroutine[Any, Any, Any], name: str, *, check: bool = True) -> None:
         task = asyncio.create_task(coro, name=name)
         self._tasks.add(task)
+        if check:
+            self._checks.add(task)
         task.add_done_callback(self._done)
 
     def _done(self, task: asyncio.Task) -> None:
         self._tasks.discard(task)
+        self._checks.discard(task)
         if not task.cancelled() and task.exception() is not None:
             self.stats["failed"] += 1
             log.error("%s failed", task.get_name(), exc_info=task.exception())
@@ -226,7 +230,7 @@ class ImageChecks:
         try:
             await self.idle(SHUTDOWN_GRACE)
         except TimeoutError:
-            log.warning("%d image check(s) cut short by shutdown", len(self._tasks))
+            log.warning("%d image check(s) cut short by shutdown", len(self._checks))
         for task in list(self._tasks):
             task.cancel()
         if self._tasks:
