@@ -1,9 +1,6 @@
 """Signal extractors over the normalised text: prices, contact handles, links and look-alike domains.
 
-No message may make a regex backtrack: the link pattern (nested repeats) runs on RE2, which is linear by
-construction; the others run on Python's re (faster per call) and are written so that every repeat is either
-possessive or can only start at the beginning of a run (look-behind), which keeps them linear too. The
-hostile-input tests (tests/test_engine_robustness.py) hold them to it.
+All regexes run on RE2 (google-re2), which guarantees linear time: no message can make them backtrack.
 """
 
 from __future__ import annotations
@@ -15,24 +12,22 @@ import re2
 
 from detectors.matcher import Hit
 
-# A number that starts where a run of digits starts, taken whole (possessive): linear on "111...1".
-_NUM = r"\d++(?:[.,]\d++)?+"
-_RUN_START = r"(?<![\d.,])"
+_NUM = r"\d+(?:[.,]\d+)?"
 # Prices: a currency before or after a number, or a price word before it ("只要299", "only 299", "限时999").
-_PRICE = re.compile(
+_PRICE = re2.compile(
     rf"(?:[¥$€£]|rmb|cny|usd|us\$)\s?{_NUM}"
-    rf"|{_RUN_START}{_NUM}\s?(?:元|块|圆|rmb|yuan|刀|美元|美金|usd|usdt|dollars?|bucks|r/|/月|/年|/人|一位|一个月|每月)"
+    rf"|{_NUM}\s?(?:元|块|圆|rmb|yuan|刀|美元|美金|usd|usdt|dollars?|bucks|r/|/月|/年|/人|一位|一个月|每月)"
     rf"|(?:只要|仅需|只需|仅售|仅要|仅|售价|价格|现价|原价|特价|优惠价|限时|缴上|交上|交|缴|付|门票|入群费|学费|only|just|price|priced at|for|pay)\s?[:：]?\s?{_NUM}(?:\s?(?:元|块|r))?"
 )
 # Typical leek-cutting price points from the articles (9.9 ... 3999) standing alone.
-_SCAM_PRICE = re.compile(r"(?<![\d.])(?:9\.9|19\.9|29\.9|49|88|99|168|199|288|299|365|399|499|599|688|699|888|999|1299|1999|2999|3999)(?![\d.])")
+_SCAM_PRICE = re2.compile(r"(?:^|[^\d.])((?:9\.9|19\.9|29\.9|49|88|99|168|199|288|299|365|399|499|599|688|699|888|999|1299|1999|2999|3999))(?:[^\d.]|$)")
 # Contact handles: Telegram/WhatsApp links, @usernames, WeChat/QQ ids after their cue, phone numbers.
-_CONTACT = re.compile(
-    r"(?:t\.me|telegram\.me|wa\.me)/[a-z0-9_+]++"
-    r"|(?<![a-z0-9_.@])@[a-z][a-z0-9_]{3,}+"
-    r"|(?<![a-z])(?:vx|wx|wechat|weixin|qq|tg|telegram)\s?[:：]\s?[a-z0-9][a-z0-9_-]{4,}+"
-    r"|(?:v信|微信|薇信|威信|扣扣|vx|wx|qq)号?[:：]?\s?[a-z0-9][a-z0-9_-]{4,}+"
-    r"|(?<!\d)1[3-9]\d{9}(?!\d)"
+_CONTACT = re2.compile(
+    r"(?:t\.me|telegram\.me|wa\.me)/[a-z0-9_+]+"
+    r"|(?:^|[^a-z0-9_.@])@[a-z][a-z0-9_]{3,}"
+    r"|(?:^|[^a-z])(?:vx|wx|wechat|weixin|qq|tg|telegram)\s?[:：]\s?[a-z0-9][a-z0-9_-]{4,}"
+    r"|(?:v信|微信|薇信|威信|扣扣|vx|wx|qq)号?[:：]?\s?[a-z0-9][a-z0-9_-]{4,}"
+    r"|(?:^|\D)1[3-9]\d{9}(?:\D|$)"
 )
 # Unbounded repeats keep RE2's automaton small; RE2 stays linear either way.
 _LINK = re2.compile(r"(?:https?://)?(?:[a-z0-9-]+\.)+[a-z]{2,24}(?::\d+)?(?:/[^\s<>\"'，。]*)?")
@@ -111,7 +106,7 @@ class SignalExtractor:
             found = [Hit(key, m.group().strip(), m.start(), m.end()) for m in rx.finditer(norm)]
             if found:
                 hits[key] = found
-        found = [Hit("$scam_price", m.group(), m.start(), m.end()) for m in _SCAM_PRICE.finditer(norm)]
+        found = [Hit("$scam_price", m.group(1), m.start(1), m.end(1)) for m in _SCAM_PRICE.finditer(norm)]
         if found:
             hits["$scam_price"] = found
         if "." in norm:
