@@ -28,6 +28,16 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 
+def _tag(i: int) -> str:
+    """A unique letters-only tag ("~kq"): makes every message distinct without adding digits to all of them."""
+    letters = ""
+    while True:
+        i, r = divmod(i, 26)
+        letters += chr(97 + r)
+        if not i:
+            return "~" + letters
+
+
 def corpus(n: int, seed: int = 3) -> list[str]:
     texts = []
     for path in sorted((ROOT / "seeds" / "samples").glob("*.jsonl")) + [ROOT / "eval" / "heldout.jsonl"]:
@@ -41,7 +51,7 @@ def corpus(n: int, seed: int = 3) -> list[str]:
         # pad or trim towards ~80 characters and make every message unique
         while len(t) < 70:
             t = t + " " + rng.choice(fillers)
-        out.append(f"{t[:90]} #{len(out)}")
+        out.append(f"{t[:90]} {_tag(len(out))}")
     return out
 
 
