@@ -258,14 +258,17 @@ class Engine:
         lang = self._language(body, nb)
         findings = self._pattern_findings(matched, self.fast)
         model = self.fast
+        contrib: dict[str, float] = {}
         if topical:
-            p_fast = self.fast.probability(sum(f.score for f in findings) + self._word_sum(self.fast, toks, hits))
+            contrib = self.fast.contributions(toks)
+            p_fast = self.fast.probability(sum(f.score for f in findings) + self.fast.bias + sum(contrib.values()))
             if FAST_SURE_LOW < p_fast < FAST_SURE_HIGH:  # in doubt: read the Chinese words too
                 model = self.classifier
                 toks = toks + chinese_tokens(nb.norm)
                 findings = self._pattern_findings(matched, model)
+                contrib = model.contributions(toks)
         findings += self._signal_findings(nb, hits, 0, model)
-        findings.append(self._classifier_finding(toks, hits, model, topical))
+        findings.append(self._classifier_finding(contrib, hits, model, topical))
         if truncated:
             findings.append(Finding("engine", CONTEXT_CATEGORY, 0.0, f"Only the first {MAX_ANALYSED_CHARS} characters were analysed",
                                     f"仅分析了前 {MAX_ANALYSED_CHARS} 个字符", "engine.truncated"))
@@ -364,11 +367,7 @@ class Engine:
                                    self._spans(n, found[:3], prefix_len)))
         return out
 
-    @staticmethod
-    def _word_sum(model: LogisticModel, toks: list[str], hits: dict[str, list[Hit]]) -> float:
-        return model.bias + sum(w for t, w in model.contributions(toks).items() if t not in _SIGNAL_FINDINGS or t in hits)
-
-    def _classifier_finding(self, toks: list[str], hits: dict[str, list[Hit]], model: LogisticModel,
+    def _classifier_finding(self, contrib: dict[str, float], hits: dict[str, list[Hit]], model: LogisticModel,
                             topical: bool) -> Finding:
         """Everything the rules and signals do not explain: the learned word weights and the baseline.
 
@@ -378,7 +377,7 @@ class Engine:
             return Finding("classifier", CONTEXT_CATEGORY, OFF_TOPIC_LOG_ODDS, "Does not mention an AI product or AI at all",
                            "没有提到任何 AI 产品或 AI", "classifier.off_topic", "")
         signal_keys = {key for key in _SIGNAL_FINDINGS if key in hits}
-        words = {t: w for t, w in model.contributions(toks).items() if t not in signal_keys}
+        words = {t: w for t, w in contrib.items() if t not in signal_keys}
         total = model.bias + sum(words.values())
         top = sorted(words.items(), key=lambda tw: -abs(tw[1]) if (tw[1] > 0) == (total > 0) else 0)[:4]
         listed = ", ".join(t for t, _ in top) or "-"
