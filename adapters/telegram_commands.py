@@ -87,8 +87,7 @@ class TelegramCommands:
             return
         name = parsed[0]
         ctx = await self.context_for(tg, want_admin_chats=name == "incidents" and tg.chat.type == "private")
-        async with self.session.serialized(("settings", tg.chat_id) if name == "settings" else None):
-            reply = await self.commands.dispatch(ctx, tg.text)
+        reply = await self.commands.dispatch(ctx, tg.text)
         if reply is None:
             return
         markup = None
@@ -213,11 +212,11 @@ class TelegramCommands:
         ctx = CommandContext(platform=PLATFORM, chat_id=str(chat.id), chat_title=chat.title or "", is_admin=is_admin,
                              user=Author(id=str(user.id), name=user.full_name, username=user.username))
         key, _, value = data.partition(":")
-        async with self.session.serialized(("settings", chat.id)):  # two quick presses must not lose one
-            reply = await self.commands.settings(ctx, f"set {key} {value}")
-            if not is_admin or reply.ephemeral:
-                return (reply.text, True)
-            shown = await self.commands.settings(ctx, "")
+        # two quick presses both count: bot.chat_settings applies changes to one chat one at a time
+        reply = await self.commands.settings(ctx, f"set {key} {value}")
+        if not is_admin or reply.ephemeral:
+            return (reply.text, True)
+        shown = await self.commands.settings(ctx, "")
         try:
             await query.edit_message_text(render_html(shown), parse_mode=ParseMode.HTML,
                                           reply_markup=settings_keyboard(chat.id, await self._lang(ctx)),

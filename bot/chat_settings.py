@@ -2,10 +2,13 @@
 
 The pipeline reads a chat's effective settings on every message, so they are cached; every change goes
 through this object, which keeps the cache right. One instance is shared by the pipeline and the commands.
+A change reads the stored settings, changes one key and writes them back: a per-chat lock makes two changes
+arriving together (two quick button presses, two admins) apply one after the other, so neither is lost.
 """
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from dataclasses import replace
 from typing import Any
@@ -57,6 +60,7 @@ class ChatSettingsService:
         self.store = store
         self.force_dry_run = force_dry_run  # `leekguard run --dry-run`: no chat setting can turn it off
         self._cache: dict[str, ChatSettings] = {}
+        self._locks: dict[str, asyncio.Lock] = {}  # one per chat ever changed: a few bytes each
 
     async def get(self, chat_key: str) -> ChatSettings:
         cached = self._cache.get(chat_key)
@@ -87,23 +91,26 @@ class ChatSettingsService:
 
     async def set(self, chat_key: str, key: str, value: str, by: str | None = None) -> ChatSettings:
         change = parse_setting(key, value)
-        stored = await self.stored(chat_key)
-        stored.update(change)
-        stored = {k: v for k, v in stored.items() if v is not None}
-        await self.store.set_chat_settings(chat_key, stored, by=by)
-        self._cache.pop(chat_key, None)
-        return await self.get(chat_key)
+        async with self._lock(chat_key):
+            stored = await self.stored(chat_key)
+            stored.update(change)
+            stored = {k: v for k, v in stored.items() if v is not None}
+            await self.store.set_chat_settings(chat_key, stored, by=by)
+            self._cache.pop(chat_key, None)
+            return await self.get(chat_key)
 
     async def reset(self, chat_key: str, key: str | None = None, by: str | None = None) -> ChatSettings:
         """Forget one stored setting (or all of them): the config value applies again."""
-        stored = await self.stored(chat_key)
-        if key is None:
-            stored = {}
-        else:
+        if key is not None:
             key = key.strip().lower().replace("-", "_")
             if key not in CHAT_SETTING_KEYS:
                 raise SettingError(f"unknown setting {key!r}; settings: {', '.join(CHAT_SETTING_KEYS)}")
+        async with self._lock(chat_key):
+            stored = {} if key is None else await self.stored(chat_key)
             stored.pop(key, None)
-        await self.store.set_chat_settings(chat_key, stored, by=by)
-        self._cache.pop(chat_key, None)
-        return await self.get(chat_key)
+            await self.store.set_chat_settings(chat_key, stored, by=by)
+            self._cache.pop(chat_key, None)
+            return await self.get(chat_key)
+
+    def _lock(self, chat_key: str) -> asyncio.Lock:
+        return self._locks.setdefault(chat_key, asyncio.Lock())

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+
 import pytest
 
 from bot.chat_settings import ChatSettingsService
@@ -181,6 +183,19 @@ async def test_settings_show_set_validate_reset_and_survive_a_restart(chat, stor
     assert (await chat.settings.get("telegram:-100")).scam == ("warn", "notify_admins")
     await chat.command("/settings reset all")
     assert (await chat.settings.get("telegram:-100")).dry_run is False
+
+
+async def test_settings_changed_at_the_same_moment_are_all_kept(chat, store):
+    # two admins (or two quick button presses) change different keys at once: neither change is lost
+    changes = ["/settings set dry_run on", "/settings set mute_seconds 1d", "/settings set sensitivity high",
+               "/settings set language en", "/settings reset scam"]
+    await chat.command("/settings set scam warn, delete")
+    replies = await asyncio.gather(*(chat.command(c) for c in changes))
+    assert all(not r.ephemeral for r in replies), [r.text for r in replies]
+    assert await store.get_chat_settings("telegram:-100") == {"dry_run": True, "mute_seconds": 86400,
+                                                              "sensitivity": "high", "language": "en"}
+    fresh = await ChatSettingsService(chat.config, store).get("telegram:-100")
+    assert (fresh.dry_run, fresh.mute_seconds, fresh.sensitivity) == (True, 86400, "high")
 
 
 async def test_settings_language_switches_the_bot_language(chat):
