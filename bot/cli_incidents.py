@@ -311,7 +311,7 @@ async def purge_cmd(ctx: click.Context, older_than: str, yes: bool, db, as_json)
 @click.pass_context
 @_run
 async def forget_user_cmd(ctx: click.Context, user: str, yes: bool, db, as_json) -> None:
-    """Erase one person's incidents and the samples learned from their messages."""
+    """Erase one person's incidents, the samples learned from their messages and their posters' hashes."""
     platform, user_id = split_key(user)
     if not platform or not user_id:
         raise CliError(f"expected PLATFORM:USER_ID such as telegram:12345, got {user!r}")
@@ -319,9 +319,11 @@ async def forget_user_cmd(ctx: click.Context, user: str, yes: bool, db, as_json)
     async with _open(ctx, db) as store:
         result = await store.forget_user(platform, user_id)
     if as_json:
-        _echo_json({"user": user, "incidents": result.incidents, "samples": result.samples})
+        _echo_json({"user": user, "incidents": result.incidents, "samples": result.samples,
+                    "posters": result.posters})
     else:
-        click.echo(f"erased {result.incidents} incident(s) and {result.samples} learned sample(s) of {user}")
+        click.echo(f"erased {result.incidents} incident(s), {result.samples} learned sample(s) and "
+                   f"{result.posters} poster hash(es) of {user}")
 
 
 # ---- leekguard db ----

@@ -61,6 +61,7 @@ __all__ = ["IncidentStore", "IncidentFilter", "NewIncident", "RecordResult", "In
 
 PURGE_CHUNK = 2_000  # rows deleted per transaction, so a big purge never holds the lock for long
 MAINTENANCE_EVERY = 6 * 3600.0
+POSTER_TABLE = "poster_hashes"  # bot/poster_store.py keeps incidents' poster hashes in this file
 
 
 def _days(value: timedelta | float | int) -> timedelta:
@@ -265,14 +266,22 @@ class IncidentStore:
                 return total
 
     async def forget_user(self, platform: str, user_id: str) -> ForgetResult:
-        """Erase one person's messages: their incidents and the samples learned from them. secure_delete
-        overwrites the freed pages and the WAL is truncated, so the text does not linger in the file."""
+        """Erase one person's messages: their incidents, the samples learned from them and the poster hashes
+        of their pictures (bot/poster_store.py's table in this file; a running bot stops matching them at its
+        next refresh). secure_delete overwrites the freed pages and the WAL is truncated, so nothing of theirs
+        lingers in the file."""
         author_key = f"{clean_text(platform)}:{clean_text(user_id)}"
+        theirs = (clean_text(platform), clean_text(user_id))
         async with self._admin_tx("forget user") as conn:
             await conn.execute("PRAGMA secure_delete = ON")
             try:
-                cur = await conn.execute("DELETE FROM incidents WHERE source = ? AND author_id = ?",
-                                         (clean_text(platform), clean_text(user_id)))
+                posters = 0
+                if await self._has_table(conn, POSTER_TABLE):  # created only once image checks ran
+                    cur = await conn.execute(
+                        f"DELETE FROM {POSTER_TABLE} WHERE incident_id IN "
+                        "(SELECT id FROM incidents WHERE source = ? AND author_id = ?)", theirs)
+                    posters = cur.rowcount
+                cur = await conn.execute("DELETE FROM incidents WHERE source = ? AND author_id = ?", theirs)
                 incidents = cur.rowcount
                 cur = await conn.execute("DELETE FROM samples WHERE author_key = ?", (author_key,))
                 samples = cur.rowcount
@@ -280,7 +289,12 @@ class IncidentStore:
                 await conn.execute("PRAGMA secure_delete = OFF")
         with suppress(sqlite3.Error):
             await self._writer.checkpoint()
-        return ForgetResult(incidents=incidents, samples=samples)
+        return ForgetResult(incidents=incidents, samples=samples, posters=posters)
+
+    @staticmethod
+    async def _has_table(conn: aiosqlite.Connection, name: str) -> bool:
+        async with conn.execute("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?", (name,)) as cur:
+            return await cur.fetchone() is not None
 
     async def _maintain(self) -> None:
         """Retention: purge at start-up, then every few hours; a failure is logged and retried next time."""

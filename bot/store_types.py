@@ -271,6 +271,7 @@ class ReviewResult:
 class ForgetResult:
     incidents: int
     samples: int
+    posters: int = 0  # poster hashes of their incidents' pictures
 
 
 @dataclass(frozen=True, slots=True)

@@ -144,11 +144,35 @@ def test_purge_and_forget_user(db):
     assert refused.exit_code == 2 and "--yes" in refused.stderr
     assert js("incidents", "purge", "--older-than", "90d", "--yes", "--db", str(db))["purged"] == 1
     assert run("incidents", "purge", "--older-than", "soon", "--yes", "--db", str(db)).exit_code == 2
+    a = js("incidents", "list", "--db", str(db), "--chat", "telegram:-100")[0]["id"]
+    asyncio.run(_remember_poster(db, a))  # a picture of theirs the bot's image checks hashed
     gone = js("incidents", "forget-user", "telegram:42", "--yes", "--db", str(db))
-    assert (gone["incidents"], gone["samples"]) == (1, 0)
+    assert (gone["incidents"], gone["samples"], gone["posters"]) == (1, 0, 1)
+    assert asyncio.run(_poster_incidents(db)) == []
     assert [i["message_id"] for i in js("incidents", "list", "--db", str(db))] == ["b"]
     bad = run("incidents", "forget-user", "42", "--yes", "--db", str(db))
     assert bad.exit_code == 2 and "PLATFORM:USER_ID" in bad.stderr
+
+
+async def _remember_poster(db, incident_id):
+    from bot.poster_store import PosterStore
+    from detectors.images.poster_hash import PosterHash
+
+    posters = await PosterStore.open(db)
+    try:
+        await posters.remember(incident_id, "telegram:-100", PosterHash(1, 2), confirmed=True)
+    finally:
+        await posters.close()
+
+
+async def _poster_incidents(db):
+    from bot.poster_store import PosterStore
+
+    posters = await PosterStore.open(db)
+    try:
+        return [k.incident_id for k in await posters.confirmed()]
+    finally:
+        await posters.close()
 
 
 def test_backup_and_samples(db, tmp_path):

@@ -230,6 +230,31 @@ async def test_forget_user_erases_their_text_from_the_file(store, tmp_path):
     assert newest.id > other.id  # ids are not handed out again
 
 
+async def test_forget_user_erases_the_poster_hashes_of_their_incidents(store, tmp_path):
+    from bot.poster_store import PosterStore
+    from detectors.images.poster_hash import PosterHash
+
+    theirs, kept = PosterHash(0xA11CE << 200, 0xB0B << 100), PosterHash(0xC0FFEE, 0xBEEF)
+    mine = await store.record(incident(author_id="666", message_id="m1"))
+    same_id_elsewhere = await store.record(incident(source="discord", author_id="666", message_id="m2"))
+    posters = await PosterStore.open(tmp_path / "lg.db")  # the bot's image checks keep them in the same file
+    try:
+        await posters.remember(mine.id, "telegram:-100", theirs, confirmed=True)
+        await posters.remember(same_id_elsewhere.id, "discord:9", kept, confirmed=True)
+        res = await store.forget_user("telegram", "666")
+        assert (res.incidents, res.posters) == (1, 1)
+        assert [k.incident_id for k in await posters.confirmed()] == [same_id_elsewhere.id]  # no copy matched
+    finally:
+        await posters.close()
+    raw = b"".join(p.read_bytes() for p in tmp_path.iterdir() if p.name.startswith("lg.db"))
+    assert theirs.hex().split(":")[0].encode() not in raw and kept.hex().split(":")[0].encode() in raw
+
+
+async def test_forget_user_without_any_poster_table(store):
+    await store.record(incident(author_id="666"))
+    assert (await store.forget_user("telegram", "666")).posters == 0
+
+
 async def test_excerpt_mode_keeps_the_start_and_the_length(tmp_path):
     async with await IncidentStore.open(tmp_path / "lg.db", text_mode="excerpt", excerpt_chars=10) as s:
         long = await s.record(incident(text="一二三四五六七八九十十一十二"))
