@@ -36,6 +36,9 @@ class ScanResult:
     verdict: Verdict | None  # None: not analysed (a service notice, or a message with no text)
     text: str = ""  # the text analysed (evidence spans point into it)
     reply_text: str | None = None
+    # poster hashes (detectors.images.poster_hash.PosterHash) of the photos `scan --images` analysed:
+    # `--record` remembers them with the incident, so confirming it makes copies known (as the bot does)
+    posters: tuple = ()
 
     @property
     def flagged(self) -> bool:

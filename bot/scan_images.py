@@ -15,6 +15,7 @@ from __future__ import annotations
 import logging
 import os
 from collections import Counter
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -55,6 +56,7 @@ class ExportImages:
             return result
         best = result
         caption = result.text or rec.text
+        hashes = []
         for ref in rec.photos:
             path = photo_path(ref, rec.source)
             if path is None:
@@ -67,11 +69,13 @@ class ExportImages:
                 log.info("%s, message %s: %s", rec.source, rec.message_id, report.summary("en"))
                 continue
             self.counts["analysed"] += 1
+            if report.poster_hash is not None:
+                hashes.append(report.poster_hash)
             if _worse(report.verdict, best.verdict):
                 best = ScanResult(rec, report.verdict, caption, result.reply_text)
         if best is not result and best.flagged and not result.flagged:
             self.counts["flagged"] += 1
-        return best
+        return replace(best, posters=tuple(hashes)) if hashes else best
 
     def describe(self) -> str:
         c = self.counts

@@ -6,18 +6,25 @@ scanning the same export twice finds the incidents already there instead of addi
 created_at is the time of recording, not the message's time: the store's retention purge goes by created_at,
 and a scan of last year's history must not be purged the moment it is recorded.
 Records are sent in batches of concurrent calls, which the store commits together (group commit).
+
+With --images, the poster hashes of a recorded message's photos are remembered with its incident (the
+poster_hashes table of bot/poster_store.py, as the bot does): once an admin confirms the incident, the bot
+recognises copies of the poster.
 """
 
 from __future__ import annotations
 
 import asyncio
+import logging
 import os
 from dataclasses import dataclass
+from typing import Any
 
 import click
 
 from bot.scan import ScanResult
 
+log = logging.getLogger(__name__)
 SOURCE = "scan"
 BATCH = 256  # flagged messages held before they are written together
 
@@ -35,6 +42,8 @@ class RecordTally:
     queued: int = 0  # written in the background (the database was busy); still counted as recorded
     failed: int = 0  # could not be recorded at all
     errors: list[str] | None = None
+    posters: int = 0  # poster hashes remembered with their incidents (--images)
+    posters_missed: int = 0  # ... that could not be (incident not written yet, or the table not writable)
 
     @property
     def ok(self) -> bool:
@@ -47,6 +56,10 @@ class RecordTally:
             line += f", {self.queued} written after a retry"
         if self.failed:
             line += f", {self.failed} NOT recorded ({'; '.join((self.errors or [])[:3])})"
+        if self.posters or self.posters_missed:
+            line += f"; {self.posters} poster hash(es) remembered"
+            if self.posters_missed:
+                line += f", {self.posters_missed} not (see the log)"
         return line
 
 
@@ -105,7 +118,8 @@ class Recorder:
     def __init__(self, store, tally: RecordTally) -> None:
         self._store = store
         self.tally = tally
-        self._batch: list = []
+        self._batch: list[tuple[Any, ScanResult]] = []  # (NewIncident, the result it came from)
+        self._posters: Any = None  # bot.poster_store.PosterStore, opened with the first poster to remember
 
     @classmethod
     async def open(cls, config) -> "Recorder":
@@ -132,7 +146,7 @@ class Recorder:
         return None
 
     async def record(self, result: ScanResult) -> None:
-        self._batch.append(new_incident(result))
+        self._batch.append((new_incident(result), result))
         if len(self._batch) >= BATCH:
             await self.flush()
 
@@ -140,7 +154,35 @@ class Recorder:
         batch, self._batch = self._batch, []
         if not batch:
             return
-        outcomes = await asyncio.gather(*(self._store.record(inc) for inc in batch), return_exceptions=True)
+        outcomes = await asyncio.gather(*(self._store.record(inc) for inc, _ in batch), return_exceptions=True)
+        self._count(outcomes)
+        for res, (_, result) in zip(outcomes, batch):
+            if result.posters:
+                await self._remember_posters(res, result)
+
+    async def _remember_posters(self, res: Any, result: ScanResult) -> None:
+        """The photos' hashes under the incident's id; not matched until an admin confirms the incident."""
+        incident_id = None if isinstance(res, BaseException) else res.id
+        if incident_id is None:  # not recorded, or queued for a retry: no id to file them under
+            self.tally.posters_missed += len(result.posters)
+            return
+        categories = result.verdict.categories if result.verdict else ()
+        done = 0
+        try:
+            if self._posters is None:
+                from bot.poster_store import PosterStore
+
+                self._posters = await PosterStore.open(self._store.path)
+            for h in result.posters:
+                await self._posters.remember(incident_id, incident_chat_id(result), h,
+                                             categories[0] if categories else "group_recruiting")
+                done += 1
+        except Exception:  # the incident stands; only copies of this poster will not be recognised
+            log.warning("poster hash of incident %s not remembered", incident_id, exc_info=True)
+        self.tally.posters += done
+        self.tally.posters_missed += len(result.posters) - done
+
+    def _count(self, outcomes: list) -> None:
         t = self.tally
         for res in outcomes:
             if isinstance(res, BaseException):
@@ -163,6 +205,8 @@ class Recorder:
             if self._store.pending:  # the database was busy: give the store's retries a moment to land
                 await self._store.wait_flushed(timeout=30)
         finally:
+            if self._posters is not None:
+                await self._posters.close()
             report = await self._store.close()
         unwritten = len(report.unwritten)
         if unwritten:

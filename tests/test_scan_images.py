@@ -5,6 +5,7 @@ One scan reads two posters (OCR is the slow part); the comparison scan without -
 
 from __future__ import annotations
 
+import asyncio
 import json
 from pathlib import Path
 
@@ -13,9 +14,12 @@ from click.testing import CliRunner
 
 import bot.cli_scan
 from bot.cli import main
+from bot.image_check import known_posters
 from bot.scan_images import photo_path
 from detectors.engine import Engine
-from tests.image_fixtures import MENU_CAPTION, menu_poster, scam_poster, to_bytes
+from detectors.images.poster_hash import poster_hash
+from detectors.images.settings import ImageSettings
+from tests.image_fixtures import MENU_CAPTION, menu_poster, recoloured_resized, scam_poster, to_bytes
 from tests.scan_support import telegram_export, tg_message
 
 NOT_INCLUDED = "(File not included. Change data exporting settings to download.)"
@@ -62,6 +66,16 @@ def test_scan_with_images_flags_a_poster_photo_in_a_telegram_export(scan, export
     [row] = [json.loads(line) for line in (tmp_path / "flagged.jsonl").read_text("utf-8").splitlines()]
     assert row["message_id"] == "2" and row["sender"] == "Poster Guy" and row["verdict"] == "scam"
     assert "1 new, 0 updated" in res.stdout  # recorded in the incident log like any finding
+    assert "1 poster hash(es) remembered" in res.stdout
+    # as with the bot: an admin confirms the scanned poster, and from then on its copies are known
+    db = tmp_path / "leekguard.db"
+    copy = poster_hash(recoloured_resized(scam_poster(), 0.5))
+    assert asyncio.run(known_posters(db, ImageSettings())).match(copy) is None  # not before a review
+    [incident] = json.loads(CliRunner().invoke(main, ["incidents", "list", "--json"]).stdout)
+    reviewed = CliRunner().invoke(main, ["incidents", "review", str(incident["id"]), "confirm"])
+    assert reviewed.exit_code == 0, reviewed.output
+    match = asyncio.run(known_posters(db, ImageSettings())).match(copy, "telegram:-100")
+    assert match is not None and match.incident_id == incident["id"]
 
 
 def test_photo_paths_are_found_as_given_or_beside_the_export(tmp_path, monkeypatch):
