@@ -223,6 +223,8 @@ class ConsoleExecutor:
             "ban": ("banned", "ban", who),
             "warn": ("warned", "warn", f"{who} about message #{msg.message_id}"),
             "notify_admins": ("notified", "notify", "the admins"),
+            "unmute": ("unmuted", "unmute", who),
+            "unban": ("unbanned", "unban", who),
         }[action.kind]
         return f"{past if done else 'would ' + present} {what}"
 

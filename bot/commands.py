@@ -24,9 +24,10 @@ from bot.config import CHAT_SETTING_KEYS, Config
 from bot.events import Action, ActionResult, Author, Message, Reply, Verdict
 from bot.pipeline import ActionExecutor, DryRunExecutor
 from bot.policy import effective_label
-from bot.replies import incident_line, render_check, show_value
+from bot.replies import incident_line, lift_lines, render_check, show_value
 from bot.store_types import Incident, NewIncident, StoreError
 from bot.texts import category_name, t
+from bot.undo import deleted_a_message, in_effect, lift, message_of
 from bot.warnings import pick_language
 
 log = logging.getLogger(__name__)
@@ -235,7 +236,8 @@ class Commands:
         return Reply("\n".join(lines), extra={"incident_id": incident.id, "state": result.incident.state})
 
     async def undo(self, ctx: CommandContext, args: str = "") -> Reply:
-        """/undo ID: reopen a reviewed incident, forget what its review taught, drop its exemption."""
+        """/undo ID: reopen a reviewed incident (forget what its review taught, drop its exemption) and lift the
+        mute / ban LeekGuard put on its author (bot/undo.py)."""
         if (refused := await self._admins_only(ctx)) is not None:
             return refused
         lang = await self._lang(ctx)
@@ -247,16 +249,42 @@ class Commands:
         incident = await self._incident_here(ctx, incident_id)
         if incident is None:
             return Reply(t("review.not_found", lang, id=incident_id), ephemeral=True)
-        if incident.state == "open":
+        to_lift = in_effect(incident.action_results)
+        if incident.state == "open" and not to_lift:
             return Reply(t("review.nothing_to_undo", lang, id=incident.id), ephemeral=True)
-        result = await self.store.review(incident.id, "open", by=ctx.by)
-        await self._apply_learning(result.replaced, None)
-        await self._review_posters(incident.id, "open")
-        for ex in await self.store.list_exemptions(ctx.chat_key):
-            if ex.incident_id == incident.id:
-                await self.store.remove_exemption(ex.chat_key, ex.rule_id)
-                self.engine.unexempt(ex.chat_key, ex.rule_id)
-        return Reply(t("review.undone", lang, id=incident.id), extra={"incident_id": incident.id, "state": "open"})
+        lines, changed = [], False
+        if incident.state != "open":
+            result = await self.store.review(incident.id, "open", by=ctx.by)
+            await self._apply_learning(result.replaced, None)
+            await self._review_posters(incident.id, "open")
+            for ex in await self.store.list_exemptions(ctx.chat_key):
+                if ex.incident_id == incident.id:
+                    await self.store.remove_exemption(ex.chat_key, ex.rule_id)
+                    self.engine.unexempt(ex.chat_key, ex.rule_id)
+            lines.append(t("review.undone", lang, id=incident.id))
+            changed = True
+        lifted: list[ActionResult] = []
+        if to_lift and (self.executor is None or incident.source != ctx.platform):
+            lines.append(t("undo.unavailable", lang))
+        elif to_lift:
+            lifted = await self._lift(ctx, incident)
+            lines += lift_lines(incident.author_name or incident.author_id, lifted, lang)
+            changed = changed or any(r.status == "done" for r in lifted)
+        if deleted_a_message(incident.action_results):
+            lines.append(t("undo.deleted_stays", lang))
+        return Reply("\n".join(lines), ephemeral=not changed,
+                     extra={"incident_id": incident.id, "state": "open",
+                            "lifted": [r.action.kind for r in lifted if r.status == "done"]})
+
+    async def _lift(self, ctx: CommandContext, incident: Incident) -> list[ActionResult]:
+        """Lift LeekGuard's mute / ban through the adapter's executor; the results go on the incident."""
+        settings = await self.chat_settings.get(ctx.chat_key)
+        results = await lift(DryRunExecutor(self.executor) if settings.dry_run else self.executor, incident)
+        try:
+            await self.store.set_action_results(incident.id, [*incident.action_results, *results])
+        except Exception:
+            log.exception("could not save the undo results of incident %s", incident.id)
+        return results
 
     async def _apply_learning(self, forget, learn) -> None:
         """The store changed the samples; the engine follows (no restart needed)."""
@@ -321,9 +349,7 @@ class Commands:
         if self.executor is None or incident.source not in (ctx.platform,):
             return Reply(t("ban.unavailable", lang), ephemeral=True)
         author = incident.author_name or incident.author_id
-        msg = Message(platform=incident.source, chat_id=incident.chat_id, message_id=incident.message_id,
-                      author=Author(id=incident.author_id, name=incident.author_name), text=incident.text,
-                      chat_title=incident.chat_title)
+        msg = message_of(incident)
         settings = await self.chat_settings.get(ctx.chat_key)
         executor = DryRunExecutor(self.executor) if settings.dry_run else self.executor
         action = Action("ban")

@@ -126,7 +126,8 @@ class Verdict:
 
 # ---- actions: data decided by bot.policy, carried out only by an adapter ----
 
-ActionKind = Literal["warn", "delete", "mute", "ban", "notify_admins"]
+# unmute / unban: never decided by the policy; carried out by Undo to lift a mute / ban LeekGuard did (bot/undo.py)
+ActionKind = Literal["warn", "delete", "mute", "ban", "notify_admins", "unmute", "unban"]
 
 
 @dataclass(frozen=True, slots=True)

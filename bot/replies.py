@@ -5,7 +5,7 @@ Adapters get the same content structured in Reply.fields / Reply.highlight and m
 
 from __future__ import annotations
 
-from bot.events import Finding, Reply, Span, Verdict
+from bot.events import ActionResult, Finding, Reply, Span, Verdict
 from bot.store_types import Incident
 from bot.texts import category_name, t, to_traditional
 from bot.warnings import evidence_spans, quote_spans, shorten
@@ -73,3 +73,21 @@ def show_value(value) -> str:
     if isinstance(value, bool):
         return "on" if value else "off"
     return str(value)
+
+
+def lift_lines(author: str, results: list[ActionResult], lang: str) -> list[str]:
+    """What an Undo lifted (bot/undo.py): one line for the lifts done, one per lift that was not."""
+    def what(r: ActionResult) -> str:
+        return t(f"undo.what.{r.action.kind}", lang)
+
+    lines = []
+    done = [what(r) for r in results if r.status == "done"]
+    if done:
+        lines.append(t("undo.lifted", lang, author=author, what=", ".join(done)))
+    dry = [what(r) for r in results if r.status == "dry-run"]
+    if dry:
+        lines.append(t("undo.lift_dry", lang, author=author, what=", ".join(dry)))
+    for r in results:
+        if r.status in ("failed", "skipped"):
+            lines.append(t("undo.lift_failed", lang, author=author, what=what(r), detail=r.detail))
+    return lines

@@ -162,6 +162,62 @@ async def test_buttons_review_ban_and_undo_for_admins_only(chat, engine, store):
     assert "Unknown button" in (await chat.commands.handle_button("nuke:1", chat.ctx())).text
 
 
+@pytest.fixture
+def strict(engine, store):
+    """A chat whose policy deletes scams and mutes their authors."""
+    return Chat(engine, store, Config.model_validate({"language": "en", "policy": {
+        "scam": ["warn", "delete", "mute", "notify_admins"], "mute_seconds": 600}}))
+
+
+def results_of(incident) -> list[tuple[str, str]]:
+    return [(r["action"], r["status"]) for r in incident.action_results]
+
+
+async def test_undo_lifts_the_mute_and_ban_leekguard_put_on_the_author(strict, engine, store):
+    iid = (await strict.say("alice", SCAM)).incident_id
+    assert strict.kinds() == ["warn", "delete", "mute", "notify_admins"]
+    # not reviewed yet, but LeekGuard muted alice: Undo lets her speak again; the deletion stays
+    undone = await strict.commands.handle_button(f"undo:{iid}", strict.ctx())
+    assert [(d.action.kind, d.msg.author.id, d.msg.chat_id) for d in strict.pop()] == [("unmute", "alice", "-100")]
+    assert undone.text.splitlines() == ["Lifted LeekGuard's mute of alice.", "The deleted message cannot be restored."]
+    assert not undone.ephemeral and undone.extra["lifted"] == ["unmute"]
+    assert results_of(await store.get(iid))[-1] == ("unmute", "done")  # recorded on the incident
+    again = await strict.command(f"/undo {iid}")
+    assert "has not been reviewed" in again.text and again.ephemeral and strict.pop() == []
+    # an admin bans her with the button and confirms; Undo reopens the review and lifts the ban only
+    await strict.commands.handle_button(f"ban:{iid}", strict.ctx())
+    await strict.command(f"/review {iid} confirm")
+    strict.pop()
+    undone = await strict.command(f"/undo {iid}")
+    assert [d.action.kind for d in strict.pop()] == ["unban"]
+    assert "it is open again" in undone.text and "Lifted LeekGuard's ban of alice." in undone.text
+    incident = await store.get(iid)
+    assert incident.state == "open" and engine.learned == []
+    assert results_of(incident)[4:] == [("unmute", "done"), ("ban", "done"), ("unban", "done")]
+
+
+async def test_undo_lifts_only_what_was_done_and_retries_what_could_not_be_lifted(strict, store):
+    strict.executor.fail["mute"] = RuntimeError("no rights")
+    iid = (await strict.say("alice", SCAM)).incident_id
+    strict.pop()
+    nothing = await strict.command(f"/undo {iid}")  # the mute failed: there is nothing of ours to lift
+    assert "has not been reviewed" in nothing.text and strict.pop() == []
+    await strict.commands.handle_button(f"ban:{iid}", strict.ctx())
+    strict.pop()
+    strict.executor.fail["unban"] = RuntimeError("Forbidden: not enough rights")
+    refused = await strict.command(f"/undo {iid}")
+    assert refused.text.startswith("Could not lift LeekGuard's ban of alice: RuntimeError: Forbidden")
+    assert refused.ephemeral  # nothing changed: only the admin who asked is told
+    assert results_of(await store.get(iid))[-1] == ("unban", "failed")
+    del strict.executor.fail["unban"]
+    await strict.command("/settings set dry_run on")  # a dry-run chat only says what it would lift
+    assert "Dry-run: would lift LeekGuard's ban of alice." in (await strict.command(f"/undo {iid}")).text
+    await strict.command("/settings set dry_run off")
+    assert "Lifted LeekGuard's ban of alice." in (await strict.command(f"/undo {iid}")).text
+    assert [d.action.kind for d in strict.pop()] == ["unban"]
+    assert "has not been reviewed" in (await strict.command(f"/undo {iid}")).text
+
+
 async def test_settings_show_set_validate_reset_and_survive_a_restart(chat, store):
     shown = await chat.command("/settings")
     assert "scam: warn, notify_admins  (default)" in shown.text
