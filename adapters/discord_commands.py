@@ -79,7 +79,7 @@ class DiscordCommands:
             args = f"{id} {action}" + (" exempt" if exempt else "") + (f" {note}" if note else "")
             await me.run(interaction, lambda ctx: me.commands.review(ctx, args))
 
-        @tree.command(name="undo", description=_("Undo the review of an incident"))
+        @tree.command(name="undo", description=_("Undo an incident: reopen it, lift LeekGuard's mute or ban"))
         @app_commands.describe(id=_("Incident number"))
         @app_commands.guild_only()
         @app_commands.default_permissions(manage_messages=True)

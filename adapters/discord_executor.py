@@ -27,7 +27,8 @@ BAN_DELETE_SECONDS = 3600  # a ban also removes the scammer's last hour of messa
 MOD_LOG_NAMES = ("mod-log", "modlog", "mod-logs", "leekguard-log", "leekguard")
 _CHANNEL_REF = re.compile(r"^(?:<#)?(\d{15,21})>?$")
 PERMISSION_FOR = {"warn": "Send Messages + Embed Links", "notify_admins": "Send Messages + Embed Links",
-                  "delete": "Manage Messages", "mute": "Moderate Members (Timeout Members)", "ban": "Ban Members"}
+                  "delete": "Manage Messages", "mute": "Moderate Members (Timeout Members)", "ban": "Ban Members",
+                  "unmute": "Moderate Members (Timeout Members)", "unban": "Ban Members"}
 
 
 class Skipped(Exception):
@@ -121,7 +122,24 @@ class DiscordExecutor:
             channel = self.mod_log_channel(msg.chat_id, reply.extra.get("admin_target"))
             sent = await channel.send(**render(reply))
             return f"notice {sent.id} in #{getattr(channel, 'name', channel.id)}"
+        if action.kind == "unmute":
+            return await self._unmute(msg, reason)
+        if action.kind == "unban":
+            try:
+                await self._guild(msg.chat_id).unban(discord.Object(int(msg.author.id)), reason=reason)
+            except discord.NotFound:  # unbanned by someone already: what Undo wanted
+                return f"user {msg.author.id} was no longer banned"
+            return f"unbanned user {msg.author.id}"
         raise Skipped(f"unknown action {action.kind}")
+
+    async def _unmute(self, msg: Message, reason: str) -> str:
+        guild = self._guild(msg.chat_id)
+        try:  # fetched, not the member remembered with the message: the timeout may have changed since
+            member = await guild.fetch_member(int(msg.author.id))
+        except discord.NotFound:
+            raise Skipped(f"user {msg.author.id} is not in the server now: the timeout cannot be removed") from None
+        await member.timeout(None, reason=reason)
+        return f"removed the timeout of user {msg.author.id}"
 
     # ---- lookups ----
     def _guild(self, guild_id: int | str) -> discord.Guild:

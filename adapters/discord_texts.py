@@ -23,7 +23,7 @@ DESCRIPTIONS_ZH: dict[str, str] = {
     "confirm = it is a scam; dismiss = not a scam": "confirm = 确认诈骗；dismiss = 不是诈骗",
     "Dismiss only: stop the rule that fired from firing in this server": "仅用于 dismiss：本服务器不再触发该规则",
     "A note for the incident log": "审核备注",
-    "Undo the review of an incident": "撤销对事件的审核",
+    "Undo an incident: reopen it, lift LeekGuard's mute or ban": "撤销事件：重新待审，解除 LeekGuard 的禁言或封禁",
     "Show or change this server's LeekGuard policy": "查看或修改本服务器的 LeekGuard 策略",
     "Setting to change (leave empty to show all)": "要修改的设置（留空则显示全部）",
     "New value, e.g. warn,delete,mute or 1h or en": "新值，例如 warn,delete,mute 或 1h 或 zh-Hans",

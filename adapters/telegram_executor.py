@@ -72,6 +72,10 @@ class TelegramExecutor:
             if reply is None:
                 return "skipped: no notification text"
             return await self._notify(msg, reply)
+        if action.kind == "unmute":
+            return await self.unmute(chat_id, user_id)
+        if action.kind == "unban":
+            return await self.unban(chat_id, user_id)
         return f"skipped: unknown action {action.kind}"
 
     async def _notify(self, msg: Message, reply: Reply) -> str:
@@ -99,12 +103,14 @@ class TelegramExecutor:
         """The bytes of a photo or image document of `msg`, for the image checks."""
         return await fetch_image(self.bot, image, max_bytes)
 
-    # ---- reversals, used by the Undo / review buttons ----
+    # ---- lifting a mute or ban: Undo (bot/undo.py decides what) ----
 
     async def unmute(self, chat_id: int, user_id: int) -> str:
-        await self.bot.restrict_chat_member(chat_id, user_id, ChatPermissions.all_permissions(),
-                                            use_independent_chat_permissions=False)
-        return f"unmuted user {user_id}"
+        """Back to what every member of the chat may do (its default permissions, as getChat tells them)."""
+        chat = await self.bot.get_chat(chat_id)
+        defaults = chat.permissions or ChatPermissions.all_permissions()  # unknown: no restriction of our own
+        await self.bot.restrict_chat_member(chat_id, user_id, defaults, use_independent_chat_permissions=True)
+        return f"unmuted user {user_id} (the chat's default permissions)"
 
     async def unban(self, chat_id: int, user_id: int) -> str:
         if user_id < 0:

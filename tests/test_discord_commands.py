@@ -133,6 +133,33 @@ async def test_ban_button_bans_the_author(fake, world, engine, tmp_path):
         assert results[-1]["action"] == "ban" and results[-1]["status"] == "done"
 
 
+async def test_undo_removes_leekguards_timeout_and_ban(fake, world, engine, tmp_path):
+    edit_member = "PATCH /guilds/{guild_id}/members/{user_id}"
+    policy = {"scam": ["warn", "delete", "mute", "notify_admins"]}
+    async with running_bot(fake, engine, tmp_path / "lg.db", policy=policy) as bot:
+        incident, notice = await notice_for_scam(fake, world, bot)
+        assert world.guild.members[world.alice]["communication_disabled_until"] is not None  # timed out
+        pressed = await fake.press(world.guild, notice["id"], f"leekguard:undo:{incident.id}", world.mod)
+        updated = await pressed.wait_answer()
+        lift = await fake.wait_for_call(edit_member, lambda c: c.body["communication_disabled_until"] is None)
+        assert lift.params["user_id"] == world.alice and lift.reason == f"LeekGuard incident #{incident.id}"
+        assert world.guild.members[world.alice]["communication_disabled_until"] is None
+        outcome = updated["embeds"][0]["fields"][-1]["value"]
+        lifted = t("undo.lifted", "zh-Hans", author=incident.author_name, what=t("undo.what.unmute", "zh-Hans"))
+        assert lifted in outcome and t("undo.deleted_stays", "zh-Hans") in outcome
+
+        banned = await fake.press(world.guild, notice["id"], f"leekguard:ban:{incident.id}", world.mod)
+        await banned.wait_answer()
+        assert world.alice in world.guild.bans
+        undo = await fake.slash(world.guild, world.general, world.mod, "undo", id=incident.id)
+        answer = await undo.wait_answer()
+        unban = await fake.wait_for_call("DELETE /guilds/{guild_id}/bans/{user_id}")
+        assert unban.params["user_id"] == world.alice and world.alice not in world.guild.bans
+        assert t("undo.what.unban", "zh-Hans") in text_of(answer) and "解除" in text_of(answer)
+        results = [(r["action"], r["status"]) for r in (await bot.store.get(incident.id)).action_results]
+        assert results[-3:] == [("unmute", "done"), ("ban", "done"), ("unban", "done")]
+
+
 async def test_buttons_keep_working_after_a_restart(fake, world, engine, tmp_path):
     db = tmp_path / "lg.db"
     async with running_bot(fake, engine, db) as bot:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from tests.fakes.telegram_harness import eventually, running_bot, shared_engine
+from tests.fakes.telegram_shapes import MEMBER_PERMISSIONS
 from tests.fakes.telegram_server import FakeTelegramServer
 
 SCAM_EN = "Claude Pro account for sale $5, contact @claudecheap"
@@ -128,6 +129,43 @@ async def test_ban_button_bans_the_author_through_the_executor(server, world, en
         assert ban.params["user_id"] == users["Alice"]["id"]
         await server.wait_for_calls("answerCallbackQuery")
         assert server.member(GROUP_ID, users["Alice"]["id"])["status"] == "kicked"
+
+
+async def test_undo_lifts_leekguards_mute_and_ban_back_to_the_chats_defaults(server, world, engine, tmp_path):
+    group, users = world
+    alice = users["Alice"]["id"]
+    defaults = {p: p not in ("can_change_info", "can_pin_messages", "can_manage_topics")
+                for p in MEMBER_PERMISSIONS if p != "can_edit_tag"}
+    server.chat_permissions[GROUP_ID] = defaults  # members of this group may not pin or change its info
+    server.make_bot_admin(GROUP_ID, can_delete_messages=True, can_restrict_members=True)
+    chats = {f"telegram:{GROUP_ID}": {"scam": ["warn", "delete", "mute", "notify_admins"]}}
+    async with running_bot(server, engine, tmp_path / "lg.db", chats=chats, language="en") as bot:
+        advert = "Sora invite code, only $20, DM @sora_invites"
+        incident_id, notice = await notice_for(server, bot, advert, users["Alice"])
+        assert server.member(GROUP_ID, alice)["status"] == "restricted"
+        pressed = server.push_callback_query(users["Admin"], notice, f"undo:{incident_id}")
+        _, lift = await server.wait_for_calls("restrictChatMember", 2)
+        assert lift.params["user_id"] == alice and lift.params["use_independent_chat_permissions"] is True
+        assert lift.params["permissions"] == defaults  # the group's own defaults, not "everything"
+        assert server.member(GROUP_ID, alice)["status"] == "member"
+        [edit] = await server.wait_for_calls("editMessageText")
+        assert "Lifted LeekGuard's mute of Alice." in edit.result["text"]
+        assert "The deleted message cannot be restored." in edit.result["text"]
+        await server.wait_for_calls("answerCallbackQuery")
+        assert server.callback_answers[pressed].get("show_alert") in (None, False)
+
+        server.push_callback_query(users["Admin"], notice, f"ban:{incident_id}")
+        await server.wait_for_calls("banChatMember")
+        ask = server.push_message(group, users["Admin"], f"/undo {incident_id}")
+        [unban] = await server.wait_for_calls("unbanChatMember")
+        assert unban.params["user_id"] == alice and unban.params["only_if_banned"] is True
+        assert server.member(GROUP_ID, alice)["status"] == "left"  # may join again
+        await server.wait_for_calls("sendMessage", where=lambda c: c.params.get("reply_parameters", {}).get(
+            "message_id") == ask["message_id"])
+        assert "Lifted LeekGuard's ban of Alice." in answers_to(server, ask)[0]
+        incident = await bot.store.get(incident_id)
+        assert [(r["action"], r["status"]) for r in incident.action_results][-3:] == [
+            ("unmute", "done"), ("ban", "done"), ("unban", "done")]
 
 
 async def test_review_command_needs_an_admin(server, world, engine, tmp_path):

@@ -196,8 +196,12 @@ class FakeTelegramServer(TelegramWorld):
         if c["type"] != "supergroup":
             raise ApiError(400, "Bad Request: method is available only for supergroups")
         perms = p.get("permissions") or {}
-        if all(perms.get(k) for k in shapes.MEMBER_PERMISSIONS if k not in ("can_edit_tag",)):
-            self.set_member(c["id"], target, "member")  # restricting to everything = lifting the restriction
+        defaults = self.chat_permissions.get(c["id"])
+        everyone_may = [k for k, v in defaults.items() if v] if defaults is not None else \
+            [k for k in shapes.MEMBER_PERMISSIONS if k != "can_edit_tag"]
+        if all(perms.get(k) for k in everyone_may):  # no less than every member may: the restriction is lifted
+            if self.member(c["id"], target["id"])["status"] == "restricted":
+                self.set_member(c["id"], target, "member")
         else:
             self.set_member(c["id"], target, "restricted", until_date=p.get("until_date") or 0, **perms)
         return True
@@ -236,7 +240,11 @@ class FakeTelegramServer(TelegramWorld):
                 if chat_id == c["id"] and m["status"] in ("creator", "administrator")]
 
     async def _api_getchat(self, p: JSON) -> JSON:
-        return shapes.chat_full_info(self._chat(p))
+        c = self._chat(p)
+        info = shapes.chat_full_info(c)
+        if c["id"] in self.chat_permissions:
+            info["permissions"] = self.chat_permissions[c["id"]]
+        return info
 
     async def _api_answercallbackquery(self, p: JSON) -> bool:
         qid = str(p.get("callback_query_id", ""))

@@ -80,6 +80,8 @@ class TelegramWorld:
         self.members: dict[tuple[int, int], JSON] = {}  # (chat_id, user_id) -> ChatMember JSON
         self.users: dict[int, JSON] = {self.bot_user["id"]: self.bot_user}
         self.banned_sender_chats: set[tuple[int, int]] = set()
+        # chat_id -> ChatPermissions JSON: what every member may do (getChat "permissions"); absent: everything
+        self.chat_permissions: dict[int, JSON] = {}
         self._updates: deque[JSON] = deque()
         self._update_ids = itertools.count(1)
         self._message_ids: dict[int, itertools.count] = defaultdict(lambda: itertools.count(1))
@@ -95,9 +97,14 @@ class TelegramWorld:
     # ---- world building ----
 
     def add_chat(self, chat_id: int, chat_type: str = "supergroup", *, title: str | None = None,
-                 username: str | None = None, first_name: str | None = None) -> JSON:
+                 username: str | None = None, first_name: str | None = None,
+                 permissions: JSON | None = None) -> JSON:
+        """permissions: the chat's default member permissions (can_* flags), as getChat reports them."""
         c = shapes.chat(chat_id, chat_type, title=title, username=username, first_name=first_name)
         self.chats[chat_id] = c
+        if permissions is not None:
+            self.chat_permissions[chat_id] = {p: bool(permissions.get(p)) for p in shapes.MEMBER_PERMISSIONS
+                                              if p != "can_edit_tag"}
         return c
 
     def add_user(self, user_id: int, first_name: str, *, username: str | None = None, is_bot: bool = False,
