@@ -174,8 +174,7 @@ async def schema_version(conn: aiosqlite.Connection) -> int:
     return await _scalar(conn, "PRAGMA user_version")
 
 
-async def ensure_schema(conn: aiosqlite.Connection, path: str, upto: int = CURRENT_VERSION) -> int:
-    """Upgrade the database to `upto` (default: current). Refuse newer or foreign files. Returns the version."""
+async def _check_identity(conn: aiosqlite.Connection, path: str) -> None:
     version = await schema_version(conn)
     app_id = await _scalar(conn, "PRAGMA application_id")
     if version > CURRENT_VERSION:
@@ -196,6 +195,18 @@ async def ensure_schema(conn: aiosqlite.Connection, path: str, upto: int = CURRE
         if clash:
             raise StoreError(f"{path} has a table {clash[0]!r} without a LeekGuard schema version; "
                              "refusing to guess what it holds (is this another program's database?)")
+
+
+async def ensure_schema(conn: aiosqlite.Connection, path: str, upto: int = CURRENT_VERSION) -> int:
+    """Upgrade the database to `upto` (default: current). Refuse newer or foreign files. Returns the version."""
+    # One read transaction for the checks: they must see one snapshot, or a second process that migrates
+    # between our reads would look like a foreign table without a schema version.
+    await conn.execute("BEGIN")
+    try:
+        await _check_identity(conn, path)
+    finally:
+        await conn.execute("COMMIT")
+    version = await schema_version(conn)
     while version < upto:
         target = version + 1
         try:
