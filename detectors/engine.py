@@ -277,7 +277,7 @@ class Engine:
     def _features(self, n: norm_mod.Normalized) -> tuple[list[str], dict[str, list[Hit]]]:
         """Cheap features (word lists and signals hit, English words, numbers) and the hits themselves."""
         hits = self._matcher.find(n)
-        hits.update(self.signals.extract(n.norm))
+        hits.update(self.signals.extract(n.norm, contact_cue="@contact" in hits))
         self._suppress_denials(hits)
         self._drop_negated(hits)
         concept = [k for k in hits if k[0] in "@$" and not k.startswith("@product:")]
@@ -314,6 +314,8 @@ class Engine:
             del hits["@warning"]
 
     def _language(self, original: str, n: norm_mod.Normalized) -> str:
+        if original.isascii():
+            return "en"
         cjk = len(_CJK.findall(n.compact))
         if cjk == 0 or cjk * 5 < len(n.compact):
             return "en"

@@ -31,6 +31,7 @@ _CONTACT = re2.compile(
 )
 # Unbounded repeats keep RE2's automaton small; RE2 stays linear either way.
 _LINK = re2.compile(r"(?:https?://)?(?:[a-z0-9-]+\.)+[a-z]{2,24}(?::\d+)?(?:/[^\s<>\"'，。]*)?")
+_DIGIT = re.compile(r"\d")
 _SIGNAL_CHARS = re.compile(r"[\d.@]")  # without a digit, dot or @ no price, link or handle can be there
 _TLD_LIKE_FILE = frozenset({"png", "jpg", "jpeg", "gif", "mp4", "mov", "txt", "pdf", "doc", "docx", "zip", "py", "md"})
 
@@ -94,21 +95,29 @@ class SignalExtractor:
             out.append((m.start(), m.end(), LinkInfo(url, host, kind, brand)))
         return out
 
-    def extract(self, norm: str) -> dict[str, list[Hit]]:
-        """Signal hits keyed "$price", "$scam_price", "$contact_handle", "$link", "$lookalike", "$official_link"."""
+    def extract(self, norm: str, contact_cue: bool = True) -> dict[str, list[Hit]]:
+        """Signal hits keyed "$price", "$scam_price", "$contact_handle", "$link", "$lookalike", "$official_link".
+
+        contact_cue: the term matcher saw a contact word (vx, 微信, qq...); without one, and without a digit,
+        "@" or "/", no contact handle can be in the text, so that regex is skipped."""
         hits: dict[str, list[Hit]] = {}
         tail = norm.rstrip()
         if tail.endswith(("?", "？")):
             hits["$question"] = [Hit("$question", "?", len(tail) - 1, len(tail))]
-        if _SIGNAL_CHARS.search(norm) is None:
+        if _SIGNAL_CHARS.search(norm) is None and not contact_cue:
             return hits  # no number, link or handle can be in it
-        for key, rx in (("$price", _PRICE), ("$contact_handle", _CONTACT)):
-            found = [Hit(key, m.group().strip(), m.start(), m.end()) for m in rx.finditer(norm)]
+        has_digit = _DIGIT.search(norm) is not None
+        if has_digit:
+            found = [Hit("$price", m.group().strip(), m.start(), m.end()) for m in _PRICE.finditer(norm)]
             if found:
-                hits[key] = found
-        found = [Hit("$scam_price", m.group(1), m.start(1), m.end(1)) for m in _SCAM_PRICE.finditer(norm)]
-        if found:
-            hits["$scam_price"] = found
+                hits["$price"] = found
+            found = [Hit("$scam_price", m.group(1), m.start(1), m.end(1)) for m in _SCAM_PRICE.finditer(norm)]
+            if found:
+                hits["$scam_price"] = found
+        if contact_cue or has_digit or "@" in norm or "/" in norm:
+            found = [Hit("$contact_handle", m.group().strip(), m.start(), m.end()) for m in _CONTACT.finditer(norm)]
+            if found:
+                hits["$contact_handle"] = found
         if "." in norm:
             for s, e, info in self.links(norm):
                 hits.setdefault("$link", []).append(Hit("$link", info.url, s, e))
