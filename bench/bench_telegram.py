@@ -31,7 +31,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from load_plan import CLEAN, SCAMS, make_plan, pct  # noqa: E402
+from load_plan import make_plan, pct  # noqa: E402
 
 
 
