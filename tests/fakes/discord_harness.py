@@ -13,10 +13,9 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import time
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, AsyncIterator, Awaitable, Callable
+from typing import Any, AsyncIterator
 
 from adapters.discord import DiscordAdapter
 from bot.chat_settings import ChatSettingsService
@@ -25,20 +24,11 @@ from bot.image_moderation import ImageChecks
 from bot.runner import Services
 from bot.store import IncidentStore
 from tests.fakes import discord_payloads as P
+from tests.fakes.bot_harness import RunningBot, eventually  # noqa: F401 (re-exported for the tests)
 from tests.fakes.discord_server import FakeDiscord
 from tests.fakes.discord_world import FakeGuild
 
 CREATE_MESSAGE = "POST /channels/{channel_id}/messages"
-
-
-async def eventually(probe: Callable[[], Awaitable[Any]], timeout: float = 5.0, interval: float = 0.02) -> Any:
-    """Poll an async probe until it returns something truthy (the bot finishes work after its last call)."""
-    deadline = time.monotonic() + timeout
-    while True:
-        value = await probe()
-        if value or time.monotonic() > deadline:
-            return value
-        await asyncio.sleep(interval)
 
 
 @dataclass
@@ -62,31 +52,6 @@ class DiscordWorld:
         return cls(guild=guild, general=general, mod_log=mod_log, mod_role=mod_role,
                    alice=guild.add_member("alice"), bob=guild.add_member("bob"),
                    mod=guild.add_member("mod", roles=[mod_role]), helper=guild.add_member("helper", roles=[helper_role]))
-
-
-@dataclass
-class RunningBot:
-    adapter: DiscordAdapter
-    services: Services
-    task: asyncio.Task
-
-    @property
-    def store(self) -> Any:
-        return self.services.store
-
-    @property
-    def session(self) -> Any:
-        return self.adapter.session
-
-    async def incidents(self, guild_id: str, count: int = 1, *, with_results: bool = True,
-                        timeout: float = 5.0) -> list[Any]:
-        """The server's incidents, once `count` exist (and carry their action results), oldest first."""
-        async def probe() -> list[Any]:
-            found = await self.store.list(chat=f"discord:{guild_id}")
-            if len(found) < count or (with_results and not all(i.action_results for i in found)):
-                return []
-            return sorted(found, key=lambda i: i.id)
-        return await eventually(probe, timeout)
 
 
 def make_config(fake: FakeDiscord, db: Path, **sections: Any) -> Config:
@@ -121,7 +86,7 @@ async def running_bot(fake: FakeDiscord, engine: Any, db: Path, *, store: Any = 
             if task.done():
                 task.result()  # raises the start-up failure
             raise TimeoutError("the Discord adapter did not start")
-        yield RunningBot(adapter, services, task)
+        yield RunningBot(adapter, services, task, "discord")
     finally:
         task.cancel()
         with contextlib.suppress(asyncio.CancelledError):

@@ -13,10 +13,8 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import functools
-import time
-from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, AsyncIterator, Awaitable, Callable
+from typing import Any, AsyncIterator
 
 from adapters.telegram import TelegramAdapter
 from bot.chat_settings import ChatSettingsService
@@ -24,6 +22,7 @@ from bot.config import Config
 from bot.image_moderation import ImageChecks
 from bot.runner import Services
 from bot.store import IncidentStore
+from tests.fakes.bot_harness import RunningBot, eventually  # noqa: F401 (re-exported for the tests)
 from tests.fakes.telegram_server import FakeTelegramServer
 
 
@@ -34,41 +33,6 @@ def shared_engine() -> Any:
     from detectors.engine import Engine
 
     return Engine.load()
-
-
-async def eventually(probe: Callable[[], Awaitable[Any]], timeout: float = 5.0, interval: float = 0.02) -> Any:
-    """Poll an async probe until it returns something truthy (the bot finishes work after its last call)."""
-    deadline = time.monotonic() + timeout
-    while True:
-        value = await probe()
-        if value or time.monotonic() > deadline:
-            return value
-        await asyncio.sleep(interval)
-
-
-@dataclass
-class RunningBot:
-    adapter: TelegramAdapter
-    services: Services
-    task: asyncio.Task
-
-    @property
-    def store(self) -> Any:
-        return self.services.store
-
-    @property
-    def session(self) -> Any:
-        return self.adapter.session
-
-    async def incidents(self, chat_id: int, count: int = 1, *, with_results: bool = True,
-                        timeout: float = 5.0) -> list[Any]:
-        """The chat's incidents, once `count` exist (and carry their action results), oldest first."""
-        async def probe() -> list[Any]:
-            found = await self.store.list(chat=f"telegram:{chat_id}")
-            if len(found) < count or (with_results and not all(i.action_results for i in found)):
-                return []
-            return sorted(found, key=lambda i: i.id)
-        return await eventually(probe, timeout)
 
 
 def make_config(server: FakeTelegramServer, db: Path, **sections: Any) -> Config:
@@ -101,7 +65,7 @@ async def running_bot(server: FakeTelegramServer, engine: Any, db: Path, *, limi
             if task.done():
                 task.result()  # raises the start-up failure
             raise TimeoutError("the Telegram adapter did not start")
-        yield RunningBot(adapter, services, task)
+        yield RunningBot(adapter, services, task, "telegram")
     finally:
         task.cancel()
         with contextlib.suppress(asyncio.CancelledError):
