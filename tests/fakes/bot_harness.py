@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import time
 from dataclasses import dataclass
-from typing import Any, Awaitable, Callable
+from typing import Any, AsyncIterator, Awaitable, Callable
 
 from bot.runner import Services
 
@@ -44,3 +45,23 @@ class RunningBot:
                 return []
             return sorted(found, key=lambda i: i.id)
         return await eventually(probe, timeout)
+
+
+@contextlib.asynccontextmanager
+async def started(adapter: Any, services: Services, platform: str) -> AsyncIterator[RunningBot]:
+    """Run the adapter as `leekguard run` would, wait until it is ready (or raise its start-up failure),
+    and cancel it on the way out. The caller closes the services."""
+    task = asyncio.create_task(adapter.run(services), name=f"{platform}-adapter")
+    try:
+        ready = asyncio.create_task(adapter.ready.wait())
+        done, _ = await asyncio.wait({ready, task}, timeout=10, return_when=asyncio.FIRST_COMPLETED)
+        if ready not in done:
+            ready.cancel()
+            if task.done():
+                task.result()  # raises the start-up failure
+            raise TimeoutError(f"the {platform} adapter did not start")
+        yield RunningBot(adapter, services, task, platform)
+    finally:
+        task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await task

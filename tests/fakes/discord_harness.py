@@ -11,7 +11,6 @@ Shared by tests/test_discord_*.py and bench/bench_discord.py.
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
 from dataclasses import dataclass
 from pathlib import Path
@@ -24,7 +23,7 @@ from bot.image_moderation import ImageChecks
 from bot.runner import Services
 from bot.store import IncidentStore
 from tests.fakes import discord_payloads as P
-from tests.fakes.bot_harness import RunningBot, eventually  # noqa: F401 (re-exported for the tests)
+from tests.fakes.bot_harness import RunningBot, eventually, started  # noqa: F401 (re-exported for the tests)
 from tests.fakes.discord_server import FakeDiscord
 from tests.fakes.discord_world import FakeGuild
 
@@ -76,21 +75,10 @@ async def running_bot(fake: FakeDiscord, engine: Any, db: Path, *, store: Any = 
         store = await IncidentStore.open(str(db), synchronous="NORMAL")
     services = Services(config=config, engine=engine, store=store, chat_settings=ChatSettingsService(config, store),
                         images=await open_images(config, engine, analyzer))
-    adapter = DiscordAdapter(guild_ready_timeout=0.05)
-    task = asyncio.create_task(adapter.run(services), name="discord-adapter")
     try:
-        ready = asyncio.create_task(adapter.ready.wait())
-        done, _ = await asyncio.wait({ready, task}, timeout=10, return_when=asyncio.FIRST_COMPLETED)
-        if ready not in done:
-            ready.cancel()
-            if task.done():
-                task.result()  # raises the start-up failure
-            raise TimeoutError("the Discord adapter did not start")
-        yield RunningBot(adapter, services, task, "discord")
+        async with started(DiscordAdapter(guild_ready_timeout=0.05), services, "discord") as bot:
+            yield bot
     finally:
-        task.cancel()
-        with contextlib.suppress(asyncio.CancelledError):
-            await task
         if services.images is not None:
             await services.images.close()
         if own_store:

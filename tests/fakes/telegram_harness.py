@@ -10,7 +10,6 @@ Shared by tests/test_telegram_*.py and bench/bench_telegram.py.
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
 import functools
 from pathlib import Path
@@ -22,7 +21,7 @@ from bot.config import Config
 from bot.image_moderation import ImageChecks
 from bot.runner import Services
 from bot.store import IncidentStore
-from tests.fakes.bot_harness import RunningBot, eventually  # noqa: F401 (re-exported for the tests)
+from tests.fakes.bot_harness import RunningBot, eventually, started  # noqa: F401 (re-exported for the tests)
 from tests.fakes.telegram_server import FakeTelegramServer
 
 
@@ -56,18 +55,8 @@ async def running_bot(server: FakeTelegramServer, engine: Any, db: Path, *, limi
     services = Services(config=config, engine=engine, store=store, chat_settings=ChatSettingsService(config, store),
                         images=await open_images(config, engine, analyzer))
     adapter = TelegramAdapter(limits=limits, concurrent_updates=concurrent_updates, poll_timeout=poll_timeout)
-    task = asyncio.create_task(adapter.run(services), name="telegram-adapter")
     try:
-        ready = asyncio.create_task(adapter.ready.wait())
-        done, _ = await asyncio.wait({ready, task}, timeout=10, return_when=asyncio.FIRST_COMPLETED)
-        if ready not in done:
-            ready.cancel()
-            if task.done():
-                task.result()  # raises the start-up failure
-            raise TimeoutError("the Telegram adapter did not start")
-        yield RunningBot(adapter, services, task, "telegram")
+        async with started(adapter, services, "telegram") as bot:
+            yield bot
     finally:
-        task.cancel()
-        with contextlib.suppress(asyncio.CancelledError):
-            await task
         await services.close()
