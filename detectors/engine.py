@@ -24,7 +24,7 @@ from detectors import normalize as norm_mod
 from detectors.classifier import PRIOR_SCALE, LogisticModel, Sample
 from detectors.matcher import Hit, TermMatcher
 from detectors.packs import CONTEXT_CATEGORY, Pack, load_pack
-from detectors.rules import CompiledRule
+from detectors.rules import CompiledRule, RuleIndex
 from detectors.scoring import Thresholds, categories_of, combine
 from detectors.signals import SignalExtractor
 from detectors.tokenize import chinese_tokens, init_jieba, latin_tokens
@@ -76,12 +76,7 @@ class Engine:
         self.pack = pack
         self.settings = settings or DetectionSettings()
         self.rules = [CompiledRule.compile(r) for r in pack.rules]
-        # Each rule is indexed under the keys of its smallest group: only rules one of whose keys was hit
-        # are evaluated (a handful instead of all of them).
-        self._rules_by_key: dict[str, list[int]] = {}
-        for i, cr in enumerate(self.rules):
-            for key in min(cr.group_sets, key=len):
-                self._rules_by_key.setdefault(key, []).append(i)
+        self._rule_index = RuleIndex(self.rules)  # only rules whose every group was hit are evaluated
         self._matcher = TermMatcher(self._term_lists())
         self.signals = SignalExtractor(pack.products.official_domains, pack.products.protected_brands)
         init_jieba(w for words in self._term_lists().values() for w in words)
@@ -162,7 +157,7 @@ class Engine:
             raise ValueError(f"label must be 'scam' or 'clean', not {label!r}")
         n = norm_mod.normalize(text)
         toks, hits = self._features(n)
-        fired = ["R:" + cr.rule.id for cr in self._candidate_rules(hits) if cr.match(hits) is not None]
+        fired = ["R:" + cr.rule.id for cr, _ in self._rule_index.fired(hits)]
         offset = sum(PRIOR_SCALE * cr.rule.weight for cr in self.rules if "R:" + cr.rule.id in fired)
         y = 1 if label == "scam" else 0
         fast = tuple(dict.fromkeys(toks + fired))
@@ -330,17 +325,9 @@ class Engine:
         spans.sort(key=lambda sp: sp.start)
         return tuple(spans)
 
-    def _candidate_rules(self, hits: dict[str, list[Hit]]) -> list[CompiledRule]:
-        index = self._rules_by_key
-        ids = {i for key in hits for i in index.get(key, ())}
-        return [self.rules[i] for i in sorted(ids)]
-
     def _pattern_matches(self, n: norm_mod.Normalized, hits: dict[str, list[Hit]], prefix_len: int):
         out = []
-        for cr in self._candidate_rules(hits):
-            chosen = cr.match(hits)
-            if chosen is None:
-                continue
+        for cr, chosen in self._rule_index.fired(hits):
             spans = self._spans(n, chosen, prefix_len)
             if prefix_len and all(sp.end <= prefix_len for sp in spans):
                 continue  # the whole pattern sits in the quoted message, not in this one

@@ -41,6 +41,10 @@ def _spec_flags(term: str) -> tuple[str, bool, bool]:
     return term.strip("*"), not left_wild, not right_wild
 
 
+# ASCII letter -> 1, digit -> 2 (anything else: 0): a dict look-up is cheaper than a call per hit.
+_CLASS = {**{c: 1 for c in "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"}, **{c: 2 for c in "0123456789"}}
+
+
 def _ascii_class(ch: str) -> int:
     """0 = not an ASCII letter/digit, 1 = letter, 2 = digit."""
     if ch.isascii():
@@ -81,44 +85,42 @@ class TermMatcher:
 
     def find(self, n: Normalized) -> dict[str, list[Hit]]:
         hits: dict[str, list[Hit]] = {}
-        seen: set[tuple[str, int]] = set()
         if not n.compact:
             return hits
-        leet = self._has_leet and not _LEET_DIGITS.isdisjoint(n.compact)
-        # `seen` only matters when a second (leet) pass may find the same term again
-        self._scan(self._plain, n.compact, n, n.norm, hits, seen if leet else None)
-        if leet:
-            self._scan(self._leet, n.compact_leet, n, n.norm_leet(), hits, seen)
+        self._scan(self._plain, n.compact, None, n, n.norm, hits)
+        if self._has_leet and not _LEET_DIGITS.isdisjoint(n.compact):
+            # Second pass with digits read as letters; only terms that really contain a digit are new.
+            self._scan(self._leet, n.compact_leet, n.compact, n, n.norm_leet(), hits)
         return hits
 
     @staticmethod
-    def _scan(automaton, text: str, n: Normalized, boundary_view: str, hits, seen) -> None:
+    def _scan(automaton, text: str, plain: str | None, n: Normalized, boundary_view: str, hits) -> None:
         # The hot loop of the engine: locals and inlined offset mapping on purpose.
         norm_len = len(boundary_view)
         c_starts, n_starts = n.compact_starts, n.norm_starts
+        cls = _CLASS.get
         for end_idx, (compact, specs, check, length) in automaton.iter(text):
             c_start = end_idx - length + 1
-            if seen is not None:
-                if (compact, c_start) in seen:
-                    continue
-                seen.add((compact, c_start))
+            if plain is not None and plain.startswith(compact, c_start):
+                continue  # the same letters without digits: the plain pass has it already
             run = bisect_right(c_starts, c_start) - 1
             s = n_starts[run] + c_start - c_starts[run]
             run = bisect_right(c_starts, end_idx) - 1
             e = n_starts[run] + end_idx - c_starts[run] + 1
-            if not check:
-                for spec in specs:
-                    hit = Hit(spec.key, spec.term, s, e)
-                    found = hits.get(spec.key)
-                    if found is None:
-                        hits[spec.key] = [hit]
-                    else:
-                        found.append(hit)
-                continue
-            first_cls = _ascii_class(boundary_view[s])
-            last_cls = _ascii_class(boundary_view[e - 1])
-            left_ok = not first_cls or s == 0 or _ascii_class(boundary_view[s - 1]) != first_cls
-            right_ok = not last_cls or e >= norm_len or _ascii_class(boundary_view[e]) != last_cls
+            if check:
+                first_cls = cls(boundary_view[s], 0)
+                last_cls = cls(boundary_view[e - 1], 0)
+                left_ok = not first_cls or s == 0 or cls(boundary_view[s - 1], 0) != first_cls
+                right_ok = not last_cls or e >= norm_len or cls(boundary_view[e], 0) != last_cls
+                if not (left_ok and right_ok):
+                    for spec in specs:
+                        if (left_ok or not spec.check_left) and (right_ok or not spec.check_right):
+                            hits.setdefault(spec.key, []).append(Hit(spec.key, spec.term, s, e))
+                    continue
             for spec in specs:
-                if (left_ok or not spec.check_left) and (right_ok or not spec.check_right):
-                    hits.setdefault(spec.key, []).append(Hit(spec.key, spec.term, s, e))
+                hit = Hit(spec.key, spec.term, s, e)
+                found = hits.get(spec.key)
+                if found is None:
+                    hits[spec.key] = [hit]
+                else:
+                    found.append(hit)

@@ -63,3 +63,47 @@ class CompiledRule:
             else:
                 return chosen
         return None
+
+
+class RuleIndex:
+    """Finds the rules a message's hits can satisfy with integer bit masks instead of per-rule set checks.
+
+    Every (rule, group) pair owns one bit; each hit key lights the bits of the groups it belongs to. A rule
+    is a candidate when all its group bits are lit and none of its veto keys was hit, so only the one or
+    two rules that can fire reach the window check in `CompiledRule.match`.
+    """
+
+    def __init__(self, rules: list[CompiledRule]):
+        self.rules = rules
+        self._group_bits: dict[str, int] = {}
+        self._veto_bits: dict[str, int] = {}
+        self._needs: list[tuple[int, int]] = []  # (all group bits of the rule, rule bit)
+        bit = 0
+        for i, cr in enumerate(rules):
+            need = 0
+            for keys in cr.group_sets:
+                for key in keys:
+                    self._group_bits[key] = self._group_bits.get(key, 0) | (1 << bit)
+                need |= 1 << bit
+                bit += 1
+            for key in cr.veto_set:
+                self._veto_bits[key] = self._veto_bits.get(key, 0) | (1 << i)
+            self._needs.append((need, i))
+
+    def candidates(self, hits: dict[str, list[Hit]]) -> list[CompiledRule]:
+        lit = vetoed = 0
+        group_bits, veto_bits = self._group_bits, self._veto_bits
+        for key in hits:
+            lit |= group_bits.get(key, 0)
+            vetoed |= veto_bits.get(key, 0)
+        rules = self.rules
+        return [rules[i] for need, i in self._needs if lit & need == need and not vetoed >> i & 1]
+
+    def fired(self, hits: dict[str, list[Hit]]) -> list[tuple[CompiledRule, list[Hit]]]:
+        """(rule, the hits that make it fire) for every rule that fires, in rule order."""
+        out = []
+        for cr in self.candidates(hits):
+            chosen = cr.match(hits)
+            if chosen is not None:
+                out.append((cr, chosen))
+        return out
