@@ -13,6 +13,7 @@ import click
 import orjson
 
 from bot.events import Author, Message, Verdict
+from bot.heap import settle_after_load
 
 LANGS = ("zh-Hans", "zh-Hant", "en")
 
@@ -24,9 +25,11 @@ def _engine(ctx: click.Context):
 
     config = load_config(ctx.obj.get("config_path") if ctx.obj else None)
     try:
-        return config, Engine.load(DetectionSettings.from_config(config))
+        engine = Engine.load(DetectionSettings.from_config(config))
     except PackError as exc:
         raise click.ClickException(f"cannot load the pattern packs: {exc}") from exc
+    settle_after_load()
+    return config, engine
 
 
 def verdict_json(row_id: Any, verdict: Verdict) -> dict:

@@ -140,10 +140,13 @@ def _workers(requested: int, files: list[ExportFile]) -> int:
 
 def _load_engine(config):
     from detectors.engine import DetectionSettings, Engine
+    from bot.heap import settle_after_load
     try:
-        return Engine.load(DetectionSettings.from_config(config))
+        engine = Engine.load(DetectionSettings.from_config(config))
     except Exception as e:  # broken seed pack: one clear line, exit 2
         raise ScanError(f"cannot load the detection engine: {e}") from e
+    settle_after_load()
+    return engine
 
 
 class StopOnInterrupt:
