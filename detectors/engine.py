@@ -16,6 +16,7 @@ import re
 import threading
 from collections import OrderedDict
 from dataclasses import dataclass
+from operator import itemgetter
 from pathlib import Path
 
 from bot.events import Finding, Message, Span, Verdict
@@ -30,7 +31,7 @@ from detectors.signals import SignalExtractor
 from detectors.tokenize import chinese_tokens, init_jieba, latin_tokens
 
 log = logging.getLogger(__name__)
-_CJK = re.compile(r"[\u3400-\u9fff]")
+_NOT_CJK = re.compile(r"[^\u3400-\u9fff]+")
 
 MAX_ANALYSED_CHARS = 65_536  # longer messages are analysed on their first 64 KiB (and say so)
 _CACHE_SIZE = 4096
@@ -311,7 +312,7 @@ class Engine:
     def _language(self, original: str, n: norm_mod.Normalized) -> str:
         if original.isascii():
             return "en"
-        cjk = len(_CJK.findall(n.compact))
+        cjk = len(_NOT_CJK.sub("", n.compact))
         if cjk == 0 or cjk * 5 < len(n.compact):
             return "en"
         trad = norm_mod.traditional_chars(original)
@@ -368,8 +369,9 @@ class Engine:
         signal_keys = {key for key in _SIGNAL_FINDINGS if key in hits}
         words = {t: w for t, w in contrib.items() if t not in signal_keys}
         total = model.bias + sum(words.values())
-        top = sorted(words.items(), key=lambda tw: -abs(tw[1]) if (tw[1] > 0) == (total > 0) else 0)[:4]
-        listed = ", ".join(t for t, _ in top) or "-"
+        # the strongest words on the side the wording leans to
+        top = sorted(words.items(), key=itemgetter(1), reverse=total >= 0)[:4]
+        listed = ", ".join([t for t, _ in top]) or "-"
         if total >= 0:
             en, zh = f"Wording resembles the scam samples (words: {listed})", f"措辞与骗局样本相似（关键词：{listed}）"
         else:
