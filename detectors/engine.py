@@ -25,6 +25,7 @@ from detectors import normalize as norm_mod
 from detectors.classifier import PRIOR_SCALE, LogisticModel, Sample
 from detectors.matcher import Hit, TermMatcher
 from detectors.packs import CONTEXT_CATEGORY, Pack, load_pack
+from detectors.quotes import quoted_offers
 from detectors.rules import CompiledRule, RuleIndex
 from detectors.scoring import Thresholds, categories_of, combine
 from detectors.signals import SignalExtractor
@@ -49,6 +50,8 @@ _SIGNAL_FINDINGS = {
     "$contact_handle": ("Gives a private contact handle", "留下私人联系方式"),
     "@contact": ("Moves people to a private channel (contact lure)", "引导私聊/加好友/扫码"),
     "$lookalike": ("Links to a look-alike of an official domain", "链接指向仿冒官方域名"),
+    "$quoted_offer": ("The offer is quoted inside a comment about it (reported or mocked, not made)",
+                      "报价出现在引号里，像是在转述或评论，而非本人推销"),
 }
 
 
@@ -158,8 +161,11 @@ class Engine:
             raise ValueError(f"label must be 'scam' or 'clean', not {label!r}")
         n = norm_mod.normalize(text)
         toks, hits = self._features(n)
-        fired = ["R:" + cr.rule.id for cr, _ in self._rule_index.fired(hits)]
-        offset = sum(PRIOR_SCALE * cr.rule.weight for cr in self.rules if "R:" + cr.rule.id in fired)
+        rules_fired = self._rule_index.fired(hits)
+        fired = ["R:" + cr.rule.id for cr, _ in rules_fired]
+        if quoted_offers(n.norm, [chosen for _, chosen in rules_fired], hits):
+            toks = toks + ["$quoted_offer"]
+        offset = sum(PRIOR_SCALE * cr.rule.weight for cr, _ in rules_fired)
         y = 1 if label == "scam" else 0
         fast = tuple(dict.fromkeys(toks + fired))
         full = tuple(dict.fromkeys(toks + fired + chinese_tokens(n.norm)))
@@ -248,9 +254,14 @@ class Engine:
             both = self._features(n)[1]
             topical = topical or bool(_TOPIC_KEYS.intersection(both))  # replying to a message about Sora is about Sora
             matched = [(r, self._shift_spans(spans, len(prefix)))
-                       for r, spans in self._pattern_matches(n, both, len(prefix))]
+                       for r, spans, _ in self._pattern_matches(n, both, len(prefix))]
         else:
             matched = self._pattern_matches(nb, hits, 0)
+            quoted = quoted_offers(nb.norm, [chosen for _, _, chosen in matched], hits)
+            if quoted:
+                hits["$quoted_offer"] = quoted
+                toks = toks + ["$quoted_offer"]
+        matched = [(r, spans) for r, spans, *_ in matched]
         lang = self._language(body, nb)
         findings = self._pattern_findings(matched, self.fast)
         model = self.fast
@@ -332,7 +343,7 @@ class Engine:
             spans = self._spans(n, chosen, prefix_len)
             if prefix_len and all(sp.end <= prefix_len for sp in spans):
                 continue  # the whole pattern sits in the quoted message, not in this one
-            out.append((cr.rule, spans))
+            out.append((cr.rule, spans, chosen))
         return out
 
     @staticmethod

@@ -1,0 +1,60 @@
+"""Quoted offers: "Saw an ad: “Sora beta account, only 299” — lol". A scam pattern whose evidence all sits
+inside quotation marks, in a message that also says something of its own, is usually someone reporting or
+mocking the offer, not making it. The engine gives the classifier that fact as the feature "$quoted_offer".
+"""
+
+from __future__ import annotations
+
+import re2
+
+from detectors.matcher import Hit
+
+# Paired quotation marks of Chinese and English chat (straight double quotes pair in order), without
+# nesting: RE2, linear time (counted repeats would blow up RE2's automaton, so lengths are checked after).
+_QUOTED = re2.compile(r'"[^"\n]+"|“[^”\n]+”|「[^」\n]+」|『[^』\n]+』|《[^》\n]+》|‘[^’\n]+’')
+_MAX_QUOTE = 400
+_QUOTE_CHARS = frozenset('"“「『《‘')
+MIN_OWN_WORDS = 6  # letters/ideographs outside the quotes: a bare quoted advert is still an advert
+
+
+def quoted_ranges(norm: str) -> list[tuple[int, int]]:
+    if _QUOTE_CHARS.isdisjoint(norm):
+        return []
+    return [(s, e) for s, e in (m.span() for m in _QUOTED.finditer(norm)) if 4 <= e - s <= _MAX_QUOTE]
+
+
+def _own_words(norm: str, ranges: list[tuple[int, int]]) -> int:
+    outside, pos = [], 0
+    for s, e in ranges:
+        outside.append(norm[pos:s])
+        pos = e
+    outside.append(norm[pos:])
+    return sum(ch.isalnum() for ch in "".join(outside))
+
+
+_DEAL_KEYS = ("$price", "$scam_price", "$contact_handle", "@contact")  # what makes an offer an offer
+
+
+def quoted_offers(norm: str, fired: list[list[Hit]], hits: dict[str, list[Hit]]) -> list[Hit]:
+    """The quotes that hold offer evidence (a price, a contact lure or a fired rule's words), as
+    "$quoted_offer" hits, when no price or contact lure stands outside the quotes and the message has words
+    of its own; [] otherwise. A real advert that quotes a product name (下载「Sora中文版」，只要9.9，加V)
+    makes its deal outside the quotes."""
+    ranges = quoted_ranges(norm)
+    if not ranges:
+        return []
+
+    def quote_of(h: Hit) -> tuple[int, int] | None:
+        return next(((s, e) for s, e in ranges if s <= h.start and h.end <= e), None)
+
+    deals = [h for key in _DEAL_KEYS for h in hits.get(key, ())]
+    if any(quote_of(h) is None for h in deals):
+        return []
+    found: dict[tuple[int, int], Hit] = {}
+    for h in deals + [h for chosen in fired for h in chosen]:
+        q = quote_of(h)
+        if q is not None and q not in found:
+            found[q] = Hit("$quoted_offer", norm[q[0]:q[1]], q[0], q[1])
+    if not found or _own_words(norm, ranges) < MIN_OWN_WORDS:
+        return []
+    return list(found.values())
