@@ -39,6 +39,8 @@ _CACHE_SIZE = 4096
 # Cascade: when the cheap model (no jieba) is this sure either way, the Chinese tokens are not needed.
 FAST_SURE_LOW, FAST_SURE_HIGH = 0.1, 0.95
 OFF_TOPIC_LOG_ODDS = -4.0  # a message with none of the topic words: the classifier is not even consulted
+# ...unless a scam pattern fired all the same ("一步慢步步慢，上车私聊" names no AI but is the playbook itself)
+OFF_TOPIC_PATTERNED_LOG_ODDS = -2.0
 # A message that names no AI product, no AI at all and links no look-alike domain is not an AI-hype scam
 # (concert tickets, a used GPU, "DM me the Q3 numbers"): the classifier is skipped for it.
 _TOPIC_KEYS = frozenset({"@product", "@generic_ai", "$lookalike"})
@@ -275,7 +277,7 @@ class Engine:
                 findings = self._pattern_findings(matched, model)
                 contrib = model.contributions(toks)
         findings += self._signal_findings(nb, hits, 0, model)
-        findings.append(self._classifier_finding(contrib, hits, model, topical))
+        findings.append(self._classifier_finding(contrib, hits, model, topical, bool(matched)))
         if truncated:
             findings.append(Finding("engine", CONTEXT_CATEGORY, 0.0, f"Only the first {MAX_ANALYSED_CHARS} characters were analysed",
                                     f"仅分析了前 {MAX_ANALYSED_CHARS} 个字符", "engine.truncated"))
@@ -369,13 +371,14 @@ class Engine:
         return out
 
     def _classifier_finding(self, contrib: dict[str, float], hits: dict[str, list[Hit]], model: LogisticModel,
-                            topical: bool) -> Finding:
+                            topical: bool, patterned: bool = False) -> Finding:
         """Everything the rules and signals do not explain: the learned word weights and the baseline.
 
         Rule findings carry prior + learned weight; signal findings their learned weight; this finding the
         rest, so the contributions of all findings add up to the verdict's log-odds."""
         if not topical:
-            return Finding("classifier", CONTEXT_CATEGORY, OFF_TOPIC_LOG_ODDS, "Does not mention an AI product or AI at all",
+            penalty = OFF_TOPIC_PATTERNED_LOG_ODDS if patterned else OFF_TOPIC_LOG_ODDS
+            return Finding("classifier", CONTEXT_CATEGORY, penalty, "Does not mention an AI product or AI at all",
                            "没有提到任何 AI 产品或 AI", "classifier.off_topic", "")
         signal_keys = {key for key in _SIGNAL_FINDINGS if key in hits}
         words = {t: w for t, w in contrib.items() if t not in signal_keys}

@@ -127,7 +127,8 @@ def test_check_cli_json_and_jsonl():
     assert r.returncode == 0, r.stderr
     rows = [json.loads(x) for x in r.stdout.splitlines()]
     assert [row.get("id") for row in rows] == ["a", None, 7, "b"]
-    assert rows[0]["verdict"] == "scam" and rows[0]["findings"][0]["evidence"]
+    patterns = [f for f in rows[0]["findings"] if f["detector"] == "pattern"]
+    assert rows[0]["verdict"] == "scam" and patterns and all(f["evidence"] for f in patterns)
     assert "error" in rows[1] and "error" in rows[2]
     assert rows[3]["verdict"] == "clean"
     assert set(rows[0]["findings"][0]) >= {"detector", "category", "score", "reason", "rule", "source", "evidence"}
