@@ -23,6 +23,8 @@ log = logging.getLogger(__name__)
 EVIDENCE_SPANS = 3  # quoted spans per warning
 SPAN_CHARS = 24  # longest quote, in characters
 STATEMENT_CHARS = 160
+# A warning never repeats the scammer's contact details: links, t.me/wa.me, @handles, long ids after vx/微信.
+_CONTACT_DETAIL = re.compile(r"https?://|www\.|\b(?:t|wa|telegram)\.me\b|@\w|\w\.[a-z]{2,}/|[a-z0-9]+_[a-z0-9_]+|\d{6,}", re.I)
 
 
 @lru_cache(maxsize=1)
@@ -118,7 +120,7 @@ def evidence_spans(verdict: Verdict, limit: int = EVIDENCE_SPANS) -> list[Span]:
     for finding in sorted(verdict.positive_findings, key=lambda f: -f.score):
         for span in finding.evidence:
             key = span.text.strip().casefold()
-            if key and key not in seen:
+            if key and key not in seen and not _CONTACT_DETAIL.search(span.text):
                 seen.add(key)
                 spans.append(span)
     return spans[:limit]

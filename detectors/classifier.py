@@ -16,7 +16,7 @@ import random
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-PRIOR_SCALE = 4.0  # YAML weight 0.55 -> +2.2 log-odds
+PRIOR_SCALE = 1.0  # YAML weight 0.55 -> +0.55 log-odds before any correction
 
 
 @dataclass(frozen=True, slots=True)
@@ -44,6 +44,10 @@ class LogisticModel:
         self._g2: dict[str, float] = {}
         self._g2_bias = 0.0
         self.samples: list[Sample] = []
+        # Sign constraints, feature -> (lowest, highest) weight: a scam pattern may be discounted down to
+        # nothing but never learned into evidence AGAINST a scam (and a context pattern never into evidence
+        # for one), however often members quote adverts in their warnings.
+        self.bounds: dict[str, tuple[float, float]] = {}
 
     @property
     def trained(self) -> bool:
@@ -81,12 +85,17 @@ class LogisticModel:
         grad = _sigmoid(z) - s.label
         self._g2_bias += grad * grad
         self.bias -= self.lr * grad / (math.sqrt(self._g2_bias) + 1e-8)
+        bounds = self.bounds
         for f in s.features:
             cur = w.get(f, 0.0)
             g = grad + self.l2 * cur
             acc = self._g2.get(f, 0.0) + g * g
             self._g2[f] = acc
-            w[f] = cur - self.lr * g / (math.sqrt(acc) + 1e-8)
+            new = cur - self.lr * g / (math.sqrt(acc) + 1e-8)
+            if f in bounds:
+                lo, hi = bounds[f]
+                new = lo if new < lo else hi if new > hi else new
+            w[f] = new
 
     def learn(self, sample: Sample, steps: int = 5) -> None:
         """Online update from one reviewed message: a few Adagrad steps, no retraining."""

@@ -12,6 +12,7 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
+import math
 import re
 import threading
 from collections import OrderedDict
@@ -88,6 +89,10 @@ class Engine:
         init_jieba(w for words in self._term_lists().values() for w in words)
         self.classifier = LogisticModel()  # every feature, jieba tokens included
         self.fast = LogisticModel()  # the same without jieba tokens: decides most messages on its own
+        for cr in self.rules:
+            prior = PRIOR_SCALE * cr.rule.weight  # contribution = prior + learned, kept on the prior's side of 0
+            bound = (-prior, math.inf) if prior >= 0 else (-math.inf, -prior)
+            self.classifier.bounds["R:" + cr.rule.id] = self.fast.bounds["R:" + cr.rule.id] = bound
         self._exemptions: dict[str, set[str]] = {}
         self._cache: OrderedDict[tuple[str, str | None], tuple[list[Finding], str, str]] = OrderedDict()
         self._lock = threading.Lock()

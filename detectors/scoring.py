@@ -34,8 +34,10 @@ def combine(findings: list[Finding]) -> tuple[float, list[Finding]]:
 
 
 def categories_of(findings: list[Finding]) -> tuple[str, ...]:
+    """Scam categories, strongest first. A pattern that fired counts even when the classifier learned to
+    discount it (its move is common in ordinary talk too): a scam verdict always names the moves it saw."""
     weight: dict[str, float] = {}
     for f in findings:
-        if f.score > 0 and f.detector in ("pattern", "image", "poster_hash") and f.category not in ("context", "signal"):
-            weight[f.category] = weight.get(f.category, 0.0) + f.score
+        if f.detector in ("pattern", "image", "poster_hash") and f.category not in ("context", "signal"):
+            weight[f.category] = max(weight.get(f.category, f.score), f.score)
     return tuple(sorted(weight, key=lambda c: -weight[c]))

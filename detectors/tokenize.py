@@ -49,4 +49,6 @@ def latin_tokens(norm: str) -> list[str]:
 
 def chinese_tokens(norm: str) -> list[str]:
     cut = jieba.dt.cut
-    return [w for run in _HAN_RUNS.findall(norm) for w in cut(run, HMM=False) if w not in _STOP_ZH]
+    runs = _HAN_RUNS.findall(norm)
+    words = [w for run in runs for w in cut(run, HMM=False) if w not in _STOP_ZH]
+    return words + ["#" + run[i:i + 2] for run in runs for i in range(len(run) - 1)]

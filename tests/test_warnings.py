@@ -48,3 +48,12 @@ def test_suspicious_wording_is_softer_and_unknown_language_uses_the_chat_setting
     reply = render_warning(message(text), verdict_for(text, 0.5, lang="ja"), "suspicious", "zh-Hant")
     assert reply.text.startswith("⚠️ LeekGuard提醒：這條訊息可能是騙局")
     assert reply.extra["lang"] == "zh-Hant"
+
+
+def test_a_warning_never_repeats_the_scammers_contact_details():
+    text = "Sora内测账号 只要299 加V: sora_vip88 或 t.me/sora_cheap 或 @sorabot 或 QQ 123456789"
+    evidence = ("内测账号", "sora_vip88", "t.me/sora_cheap", "@sorabot", "123456789", "只要299")
+    reply = render_warning(message(text), verdict_for(text, evidence=evidence), "scam", "zh-Hans").text
+    assert "«内测账号»" in reply and "«只要299»" in reply
+    for detail in ("sora_vip88", "t.me", "@sorabot", "123456789"):
+        assert detail not in reply
