@@ -30,7 +30,7 @@ from detectors.quotes import quoted_offers
 from detectors.rules import CompiledRule, RuleIndex
 from detectors.scoring import Thresholds, categories_of, combine
 from detectors.signals import SignalExtractor
-from detectors.tokenize import chinese_tokens, init_jieba, latin_tokens
+from detectors.tokenize import chinese_tokens, han_bigrams, init_jieba, latin_tokens
 
 log = logging.getLogger(__name__)
 _NOT_CJK = re.compile(r"[^\u3400-\u9fff]+")
@@ -38,7 +38,7 @@ _NOT_CJK = re.compile(r"[^\u3400-\u9fff]+")
 MAX_ANALYSED_CHARS = 65_536  # longer messages are analysed on their first 64 KiB (and say so)
 _CACHE_SIZE = 4096
 # Cascade: when the cheap model (no jieba) is this sure either way, the Chinese tokens are not needed.
-FAST_SURE_LOW, FAST_SURE_HIGH = 0.1, 0.95
+FAST_SURE_LOW, FAST_SURE_HIGH = 0.15, 0.9
 OFF_TOPIC_LOG_ODDS = -4.0  # a message with none of the topic words: the classifier is not even consulted
 # ...unless a scam pattern fired all the same ("一步慢步步慢，上车私聊" names no AI but is the playbook itself)
 OFF_TOPIC_PATTERNED_LOG_ODDS = -2.0
@@ -273,7 +273,7 @@ class Engine:
         findings = self._pattern_findings(matched, self.fast)
         model = self.fast
         contrib: dict[str, float] = {}
-        if topical:
+        if topical or matched:  # an off-topic message is read only when a scam pattern fired in it
             contrib = self.fast.contributions(toks)
             p_fast = self.fast.probability(sum(f.score for f in findings) + self.fast.bias + sum(contrib.values()))
             if FAST_SURE_LOW < p_fast < FAST_SURE_HIGH:  # in doubt: read the Chinese words too
@@ -282,7 +282,7 @@ class Engine:
                 findings = self._pattern_findings(matched, model)
                 contrib = model.contributions(toks)
         findings += self._signal_findings(nb, hits, 0, model)
-        findings.append(self._classifier_finding(contrib, hits, model, topical, bool(matched)))
+        findings += self._classifier_findings(contrib, hits, model, topical, bool(matched))
         if truncated:
             findings.append(Finding("engine", CONTEXT_CATEGORY, 0.0, f"Only the first {MAX_ANALYSED_CHARS} characters were analysed",
                                     f"仅分析了前 {MAX_ANALYSED_CHARS} 个字符", "engine.truncated"))
@@ -295,7 +295,7 @@ class Engine:
         self._suppress_denials(hits)
         self._drop_negated(hits)
         concept = [k for k in hits if k[0] in "@$" and not k.startswith("@product:")]
-        return latin_tokens(n.norm) + concept, hits
+        return latin_tokens(n.norm) + han_bigrams(n.norm) + concept, hits
 
     @staticmethod
     def _drop_negated(hits: dict[str, list[Hit]]) -> None:
@@ -375,22 +375,27 @@ class Engine:
                                    self._spans(n, found[:3], prefix_len)))
         return out
 
-    def _classifier_finding(self, contrib: dict[str, float], hits: dict[str, list[Hit]], model: LogisticModel,
-                            topical: bool, patterned: bool = False) -> Finding:
-        """Everything the rules and signals do not explain: the learned word weights and the baseline.
+    def _classifier_findings(self, contrib: dict[str, float], hits: dict[str, list[Hit]], model: LogisticModel,
+                             topical: bool, patterned: bool) -> list[Finding]:
+        """Everything the rules and signals do not explain: the learned word weights and the baseline, and the
+        discount for a message that names no AI product and no AI at all.
 
-        Rule findings carry prior + learned weight; signal findings their learned weight; this finding the
+        Rule findings carry prior + learned weight; signal findings their learned weight; these findings the
         rest, so the contributions of all findings add up to the verdict's log-odds."""
-        if not topical:
-            penalty = OFF_TOPIC_PATTERNED_LOG_ODDS if patterned else OFF_TOPIC_LOG_ODDS
-            return Finding("classifier", CONTEXT_CATEGORY, penalty, "Does not mention an AI product or AI at all",
-                           "没有提到任何 AI 产品或 AI", "classifier.off_topic", "")
+        off_topic = Finding("classifier", CONTEXT_CATEGORY, OFF_TOPIC_PATTERNED_LOG_ODDS if patterned else OFF_TOPIC_LOG_ODDS,
+                            "Does not mention an AI product or AI at all", "没有提到任何 AI 产品或 AI", "classifier.off_topic", "")
+        if not topical and not patterned:
+            return [off_topic]
+        words_finding = self._words_finding(contrib, hits, model)
+        return [words_finding] if topical else [words_finding, off_topic]
+
+    def _words_finding(self, contrib: dict[str, float], hits: dict[str, list[Hit]], model: LogisticModel) -> Finding:
         signal_keys = {key for key in _SIGNAL_FINDINGS if key in hits}
         words = {t: w for t, w in contrib.items() if t not in signal_keys}
         total = model.bias + sum(words.values())
         # the strongest words on the side the wording leans to
         top = sorted(words.items(), key=itemgetter(1), reverse=total >= 0)[:4]
-        listed = ", ".join([t for t, _ in top]) or "-"
+        listed = ", ".join([t.lstrip("#") for t, _ in top]) or "-"  # "#内测" is a character pair
         if total >= 0:
             en, zh = f"Wording resembles the scam samples (words: {listed})", f"措辞与骗局样本相似（关键词：{listed}）"
         else:

@@ -47,8 +47,11 @@ def latin_tokens(norm: str) -> list[str]:
     return out
 
 
+def han_bigrams(norm: str) -> list[str]:
+    """Character pairs of the Chinese runs ("#内测", "#测账"): robust to segmentation, no jieba needed."""
+    return ["#" + run[i:i + 2] for run in _HAN_RUNS.findall(norm) for i in range(len(run) - 1)]
+
+
 def chinese_tokens(norm: str) -> list[str]:
     cut = jieba.dt.cut
-    runs = _HAN_RUNS.findall(norm)
-    words = [w for run in runs for w in cut(run, HMM=False) if w not in _STOP_ZH]
-    return words + ["#" + run[i:i + 2] for run in runs for i in range(len(run) - 1)]
+    return [w for run in _HAN_RUNS.findall(norm) for w in cut(run, HMM=False) if w not in _STOP_ZH]
