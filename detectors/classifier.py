@@ -119,7 +119,7 @@ class LogisticModel:
 
     def contributions(self, features: Sequence[str]) -> dict[str, float]:
         w = self.weights
-        return {f: w[f] for f in set(features) if f in w}
+        return {f: w[f] for f in w.keys() & features}  # the intersection runs in C
 
     @staticmethod
     def probability(logit: float) -> float:
