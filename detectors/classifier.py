@@ -79,7 +79,8 @@ class LogisticModel:
             for i in order:
                 self._step(self.samples[i])
 
-    def _step(self, s: Sample) -> None:
+    def _step(self, s: Sample, l2: float | None = None) -> None:
+        l2 = self.l2 if l2 is None else l2
         w = self.weights
         z = self.bias + s.offset + sum(w.get(f, 0.0) for f in s.features)
         grad = _sigmoid(z) - s.label
@@ -88,7 +89,7 @@ class LogisticModel:
         bounds = self.bounds
         for f in s.features:
             cur = w.get(f, 0.0)
-            g = grad + self.l2 * cur
+            g = grad + l2 * cur
             acc = self._g2.get(f, 0.0) + g * g
             self._g2[f] = acc
             new = cur - self.lr * g / (math.sqrt(acc) + 1e-8)
@@ -101,7 +102,9 @@ class LogisticModel:
         """Online update from one reviewed message: a few Adagrad steps, no retraining."""
         self.samples.append(sample)
         for _ in range(steps):
-            self._step(sample)
+            # no weight decay here: on a message the model already gets right it would only shrink the
+            # weights, so confirming a scam could lower its score
+            self._step(sample, l2=0.0)
 
     def unlearn(self, sample: Sample) -> bool:
         """Forget one learned sample: retrain without it. False if it was never learned."""

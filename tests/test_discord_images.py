@@ -16,7 +16,7 @@ from tests.fakes.discord_harness import CREATE_MESSAGE, DiscordWorld, running_bo
 from tests.fakes.discord_server import FakeDiscord
 from tests.image_fixtures import MENU_CAPTION, menu_poster, scam_poster, to_bytes
 
-HYPE = "Sora内测，扫码"  # suspicious on its own words: the mod-log hears of it, nobody is warned
+HYPE = "Sora内测，看图"  # suspicious on its own words: the mod-log hears of it, nobody is warned
 IMAGES = {"enabled": True}
 
 

@@ -23,7 +23,7 @@ from tests.image_fixtures import (
 )
 
 GROUP_ID = -1004321
-HYPE = "Sora内测，扫码"  # suspicious on its own words: admins hear of it, nobody is warned
+HYPE = "Sora内测，看图"  # suspicious on its own words: admins hear of it, nobody is warned
 IMAGES = {"enabled": True}
 
 
