@@ -1,0 +1,66 @@
+"""Instructions per message for `check --jsonl`, counted by valgrind (not seconds: a busy, shared host cannot
+skew it, so two commits can be compared on the same corpus).
+
+    python bench/callgrind_engine.py [--messages 1500] [--corpus FILE.jsonl]
+
+Runs the engine under `valgrind --tool=callgrind` twice, over N messages and over none, and prints the
+difference per message (engine loading cancels out). --corpus fixes the messages (one {"id", "text"} per line)
+so another commit's checkout can be measured on exactly the same input; the default is bench_engine's corpus.
+Takes a few minutes: valgrind runs the interpreter about 50 times slower.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import re
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+_CHILD = """
+import io, sys
+sys.path.insert(0, {root!r})
+from bot.cli_check import run_jsonl
+from bot.heap import settle_after_load
+from detectors.engine import Engine
+engine = Engine.load(); settle_after_load()
+lines = open({corpus!r}, encoding="utf-8").readlines()[:{n}]
+run_jsonl(engine, io.StringIO("".join(lines)), io.StringIO())
+"""
+
+
+def _instructions(corpus: Path, n: int, tmp: Path) -> int:
+    out = tmp / f"callgrind.{n}"
+    script = _CHILD.format(root=str(ROOT), corpus=str(corpus), n=n)
+    subprocess.run(["valgrind", "--tool=callgrind", f"--callgrind-out-file={out}", sys.executable, "-c", script],
+                   cwd=ROOT, check=True, capture_output=True)
+    return int(re.search(r"^summary: (\d+)", out.read_text(), re.M).group(1))
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--messages", type=int, default=1500)
+    ap.add_argument("--corpus", type=Path)
+    args = ap.parse_args()
+    with tempfile.TemporaryDirectory() as tmp_dir:
+        tmp = Path(tmp_dir)
+        corpus = args.corpus
+        if corpus is None:
+            sys.path.insert(0, str(ROOT / "bench"))
+            from bench_engine import corpus as build
+
+            corpus = tmp / "corpus.jsonl"
+            corpus.write_text("".join(json.dumps({"id": i, "text": m}, ensure_ascii=False) + "\n"
+                                      for i, m in enumerate(build(args.messages))), encoding="utf-8")
+        _instructions(corpus, 0, tmp)  # first run warms the model cache, so both measured runs load alike
+        base = _instructions(corpus, 0, tmp)
+        full = _instructions(corpus, args.messages, tmp)
+    print(f"{(full - base) / args.messages / 1e6:.3f} M instructions per message over {args.messages} messages "
+          f"(engine loading excluded)")
+
+
+if __name__ == "__main__":
+    main()
