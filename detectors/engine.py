@@ -170,8 +170,7 @@ class Engine:
         toks, hits = self._features(n)
         rules_fired = self._rule_index.fired(hits)
         fired = ["R:" + cr.rule.id for cr, _ in rules_fired]
-        if quoted_offers(n.norm, [chosen for _, chosen in rules_fired], hits):
-            toks = toks + ["$quoted_offer"]
+        toks = self._note_quoted_offer(n, [chosen for _, chosen in rules_fired], hits, toks)
         offset = sum(PRIOR_SCALE * cr.rule.weight for cr, _ in rules_fired)
         y = 1 if label == "scam" else 0
         fast = tuple(dict.fromkeys(toks + fired))
@@ -260,15 +259,11 @@ class Engine:
             n = norm_mod.normalize(prefix + body)
             both = self._features(n)[1]
             topical = topical or bool(_TOPIC_KEYS.intersection(both))  # replying to a message about Sora is about Sora
-            matched = [(r, self._shift_spans(spans, len(prefix)))
-                       for r, spans, _ in self._pattern_matches(n, both, len(prefix))]
+            matched = [(r, self._shift_spans(spans, len(prefix)), chosen)
+                       for r, spans, chosen in self._pattern_matches(n, both, len(prefix))]
         else:
             matched = self._pattern_matches(nb, hits, 0)
-            quoted = quoted_offers(nb.norm, [chosen for _, _, chosen in matched], hits)
-            if quoted:
-                hits["$quoted_offer"] = quoted
-                toks = toks + ["$quoted_offer"]
-        matched = [(r, spans) for r, spans, *_ in matched]
+            toks = self._note_quoted_offer(nb, [chosen for _, _, chosen in matched], hits, toks)
         lang = self._language(body, nb)
         findings = self._pattern_findings(matched, self.fast)
         model = self.fast
@@ -287,6 +282,16 @@ class Engine:
             findings.append(Finding("engine", CONTEXT_CATEGORY, 0.0, f"Only the first {MAX_ANALYSED_CHARS} characters were analysed",
                                     f"仅分析了前 {MAX_ANALYSED_CHARS} 个字符", "engine.truncated"))
         return findings, lang, _sha(nb.compact)
+
+    @staticmethod
+    def _note_quoted_offer(n: norm_mod.Normalized, fired: list[list[Hit]], hits: dict[str, list[Hit]],
+                           toks: list[str]) -> list[str]:
+        """Adds the "$quoted_offer" hits and feature when the offer sits in quotes inside a comment."""
+        quoted = quoted_offers(n.norm, fired, hits)
+        if not quoted:
+            return toks
+        hits["$quoted_offer"] = quoted
+        return toks + ["$quoted_offer"]
 
     def _features(self, n: norm_mod.Normalized) -> tuple[list[str], dict[str, list[Hit]]]:
         """Cheap features (word lists and signals hit, English words, numbers) and the hits themselves."""
@@ -356,7 +361,7 @@ class Engine:
     @staticmethod
     def _pattern_findings(matched, model: LogisticModel) -> list[Finding]:
         out = []
-        for r, spans in matched:
+        for r, spans, _ in matched:
             # log-odds: the YAML weight as a prior, corrected by what the classifier learned for this rule
             contribution = PRIOR_SCALE * r.weight + model.weights.get("R:" + r.id, 0.0)
             out.append(Finding("pattern", r.category, contribution, r.explain.en, r.explain.zh, r.id,
@@ -382,12 +387,13 @@ class Engine:
 
         Rule findings carry prior + learned weight; signal findings their learned weight; these findings the
         rest, so the contributions of all findings add up to the verdict's log-odds."""
-        off_topic = Finding("classifier", CONTEXT_CATEGORY, OFF_TOPIC_PATTERNED_LOG_ODDS if patterned else OFF_TOPIC_LOG_ODDS,
-                            "Does not mention an AI product or AI at all", "没有提到任何 AI 产品或 AI", "classifier.off_topic", "")
-        if not topical and not patterned:
-            return [off_topic]
-        words_finding = self._words_finding(contrib, hits, model)
-        return [words_finding] if topical else [words_finding, off_topic]
+        found = [self._words_finding(contrib, hits, model)] if topical or patterned else []
+        if not topical:
+            found.append(Finding("classifier", CONTEXT_CATEGORY,
+                                 OFF_TOPIC_PATTERNED_LOG_ODDS if patterned else OFF_TOPIC_LOG_ODDS,
+                                 "Does not mention an AI product or AI at all", "没有提到任何 AI 产品或 AI",
+                                 "classifier.off_topic", ""))
+        return found
 
     def _words_finding(self, contrib: dict[str, float], hits: dict[str, list[Hit]], model: LogisticModel) -> Finding:
         signal_keys = {key for key in _SIGNAL_FINDINGS if key in hits}

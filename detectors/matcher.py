@@ -47,12 +47,7 @@ _CLASS = {**{c: 1 for c in "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ
 
 def _ascii_class(ch: str) -> int:
     """0 = not an ASCII letter/digit, 1 = letter, 2 = digit."""
-    if ch.isascii():
-        if ch.isalpha():
-            return 1
-        if ch.isdigit():
-            return 2
-    return 0
+    return _CLASS.get(ch, 0)
 
 
 class TermMatcher:
