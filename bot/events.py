@@ -1,6 +1,9 @@
 """Platform-neutral types shared by adapters, the pipeline, the detection engine and the store.
 
-Everything here is a frozen dataclass: adapters build them, nobody mutates them.
+Everything here is immutable by contract: adapters build these objects, nobody mutates them (use
+dataclasses.replace). Most are frozen dataclasses; the three the engine builds for every message (Span,
+Finding, Verdict) are plain slotted dataclasses, hashable by value, because building a frozen one costs five
+times as much and `check --jsonl` makes tens of thousands per second.
 Nothing in this module (or anywhere under bot/ and detectors/) imports a chat-platform package.
 """
 
@@ -63,7 +66,7 @@ class Message:
     link: str | None = None  # permalink, where the platform has one
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True, unsafe_hash=True)  # not frozen: see the module docstring
 class Span:
     """Evidence: [start, end) offsets into the ORIGINAL text, and the quoted original text."""
 
@@ -72,7 +75,7 @@ class Span:
     text: str
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True, unsafe_hash=True)  # not frozen: see the module docstring
 class Finding:
     detector: str  # "pattern", "signal", "classifier", "context", "image", "poster_hash"
     category: str  # one of CATEGORIES, or "context" / "signal" for non-category evidence
@@ -94,7 +97,7 @@ class Finding:
         }
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True, unsafe_hash=True)  # not frozen: see the module docstring
 class Verdict:
     label: Label
     score: float

@@ -13,7 +13,6 @@ import hashlib
 import json
 import logging
 import math
-import re
 import threading
 from collections import OrderedDict
 from dataclasses import dataclass
@@ -30,10 +29,9 @@ from detectors.quotes import quoted_offers
 from detectors.rules import CompiledRule, RuleIndex
 from detectors.scoring import Thresholds, categories_of, combine
 from detectors.signals import SignalExtractor
-from detectors.tokenize import chinese_tokens, han_bigrams, init_jieba, latin_tokens
+from detectors.tokenize import chinese_tokens, han_bigrams, han_runs, init_jieba, latin_tokens
 
 log = logging.getLogger(__name__)
-_NOT_CJK = re.compile(r"[^\u3400-\u9fff]+")
 
 MAX_ANALYSED_CHARS = 65_536  # longer messages are analysed on their first 64 KiB (and say so)
 _CACHE_SIZE = 4096
@@ -167,14 +165,14 @@ class Engine:
         if label not in ("scam", "clean"):
             raise ValueError(f"label must be 'scam' or 'clean', not {label!r}")
         n = norm_mod.normalize(text)
-        toks, hits = self._features(n)
+        toks, hits, runs = self._features(n)
         rules_fired = self._rule_index.fired(hits)
         fired = ["R:" + cr.rule.id for cr, _ in rules_fired]
         toks = self._note_quoted_offer(n, [chosen for _, chosen in rules_fired], hits, toks)
         offset = sum(PRIOR_SCALE * cr.rule.weight for cr, _ in rules_fired)
         y = 1 if label == "scam" else 0
         fast = tuple(dict.fromkeys(toks + fired))
-        full = tuple(dict.fromkeys(toks + fired + chinese_tokens(n.norm)))
+        full = tuple(dict.fromkeys(toks + fired + chinese_tokens(runs)))
         return Sample(full, offset, y), Sample(fast, offset, y)
 
     # ---------- learning and exemptions (admin reviews) ----------
@@ -253,7 +251,7 @@ class Engine:
         # Rules read the quote and the reply together (evidence must touch the reply); the classifier and the
         # signals read the reply alone, so answering an advert ("群主能管管吗") is not judged as the advert.
         nb = norm_mod.normalize(body)
-        toks, hits = self._features(nb)
+        toks, hits, runs = self._features(nb)
         topical = bool(_TOPIC_KEYS.intersection(hits))
         if prefix:
             n = norm_mod.normalize(prefix + body)
@@ -264,7 +262,7 @@ class Engine:
         else:
             matched = self._pattern_matches(nb, hits, 0)
             toks = self._note_quoted_offer(nb, [chosen for _, _, chosen in matched], hits, toks)
-        lang = self._language(body, nb)
+        lang = self._language(body, nb, runs)
         findings = self._pattern_findings(matched, self.fast)
         model = self.fast
         contrib: dict[str, float] = {}
@@ -273,7 +271,7 @@ class Engine:
             p_fast = self.fast.probability(sum(f.score for f in findings) + self.fast.bias + sum(contrib.values()))
             if FAST_SURE_LOW < p_fast < FAST_SURE_HIGH:  # in doubt: read the Chinese words too
                 model = self.classifier
-                toks = toks + chinese_tokens(nb.norm)
+                toks = toks + chinese_tokens(runs)
                 findings = self._pattern_findings(matched, model)
                 contrib = model.contributions(toks)
         findings += self._signal_findings(nb, hits, 0, model)
@@ -293,14 +291,16 @@ class Engine:
         hits["$quoted_offer"] = quoted
         return toks + ["$quoted_offer"]
 
-    def _features(self, n: norm_mod.Normalized) -> tuple[list[str], dict[str, list[Hit]]]:
-        """Cheap features (word lists and signals hit, English words, numbers) and the hits themselves."""
+    def _features(self, n: norm_mod.Normalized) -> tuple[list[str], dict[str, list[Hit]], list[str]]:
+        """Cheap features (word lists and signals hit, English words, numbers, character pairs), the hits
+        themselves, and the Chinese runs (for jieba and the language, so they are found once)."""
         hits = self._matcher.find(n)
         hits.update(self.signals.extract(n.norm, contact_cue="@contact" in hits))
         self._suppress_denials(hits)
         self._drop_negated(hits)
         concept = [k for k in hits if k[0] in "@$" and not k.startswith("@product:")]
-        return latin_tokens(n.norm) + han_bigrams(n.norm) + concept, hits
+        runs = han_runs(n.norm)
+        return latin_tokens(n.norm) + han_bigrams(runs) + concept, hits, runs
 
     @staticmethod
     def _drop_negated(hits: dict[str, list[Hit]]) -> None:
@@ -332,10 +332,11 @@ class Engine:
         else:
             del hits["@warning"]
 
-    def _language(self, original: str, n: norm_mod.Normalized) -> str:
+    @staticmethod
+    def _language(original: str, n: norm_mod.Normalized, runs: list[str]) -> str:
         if original.isascii():
             return "en"
-        cjk = len(_NOT_CJK.sub("", n.compact))
+        cjk = sum(map(len, runs))
         if cjk == 0 or cjk * 5 < len(n.compact):
             return "en"
         trad = norm_mod.traditional_chars(original)

@@ -6,6 +6,7 @@ One automaton holds every term of every word list and rule; one pass over ``comp
 
 from __future__ import annotations
 
+import re
 from bisect import bisect_right
 from collections import defaultdict
 from dataclasses import dataclass
@@ -15,7 +16,7 @@ import ahocorasick
 
 from detectors.normalize import Normalized, normalize
 
-_LEET_DIGITS = frozenset("0134578")
+_LEET_DIGIT = re.compile("[0134578]")  # a regex scan creates no per-character objects, unlike set.isdisjoint(str)
 
 
 @dataclass(frozen=True, slots=True)
@@ -83,7 +84,7 @@ class TermMatcher:
         if not n.compact:
             return hits
         self._scan(self._plain, n.compact, None, n, n.norm, hits)
-        if self._has_leet and not _LEET_DIGITS.isdisjoint(n.compact):
+        if self._has_leet and _LEET_DIGIT.search(n.compact) is not None:
             # Second pass with digits read as letters; only terms that really contain a digit are new.
             self._scan(self._leet, n.compact_leet, n.compact, n, n.norm_leet(), hits)
         return hits

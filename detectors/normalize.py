@@ -41,7 +41,14 @@ _NFKC_RANGES = [
 # Plus-signs written as emoji are the "➕微" contact trick: read them as 加 (add).
 _PLUS_AS_ADD = "+＋➕﹢⊕"
 _SIMPLIFIED_VARIANTS = {"帐": "账", "钜": "巨", "讬": "托"}
-_LEET = str.maketrans({"0": "o", "1": "i", "3": "e", "4": "a", "5": "s", "7": "t", "8": "b"})
+_LEET_MAP = {"0": "o", "1": "i", "3": "e", "4": "a", "5": "s", "7": "t", "8": "b"}
+# str.translate looks every character up in its table; a dict raises (and clears) a KeyError for each
+# character it does not map, which is most of a Chinese message. A list indexed by code point answers
+# without raising, so the tables below are lists over the Basic Multilingual Plane. For the leet table a
+# character past the list's end (an emoji) raises IndexError, which translate reads as "unchanged": correct.
+_LEET = [_LEET_MAP.get(chr(cp), cp) for cp in range(0x80)]
+# Characters beyond the BMP (emoji, math alphanumerics, tags) send a message to the full dict table.
+_ASTRAL = re.compile("[\U00010000-\U0010FFFF]")
 # Separators: anything that is not a letter, digit or CJK ideograph (emoji, punctuation, spaces, symbols).
 # A single character class with a greedy run: linear time in Python's re.
 _KEEP_RUN = re.compile(r"[^\W_]+")
@@ -57,8 +64,9 @@ def _opencc_dictionary(name: str) -> Path:
 
 
 @lru_cache(maxsize=1)
-def _tables() -> tuple[dict[int, str | None], frozenset[str], dict[int, str]]:
-    """Build (translate table, set of length-changing chars, Traditional->Simplified table) once."""
+def _tables() -> tuple[dict[int, str | None], list[int | str | None], re.Pattern, dict[int, str]]:
+    """Build once: the translate table (a dict, and the same as a list over the BMP), a regex finding the
+    characters that change the text's length, and the Traditional->Simplified table."""
     t2s: dict[int, str] = {}
     with open(_opencc_dictionary("TSCharacters.txt"), encoding="utf-8") as fh:
         for line in fh:
@@ -116,8 +124,10 @@ def _tables() -> tuple[dict[int, str | None], frozenset[str], dict[int, str]]:
     # Lone surrogates cannot be encoded anywhere downstream: read them as a separator.
     for cp in range(0xD800, 0xE000):
         table[cp] = " "
-    length_changing = frozenset(chr(cp) for cp, v in table.items() if v is None or len(v) != 1)
-    return table, length_changing, t2s
+    bmp: list[int | str | None] = [table.get(cp, cp) for cp in range(0x10000)]
+    length_changing = sorted(cp for cp, v in table.items() if v is None or len(v) != 1)
+    changing = re.compile("[" + "".join(re.escape(chr(cp)) for cp in length_changing) + "]")
+    return table, bmp, changing, t2s
 
 
 def warm_up() -> None:
@@ -125,18 +135,19 @@ def warm_up() -> None:
 
 
 @lru_cache(maxsize=1)
-def _drop_traditional() -> dict[int, None]:
-    return dict.fromkeys(_tables()[2])
+def _traditional() -> frozenset[str]:
+    return frozenset(map(chr, _tables()[3]))
 
 
 def traditional_chars(text: str) -> int:
     """How many characters of ``text`` are Traditional-only (used to tell zh-Hant from zh-Hans)."""
     if text.isascii():
         return 0
-    return len(text) - len(text.translate(_drop_traditional()))
+    # the distinct Traditional characters present (one C pass), then their counts
+    return sum(map(text.count, _traditional().intersection(text)))
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)  # not frozen: built for every message, and a frozen one costs five times as much
 class Normalized:
     original: str
     norm: str
@@ -181,10 +192,10 @@ class Normalized:
 
 
 def normalize(text: str) -> Normalized:
-    table, changing, _ = _tables()
-    norm = text.translate(table)
-    # frozenset.isdisjoint walks the text in C: the common case never leaves the fast path.
-    if len(norm) == len(text) and changing.isdisjoint(text):
+    table, bmp, changing, _ = _tables()
+    norm = text.translate(bmp if _ASTRAL.search(text) is None else table)
+    # One C scan for a character that deletes or expands: the common case never leaves the fast path.
+    if len(norm) == len(text) and changing.search(text) is None:
         offsets = None
     else:
         norm, offsets = _normalize_with_offsets(text, table)

@@ -5,22 +5,23 @@ mocking the offer, not making it. The engine gives the classifier that fact as t
 
 from __future__ import annotations
 
-import re2
+import re
 
+from detectors.linear_regex import LinearRegex, Utf8Text
 from detectors.matcher import Hit
 
 # Paired quotation marks of Chinese and English chat (straight double quotes pair in order), without
 # nesting: RE2, linear time (counted repeats would blow up RE2's automaton, so lengths are checked after).
-_QUOTED = re2.compile(r'"[^"\n]+"|“[^”\n]+”|「[^」\n]+」|『[^』\n]+』|《[^》\n]+》|‘[^’\n]+’')
+_QUOTED = LinearRegex(r'"[^"\n]+"|“[^”\n]+”|「[^」\n]+」|『[^』\n]+』|《[^》\n]+》|‘[^’\n]+’')
 _MAX_QUOTE = 400
-_QUOTE_CHARS = frozenset('"“「『《‘')
+_QUOTE_CHAR = re.compile('["“「『《‘]')
 MIN_OWN_WORDS = 6  # letters/ideographs outside the quotes: a bare quoted advert is still an advert
 
 
 def quoted_ranges(norm: str) -> list[tuple[int, int]]:
-    if _QUOTE_CHARS.isdisjoint(norm):
+    if _QUOTE_CHAR.search(norm) is None:
         return []
-    return [(s, e) for s, e in (m.span() for m in _QUOTED.finditer(norm)) if 4 <= e - s <= _MAX_QUOTE]
+    return [(s, e) for s, e in _QUOTED.spans(Utf8Text(norm)) if 4 <= e - s <= _MAX_QUOTE]
 
 
 def _own_words(norm: str, ranges: list[tuple[int, int]]) -> int:
@@ -40,6 +41,9 @@ def quoted_offers(norm: str, fired: list[list[Hit]], hits: dict[str, list[Hit]])
     "$quoted_offer" hits, when no price or contact lure stands outside the quotes and the message has words
     of its own; [] otherwise. A real advert that quotes a product name (下载「Sora中文版」，只要9.9，加V)
     makes its deal outside the quotes."""
+    deals = [h for key in _DEAL_KEYS for h in hits.get(key, ())]
+    if not deals and not fired:
+        return []  # no offer to find in quotes (most messages): the quotes are not even looked for
     ranges = quoted_ranges(norm)
     if not ranges:
         return []
@@ -47,7 +51,6 @@ def quoted_offers(norm: str, fired: list[list[Hit]], hits: dict[str, list[Hit]])
     def quote_of(h: Hit) -> tuple[int, int] | None:
         return next(((s, e) for s, e in ranges if s <= h.start and h.end <= e), None)
 
-    deals = [h for key in _DEAL_KEYS for h in hits.get(key, ())]
     if any(quote_of(h) is None for h in deals):
         return []
     found: dict[tuple[int, int], Hit] = {}

@@ -1,6 +1,7 @@
 """Signal extractors over the normalised text: prices, contact handles, links and look-alike domains.
 
-All regexes run on RE2 (google-re2), which guarantees linear time: no message can make them backtrack.
+All regexes run on RE2 (google-re2), which guarantees linear time: no message can make them backtrack. A
+quick look for a digit, "@", "/" or "." decides which of them can match at all.
 """
 
 from __future__ import annotations
@@ -10,19 +11,20 @@ from dataclasses import dataclass
 
 import re2
 
+from detectors.linear_regex import LinearRegex, Utf8Text
 from detectors.matcher import Hit
 
 _NUM = r"\d+(?:[.,]\d+)?"
 # Prices: a currency before or after a number, or a price word before it ("只要299", "only 299", "限时999").
-_PRICE = re2.compile(
+_PRICE = LinearRegex(
     rf"(?:[¥$€£]|rmb|cny|usd|us\$)\s?{_NUM}"
     rf"|{_NUM}\s?(?:元|块|圆|rmb|yuan|刀|美元|美金|usd|usdt|dollars?|bucks|r/|/月|/年|/人|一位|一个月|每月)"
     rf"|(?:只要|仅需|只需|仅售|仅要|仅|售价|价格|现价|原价|特价|优惠价|限时|缴上|交上|交|缴|付|门票|入群费|学费|only|just|price|priced at|for|pay)\s?[:：]?\s?{_NUM}(?:\s?(?:元|块|r))?"
 )
 # Typical leek-cutting price points from the articles (9.9 ... 3999) standing alone.
-_SCAM_PRICE = re2.compile(r"(?:^|[^\d.])((?:9\.9|19\.9|29\.9|49|88|99|168|199|288|299|365|399|499|599|688|699|888|999|1299|1999|2999|3999))(?:[^\d.]|$)")
+_SCAM_PRICE = LinearRegex(r"(?:^|[^\d.])((?:9\.9|19\.9|29\.9|49|88|99|168|199|288|299|365|399|499|599|688|699|888|999|1299|1999|2999|3999))(?:[^\d.]|$)")
 # Contact handles: Telegram/WhatsApp links, @usernames, WeChat/QQ ids after their cue, phone numbers.
-_CONTACT = re2.compile(
+_CONTACT = LinearRegex(
     r"(?:t\.me|telegram\.me|wa\.me)/[a-z0-9_+]+"
     r"|(?:^|[^a-z0-9_.@])@[a-z][a-z0-9_]{3,}"
     r"|(?:^|[^a-z])(?:vx|wx|wechat|weixin|qq|tg|telegram)\s?[:：]\s?[a-z0-9][a-z0-9_-]{4,}"
@@ -30,7 +32,7 @@ _CONTACT = re2.compile(
     r"|(?:^|\D)1[3-9]\d{9}(?:\D|$)"
 )
 # Unbounded repeats keep RE2's automaton small; RE2 stays linear either way.
-_LINK = re2.compile(r"(?:https?://)?(?:[a-z0-9-]+\.)+[a-z]{2,24}(?::\d+)?(?:/[^\s<>\"'，。]*)?")
+_LINK = LinearRegex(r"(?:https?://)?(?:[a-z0-9-]+\.)+[a-z]{2,24}(?::\d+)?(?:/[^\s<>\"'，。]*)?")
 _DIGIT = re.compile(r"\d")
 _SIGNAL_CHARS = re.compile(r"[\d.@]")  # without a digit, dot or @ no price, link or handle can be there
 _TLD_LIKE_FILE = frozenset({"png", "jpg", "jpeg", "gif", "mp4", "mov", "txt", "pdf", "doc", "docx", "zip", "py", "md"})
@@ -81,10 +83,10 @@ class SignalExtractor:
                     return "lookalike", brand
         return "other", ""
 
-    def links(self, norm: str) -> list[tuple[int, int, LinkInfo]]:
+    def links(self, norm: str, encoded: Utf8Text | None = None) -> list[tuple[int, int, LinkInfo]]:
         out = []
-        for m in _LINK.finditer(norm):
-            url = m.group()
+        for start, end in _LINK.spans(encoded or Utf8Text(norm)):
+            url = norm[start:end]
             host = url.split("://", 1)[-1].split("/", 1)[0].split(":", 1)[0]
             tld = host.rsplit(".", 1)[-1]
             if tld in _TLD_LIKE_FILE or tld.isdigit():
@@ -92,7 +94,7 @@ class SignalExtractor:
             if "://" not in url and "/" not in url and host.count(".") == 1 and len(tld) > 4:
                 continue  # "hello.world"-style words, not links
             kind, brand = self.classify_domain(host)
-            out.append((m.start(), m.end(), LinkInfo(url, host, kind, brand)))
+            out.append((start, end, LinkInfo(url, host, kind, brand)))
         return out
 
     def extract(self, norm: str, contact_cue: bool = True) -> dict[str, list[Hit]]:
@@ -106,20 +108,21 @@ class SignalExtractor:
             hits["$question"] = [Hit("$question", "?", len(tail) - 1, len(tail))]
         if _SIGNAL_CHARS.search(norm) is None and not contact_cue:
             return hits  # no number, link or handle can be in it
-        has_digit = _DIGIT.search(norm) is not None
-        if has_digit:
-            found = [Hit("$price", m.group().strip(), m.start(), m.end()) for m in _PRICE.finditer(norm)]
+        encoded = Utf8Text(norm)  # once, for every pattern below
+        if _DIGIT.search(norm) is not None:
+            found = [Hit("$price", norm[s:e].strip(), s, e) for s, e in _PRICE.spans(encoded)]
             if found:
                 hits["$price"] = found
-            found = [Hit("$scam_price", m.group(1), m.start(1), m.end(1)) for m in _SCAM_PRICE.finditer(norm)]
+            found = [Hit("$scam_price", norm[s:e], s, e) for s, e in _SCAM_PRICE.spans(encoded, 1)]
             if found:
                 hits["$scam_price"] = found
-        if contact_cue or has_digit or "@" in norm or "/" in norm:
-            found = [Hit("$contact_handle", m.group().strip(), m.start(), m.end()) for m in _CONTACT.finditer(norm)]
+            contact_cue = True  # a phone number or a numeric id
+        if contact_cue or "@" in norm or "/" in norm:
+            found = [Hit("$contact_handle", norm[s:e].strip(), s, e) for s, e in _CONTACT.spans(encoded)]
             if found:
                 hits["$contact_handle"] = found
         if "." in norm:
-            for s, e, info in self.links(norm):
+            for s, e, info in self.links(norm, encoded):
                 hits.setdefault("$link", []).append(Hit("$link", info.url, s, e))
                 if info.kind == "lookalike":
                     hits.setdefault("$lookalike", []).append(Hit("$lookalike", info.domain, s, e))

@@ -1,0 +1,44 @@
+"""The fast translate tables (lists over the BMP, regex scans) read text exactly as the plain dict table does."""
+
+from __future__ import annotations
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from detectors.normalize import _LEET_MAP, _tables, normalize
+
+# Characters from every region the tables treat specially: ASCII, Latin-1, full-width forms, CJK (Traditional
+# and Simplified), invisible and bidi characters, lone surrogates, math alphanumerics, emoji and tag characters.
+_REGIONS = st.one_of(
+    st.characters(min_codepoint=0, max_codepoint=0x24F),
+    st.characters(min_codepoint=0x2000, max_codepoint=0x206F),
+    st.characters(min_codepoint=0x3000, max_codepoint=0x33FF),
+    st.sampled_from("這個帳號內測價格只要臺幣國語說明后里干發"),
+    st.characters(min_codepoint=0xD800, max_codepoint=0xDFFF),
+    st.characters(min_codepoint=0xFE00, max_codepoint=0xFFEF),
+    st.characters(min_codepoint=0x1D400, max_codepoint=0x1D7FF),
+    st.sampled_from(["\U0001F600", "\U0001F525", "\U000E0041", "\U000E0100", "\u200b", "\u202e", "\u3164"]),
+)
+
+
+def _reference(text: str) -> str:
+    table = _tables()[0]
+    return "".join(table.get(ord(ch), ch) or "" for ch in text)
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.text(_REGIONS, max_size=40))
+def test_norm_equals_the_character_by_character_mapping(text):
+    n = normalize(text)
+    assert n.norm == _reference(text)
+    if n.norm_to_orig is not None:
+        assert len(n.norm_to_orig) == len(n.norm)
+    else:  # the fast path is taken only when no character was deleted or expanded
+        assert all(len(_tables()[0].get(ord(ch), ch) or "") == 1 for ch in text)
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.text(_REGIONS, max_size=40))
+def test_leet_view_reads_only_digits_as_letters(text):
+    n = normalize(text + " s0ra 1337")
+    assert n.compact_leet == "".join(_LEET_MAP.get(ch, ch) for ch in n.compact)
