@@ -400,8 +400,8 @@ class Engine:
         signal_keys = {key for key in _SIGNAL_FINDINGS if key in hits}
         words = {t: w for t, w in contrib.items() if t not in signal_keys}
         total = model.bias + sum(words.values())
-        # the strongest words on the side the wording leans to
-        top = sorted(words.items(), key=itemgetter(1), reverse=total >= 0)[:4]
+        # the strongest words on the side the wording leans to (ties by name, so the text is reproducible)
+        top = sorted(sorted(words.items()), key=itemgetter(1), reverse=total >= 0)[:4]
         listed = ", ".join([t.lstrip("#") for t, _ in top]) or "-"  # "#内测" is a character pair
         if total >= 0:
             en, zh = f"Wording resembles the scam samples (words: {listed})", f"措辞与骗局样本相似（关键词：{listed}）"

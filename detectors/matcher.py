@@ -12,7 +12,7 @@ from collections import defaultdict
 from dataclasses import dataclass
 from typing import NamedTuple
 
-import ahocorasick
+import ahocorasick_rs
 
 from detectors.normalize import Normalized, normalize
 
@@ -51,6 +51,15 @@ def _ascii_class(ch: str) -> int:
     return _CLASS.get(ch, 0)
 
 
+class _Automaton:
+    """One Aho-Corasick automaton (Rust `aho-corasick` via ahocorasick_rs: all matches of a text come back
+    from one call, as (term index, start, end) in characters) and the value stored for each term."""
+
+    def __init__(self, items: list[tuple[str, tuple]]):
+        self.values = [value for _, value in items]
+        self.find = ahocorasick_rs.AhoCorasick([term for term, _ in items]).find_matches_as_indexes
+
+
 class TermMatcher:
     def __init__(self, terms: dict[str, list[str]]):
         """terms: key -> list of terms (with optional * boundary wildcards)."""
@@ -62,21 +71,14 @@ class TermMatcher:
                 if not compact:
                     continue
                 by_compact[compact].append(TermSpec(key, bare, left, right))
-        self._plain = ahocorasick.Automaton()
-        self._leet = ahocorasick.Automaton()
-        leet_count = 0
-        for compact, specs in by_compact.items():
-            # Only terms that begin or end with an ASCII letter/digit need the word-boundary check.
-            check = bool(_ascii_class(compact[0]) or _ascii_class(compact[-1]))
-            value = (compact, tuple(specs), check, len(compact))
-            self._plain.add_word(compact, value)
-            if compact.isascii() and compact.isalpha():
-                self._leet.add_word(compact, value)
-                leet_count += 1
-        self._plain.make_automaton()
-        self._has_leet = leet_count > 0
-        if self._has_leet:
-            self._leet.make_automaton()
+        # Every term once, overlapping matches reported: "sora" and "sora2" in "sora2" are both evidence.
+        plain = [(compact, (compact, tuple(specs), bool(_ascii_class(compact[0]) or _ascii_class(compact[-1])),
+                            len(compact)))
+                 for compact, specs in by_compact.items()]
+        # (only terms that begin or end with an ASCII letter/digit need the word-boundary check)
+        leet = [(c, v) for c, v in plain if c.isascii() and c.isalpha()]
+        self._plain = _Automaton(plain)
+        self._leet = _Automaton(leet) if leet else None
         self.size = len(by_compact)
 
     def find(self, n: Normalized) -> dict[str, list[Hit]]:
@@ -84,19 +86,21 @@ class TermMatcher:
         if not n.compact:
             return hits
         self._scan(self._plain, n.compact, None, n, n.norm, hits)
-        if self._has_leet and _LEET_DIGIT.search(n.compact) is not None:
+        if self._leet is not None and _LEET_DIGIT.search(n.compact) is not None:
             # Second pass with digits read as letters; only terms that really contain a digit are new.
             self._scan(self._leet, n.compact_leet, n.compact, n, n.norm_leet(), hits)
         return hits
 
     @staticmethod
-    def _scan(automaton, text: str, plain: str | None, n: Normalized, boundary_view: str, hits) -> None:
+    def _scan(automaton: _Automaton, text: str, plain: str | None, n: Normalized, boundary_view: str, hits) -> None:
         # The hot loop of the engine: locals and inlined offset mapping on purpose.
         norm_len = len(boundary_view)
         c_starts, n_starts = n.compact_starts, n.norm_starts
         cls = _CLASS.get
-        for end_idx, (compact, specs, check, length) in automaton.iter(text):
-            c_start = end_idx - length + 1
+        values = automaton.values
+        for index, c_start, c_end in automaton.find(text, overlapping=True):
+            compact, specs, check, length = values[index]
+            end_idx = c_end - 1
             if plain is not None and plain.startswith(compact, c_start):
                 continue  # the same letters without digits: the plain pass has it already
             run = bisect_right(c_starts, c_start) - 1

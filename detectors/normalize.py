@@ -64,9 +64,10 @@ def _opencc_dictionary(name: str) -> Path:
 
 
 @lru_cache(maxsize=1)
-def _tables() -> tuple[dict[int, str | None], list[int | str | None], re.Pattern, dict[int, str]]:
-    """Build once: the translate table (a dict, and the same as a list over the BMP), a regex finding the
-    characters that change the text's length, and the Traditional->Simplified table."""
+def _tables() -> tuple[dict[int, str | None], list[int | str | None], re.Pattern, frozenset[str], dict[int, str]]:
+    """Build once: the translate table (a dict, and the same as a list over the BMP), the characters that
+    change the text's length (as a regex over the BMP, and as a set of all of them), and the
+    Traditional->Simplified table."""
     t2s: dict[int, str] = {}
     with open(_opencc_dictionary("TSCharacters.txt"), encoding="utf-8") as fh:
         for line in fh:
@@ -126,8 +127,10 @@ def _tables() -> tuple[dict[int, str | None], list[int | str | None], re.Pattern
         table[cp] = " "
     bmp: list[int | str | None] = [table.get(cp, cp) for cp in range(0x10000)]
     length_changing = sorted(cp for cp, v in table.items() if v is None or len(v) != 1)
-    changing = re.compile("[" + "".join(re.escape(chr(cp)) for cp in length_changing) + "]")
-    return table, bmp, changing, t2s
+    # BMP characters only: re compiles that class to a bitmap (one look-up per character); with astral
+    # ones in it, it would test every range for every character (a hundred times slower).
+    changing_bmp = re.compile("[" + "".join(re.escape(chr(cp)) for cp in length_changing if cp < 0x10000) + "]")
+    return table, bmp, changing_bmp, frozenset(map(chr, length_changing)), t2s
 
 
 def warm_up() -> None:
@@ -136,7 +139,7 @@ def warm_up() -> None:
 
 @lru_cache(maxsize=1)
 def _traditional() -> frozenset[str]:
-    return frozenset(map(chr, _tables()[3]))
+    return frozenset(map(chr, _tables()[4]))
 
 
 def traditional_chars(text: str) -> int:
@@ -192,10 +195,15 @@ class Normalized:
 
 
 def normalize(text: str) -> Normalized:
-    table, bmp, changing, _ = _tables()
-    norm = text.translate(bmp if _ASTRAL.search(text) is None else table)
-    # One C scan for a character that deletes or expands: the common case never leaves the fast path.
-    if len(norm) == len(text) and changing.search(text) is None:
+    table, bmp, changing_bmp, changing, _ = _tables()
+    if _ASTRAL.search(text) is None:
+        norm = text.translate(bmp)
+        # one C scan for a character that deletes or expands: the common case never leaves the fast path
+        unchanged_length = len(norm) == len(text) and changing_bmp.search(text) is None
+    else:  # emoji and other astral characters (rarer): the dict table and a set walk
+        norm = text.translate(table)
+        unchanged_length = len(norm) == len(text) and changing.isdisjoint(text)
+    if unchanged_length:
         offsets = None
     else:
         norm, offsets = _normalize_with_offsets(text, table)
