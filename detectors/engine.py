@@ -72,6 +72,18 @@ class DetectionSettings:
         return cls(scam_threshold=d.scam_threshold, suspicious_threshold=d.suspicious_threshold)
 
 
+def _strongest(weights: dict[str, float], k: int, highest: bool) -> list[tuple[str, float]]:
+    """The k highest (or lowest) weighted words; equal weights in name order, so explanations are
+    reproducible (words met in only one sample share one weight, and a set's order varies per process)."""
+    ranked = sorted(weights.items(), key=itemgetter(1), reverse=highest)
+    if len(ranked) > k:
+        cut, edge = k, ranked[k - 1][1]
+        while cut < len(ranked) and ranked[cut][1] == edge:
+            cut += 1
+        ranked = ranked[:cut]
+    return sorted(sorted(ranked), key=itemgetter(1), reverse=highest)[:k]
+
+
 def _sha(text: str) -> str:
     return hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()
 
@@ -400,8 +412,7 @@ class Engine:
         signal_keys = {key for key in _SIGNAL_FINDINGS if key in hits}
         words = {t: w for t, w in contrib.items() if t not in signal_keys}
         total = model.bias + sum(words.values())
-        # the strongest words on the side the wording leans to (ties by name, so the text is reproducible)
-        top = sorted(sorted(words.items()), key=itemgetter(1), reverse=total >= 0)[:4]
+        top = _strongest(words, 4, total >= 0)  # the strongest words on the side the wording leans to
         listed = ", ".join([t.lstrip("#") for t, _ in top]) or "-"  # "#内测" is a character pair
         if total >= 0:
             en, zh = f"Wording resembles the scam samples (words: {listed})", f"措辞与骗局样本相似（关键词：{listed}）"

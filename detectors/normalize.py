@@ -138,16 +138,24 @@ def warm_up() -> None:
 
 
 @lru_cache(maxsize=1)
-def _traditional() -> frozenset[str]:
-    return frozenset(map(chr, _tables()[4]))
+def _traditional() -> tuple[re.Pattern, re.Pattern]:
+    """Traditional-only characters as two classes: the BMP ones (a bitmap, fast) and the rare astral ones
+    (kept apart: with them in it a class would test every range for every character)."""
+    chars = sorted(_tables()[4])
+    bmp = "".join(re.escape(chr(cp)) for cp in chars if cp < 0x10000)
+    astral = "".join(re.escape(chr(cp)) for cp in chars if cp >= 0x10000) or "\x00"
+    return re.compile(f"[{bmp}]"), re.compile(f"[{astral}]")
 
 
 def traditional_chars(text: str) -> int:
     """How many characters of ``text`` are Traditional-only (used to tell zh-Hant from zh-Hans)."""
     if text.isascii():
         return 0
-    # the distinct Traditional characters present (one C pass), then their counts
-    return sum(map(text.count, _traditional().intersection(text)))
+    bmp, astral = _traditional()
+    count = len(bmp.findall(text))
+    if _ASTRAL.search(text) is not None:
+        count += len(astral.findall(text))
+    return count
 
 
 @dataclass(slots=True)  # not frozen: built for every message, and a frozen one costs five times as much
