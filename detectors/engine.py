@@ -35,8 +35,9 @@ log = logging.getLogger(__name__)
 
 MAX_ANALYSED_CHARS = 65_536  # longer messages are analysed on their first 64 KiB (and say so)
 _CACHE_SIZE = 4096
-# Cascade: when the cheap model (no jieba) is this sure either way, the Chinese tokens are not needed.
-FAST_SURE_LOW, FAST_SURE_HIGH = 0.15, 0.9
+# Cascade: when the cheap model (no jieba) is this sure either way, it decides alone (~95% of messages);
+# in between, the model that also reads jieba's words gives a second opinion and the two are averaged.
+FAST_SURE_LOW, FAST_SURE_HIGH = 0.3, 0.85
 OFF_TOPIC_LOG_ODDS = -4.0  # a message with none of the topic words: the classifier is not even consulted
 # ...unless a scam pattern fired all the same ("一步慢步步慢，上车私聊" names no AI but is the playbook itself)
 OFF_TOPIC_PATTERNED_LOG_ODDS = -2.0
@@ -70,6 +71,20 @@ class DetectionSettings:
         """From bot.config.Config (duck-typed: detectors/ does not import bot.config)."""
         d = config.detection
         return cls(scam_threshold=d.scam_threshold, suspicious_threshold=d.suspicious_threshold)
+
+
+class _Blend:
+    """Where the fast model is in doubt: the average of it and the model that also reads jieba's words (a
+    two-model ensemble: on the development set and in cross-validation it raised fewer false alarms than
+    either model alone, at the same recall). Quacks like a LogisticModel for the findings: .weights.get, .bias."""
+
+    def __init__(self, fast: LogisticModel, full: LogisticModel):
+        self._fast, self._full = fast.weights, full.weights
+        self.bias = (fast.bias + full.bias) / 2
+        self.weights = self
+
+    def get(self, key: str, default: float = 0.0) -> float:
+        return (self._fast.get(key, default) + self._full.get(key, default)) / 2
 
 
 def _strongest(weights: dict[str, float], k: int, highest: bool) -> list[tuple[str, float]]:
@@ -282,10 +297,10 @@ class Engine:
             contrib = self.fast.contributions(toks)
             p_fast = self.fast.probability(sum(f.score for f in findings) + self.fast.bias + sum(contrib.values()))
             if FAST_SURE_LOW < p_fast < FAST_SURE_HIGH:  # in doubt: read the Chinese words too
-                model = self.classifier
-                toks = toks + chinese_tokens(runs)
+                model = _Blend(self.fast, self.classifier)
+                full = self.classifier.contributions(toks + chinese_tokens(runs))
+                contrib = {k: (contrib.get(k, 0.0) + full.get(k, 0.0)) / 2 for k in contrib.keys() | full.keys()}
                 findings = self._pattern_findings(matched, model)
-                contrib = model.contributions(toks)
         findings += self._signal_findings(nb, hits, 0, model)
         findings += self._classifier_findings(contrib, hits, model, topical, bool(matched))
         if truncated:
@@ -418,7 +433,7 @@ class Engine:
             en, zh = f"Wording resembles the scam samples (words: {listed})", f"措辞与骗局样本相似（关键词：{listed}）"
         else:
             en, zh = f"Wording resembles ordinary chat (words: {listed})", f"措辞与正常聊天相似（关键词：{listed}）"
-        name = "classifier.logistic" if model is self.classifier else "classifier.logistic_fast"
+        name = "classifier.logistic_fast" if model is self.fast else "classifier.logistic"
         return Finding("classifier", CONTEXT_CATEGORY, total, en, zh, name, "seeds/samples")
 
     @staticmethod

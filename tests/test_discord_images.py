@@ -14,9 +14,9 @@ from detectors.images.poster_hash import PosterIndex
 from tests.bot_support import real_engine
 from tests.fakes.discord_harness import CREATE_MESSAGE, DiscordWorld, running_bot
 from tests.fakes.discord_server import FakeDiscord
-from tests.image_fixtures import MENU_CAPTION, menu_poster, scam_poster, to_bytes
+from tests.image_fixtures import HYPE_CAPTION, MENU_CAPTION, menu_poster, scam_poster, to_bytes
 
-HYPE = "Sora内测，看图"  # suspicious on its own words: the mod-log hears of it, nobody is warned
+HYPE = HYPE_CAPTION  # suspicious on its own words (see tests/image_fixtures.py)
 IMAGES = {"enabled": True}
 
 

@@ -29,9 +29,9 @@ from bot.store import IncidentStore
 from detectors.images import ImageAnalyzer, ImageSettings
 from detectors.images.poster_hash import PosterIndex
 from tests.bot_support import FixedEngine, RecordingExecutor, real_engine
-from tests.image_fixtures import MENU_CAPTION, MENU_QR, SCAM_QR, qr_image, recoloured_resized, scam_poster, to_bytes
+from tests.image_fixtures import HYPE_CAPTION, MENU_CAPTION, MENU_QR, SCAM_QR, qr_image, recoloured_resized, scam_poster, to_bytes
 
-HYPE = "Sora内测，看图"  # suspicious on its own words; next to a WeChat QR code it is a scam
+HYPE = HYPE_CAPTION  # suspicious on its own words (see tests/image_fixtures.py)
 SETTINGS = ImageSettings(enabled=True, queue_size=4, workers=1, ocr=False)
 
 

@@ -19,11 +19,11 @@ from detectors.images.poster_hash import PosterIndex
 from tests.fakes.telegram_harness import running_bot, shared_engine
 from tests.fakes.telegram_server import FakeTelegramServer
 from tests.image_fixtures import (
-    MENU_CAPTION, NO_CJK_FONT_REASON, SCAM_QR, cjk_font_path, menu_poster, qr_image, scam_poster, to_bytes,
+    HYPE_CAPTION, MENU_CAPTION, NO_CJK_FONT_REASON, SCAM_QR, cjk_font_path, menu_poster, qr_image, scam_poster, to_bytes,
 )
 
 GROUP_ID = -1004321
-HYPE = "Sora内测，看图"  # suspicious on its own words: admins hear of it, nobody is warned
+HYPE = HYPE_CAPTION  # suspicious on its own words (see tests/image_fixtures.py)
 IMAGES = {"enabled": True}
 
 
