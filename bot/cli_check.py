@@ -94,17 +94,28 @@ def _loads(raw: str) -> Any:
         return json.loads(raw)  # the stdlib accepts lone surrogate escapes that orjson refuses
 
 
-def _dumps(obj: dict) -> str:
+def _dumps_line(obj: dict) -> bytes:
     try:
-        return orjson.dumps(obj).decode()
+        return orjson.dumps(obj, option=orjson.OPT_APPEND_NEWLINE)
     except TypeError:  # a lone surrogate in the text: escape it rather than fail the line
-        return json.dumps(obj, ensure_ascii=True)
+        return (json.dumps(obj, ensure_ascii=True) + "\n").encode()
+
+
+def _line_writer(out: IO[str]):
+    """Writes UTF-8 lines straight to the byte buffer under a text stream (stdout, a file) when it has one:
+    orjson already made bytes, so decoding and re-encoding every line would be wasted."""
+    buffer = getattr(out, "buffer", None)
+    encoding = (getattr(out, "encoding", None) or "").lower().replace("-", "")
+    if buffer is not None and encoding == "utf8":
+        out.flush()  # anything already written as text goes first
+        return buffer.write
+    return lambda line: out.write(line.decode())
 
 
 def run_jsonl(engine, stream: IO[str], out: IO[str]) -> tuple[int, int]:
     """One JSON object in per line -> one out per line, same order. Returns (lines, errors)."""
     lines = errors = 0
-    write = out.write
+    write = _line_writer(out)
     for raw in stream:
         if not raw.strip():
             continue
@@ -122,7 +133,7 @@ def run_jsonl(engine, stream: IO[str], out: IO[str]) -> tuple[int, int]:
         except (ValueError, TypeError, RecursionError) as exc:
             errors += 1
             result = {"id": row_id, "error": f"line {lines}: {exc}"} if row_id is not None else {"error": f"line {lines}: {exc}"}
-        write(_dumps(result) + "\n")
+        write(_dumps_line(result))
     return lines, errors
 
 

@@ -14,7 +14,6 @@ import json
 import logging
 import math
 import threading
-from collections import OrderedDict
 from dataclasses import dataclass
 from operator import itemgetter
 from pathlib import Path
@@ -119,8 +118,9 @@ class Engine:
             bound = (-prior, math.inf) if prior >= 0 else (-math.inf, -prior)
             self.classifier.bounds["R:" + cr.rule.id] = self.fast.bounds["R:" + cr.rule.id] = bound
         self._exemptions: dict[str, set[str]] = {}
-        self._cache: OrderedDict[tuple[str, str | None], tuple[list[Finding], str, str]] = OrderedDict()
-        self._lock = threading.Lock()
+        self._cache: dict[tuple[str, str | None], tuple[list[Finding], str, str]] = {}
+        self._generation = 0  # moves on with every learned review: cached verdicts of older models are dropped
+        self._lock = threading.Lock()  # learning and unlearning, one at a time
         self._train(samples_dir)
 
     # ---------- construction ----------
@@ -210,6 +210,7 @@ class Engine:
             full, fast = self._sample(text, label)
             self.classifier.learn(full)
             self.fast.learn(fast)
+            self._generation += 1
             self._cache.clear()
 
     def unlearn(self, text: str, label: str) -> None:
@@ -218,6 +219,7 @@ class Engine:
             full, fast = self._sample(text, label)
             self.classifier.unlearn(full)
             self.fast.unlearn(fast)
+            self._generation += 1
             self._cache.clear()
 
     def exempt(self, chat_key: str, rule_id: str) -> None:
@@ -255,17 +257,23 @@ class Engine:
         return Verdict(label, round(score, 4), categories_of(findings), tuple(findings), text_hash, lang, error)
 
     def _analyze_cached(self, text: str, reply_to_text: str | None) -> tuple[list[Finding], str, str]:
+        """A spam wave re-posts the same text: its analysis is kept (first in, first out). No lock on the
+        way: dict reads and writes are atomic, and a result computed while a review changed the model is
+        not kept (the generation moved on)."""
         key = (text, reply_to_text)
-        with self._lock:
-            hit = self._cache.get(key)
-            if hit is not None:
-                self._cache.move_to_end(key)
-                return hit
+        cache = self._cache
+        hit = cache.get(key)
+        if hit is not None:
+            return hit
+        generation = self._generation
         result = self._analyze(text, reply_to_text)
-        with self._lock:
-            self._cache[key] = result
-            if len(self._cache) > _CACHE_SIZE:
-                self._cache.popitem(last=False)
+        if generation == self._generation:
+            cache[key] = result
+            if len(cache) > _CACHE_SIZE:
+                try:
+                    del cache[next(iter(cache))]
+                except (KeyError, RuntimeError, StopIteration):
+                    pass  # another thread evicted it first
         return result
 
     def _analyze(self, text: str, reply_to_text: str | None) -> tuple[list[Finding], str, str]:
@@ -424,8 +432,9 @@ class Engine:
         return found
 
     def _words_finding(self, contrib: dict[str, float], hits: dict[str, list[Hit]], model: LogisticModel) -> Finding:
-        signal_keys = {key for key in _SIGNAL_FINDINGS if key in hits}
-        words = {t: w for t, w in contrib.items() if t not in signal_keys}
+        words = dict(contrib)
+        for key in _SIGNAL_FINDINGS.keys() & hits.keys():
+            words.pop(key, None)  # shown as signal findings of their own
         total = model.bias + sum(words.values())
         top = _strongest(words, 4, total >= 0)  # the strongest words on the side the wording leans to
         listed = ", ".join([t.lstrip("#") for t, _ in top]) or "-"  # "#内测" is a character pair
