@@ -185,3 +185,22 @@ def test_model_cache_gives_the_same_verdicts_and_learning_still_works(tmp_path, 
     assert abs(cached.analyze(text).score - before) < 0.05
     (next(tmp_path.glob("model-*.json"))).write_text("{broken", encoding="utf-8")
     assert Engine.load().analyze(text).score == trained.analyze(text).score  # a broken cache is ignored
+
+
+def test_a_verdict_computed_while_a_review_lands_is_not_reused(monkeypatch):
+    from detectors.engine import Engine
+
+    e = Engine.load()
+    text = "Veo7 金牌陪跑营 本周开营 详询小助理"
+    analyze = e._analyze
+
+    def a_review_lands_meanwhile(t, reply):
+        result = analyze(t, reply)
+        e.learn(text, "scam")  # an admin confirms the advert while it is being checked
+        return result
+
+    monkeypatch.setattr(e, "_analyze", a_review_lands_meanwhile)
+    stale = e.analyze(text).score
+    monkeypatch.setattr(e, "_analyze", analyze)
+    assert e.analyze(text).score > stale  # read again with what the review taught, not the stale verdict
+    assert e.analyze(text).score == e.analyze(text).score  # and that one is kept
