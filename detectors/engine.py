@@ -192,10 +192,12 @@ class Engine:
         if label not in ("scam", "clean"):
             raise ValueError(f"label must be 'scam' or 'clean', not {label!r}")
         n = norm_mod.normalize(text)
-        toks, hits, runs = self._features(n)
+        hits = self._hits(n)
         rules_fired = self._rule_index.fired(hits)
         fired = ["R:" + cr.rule.id for cr, _ in rules_fired]
-        toks = self._note_quoted_offer(n, [chosen for _, chosen in rules_fired], hits, toks)
+        self._note_quoted_offer(n, [chosen for _, chosen in rules_fired], hits)
+        runs = han_runs(n.norm)
+        toks = self._tokens(n, hits, runs)
         offset = sum(PRIOR_SCALE * cr.rule.weight for cr, _ in rules_fired)
         y = 1 if label == "scam" else 0
         fast = tuple(dict.fromkeys(toks + fired))
@@ -286,22 +288,24 @@ class Engine:
         # Rules read the quote and the reply together (evidence must touch the reply); the classifier and the
         # signals read the reply alone, so answering an advert ("群主能管管吗") is not judged as the advert.
         nb = norm_mod.normalize(body)
-        toks, hits, runs = self._features(nb)
+        hits = self._hits(nb)
         topical = bool(_TOPIC_KEYS.intersection(hits))
         if prefix:
             n = norm_mod.normalize(prefix + body)
-            both = self._features(n)[1]
+            both = self._hits(n)
             topical = topical or bool(_TOPIC_KEYS.intersection(both))  # replying to a message about Sora is about Sora
             matched = [(r, self._shift_spans(spans, len(prefix)), chosen)
                        for r, spans, chosen in self._pattern_matches(n, both, len(prefix))]
         else:
             matched = self._pattern_matches(nb, hits, 0)
-            toks = self._note_quoted_offer(nb, [chosen for _, _, chosen in matched], hits, toks)
+            self._note_quoted_offer(nb, [chosen for _, _, chosen in matched], hits)
+        runs = han_runs(nb.norm)
         lang = self._language(body, nb, runs)
         findings = self._pattern_findings(matched, self.fast)
         model = self.fast
         contrib: dict[str, float] = {}
         if topical or matched:  # an off-topic message is read only when a scam pattern fired in it
+            toks = self._tokens(nb, hits, runs)
             contrib = self.fast.contributions(toks)
             p_fast = self.fast.probability(sum(f.score for f in findings) + self.fast.bias + sum(contrib.values()))
             if FAST_SURE_LOW < p_fast < FAST_SURE_HIGH:  # in doubt: read the Chinese words too
@@ -317,25 +321,26 @@ class Engine:
         return findings, lang, _sha(nb.compact)
 
     @staticmethod
-    def _note_quoted_offer(n: norm_mod.Normalized, fired: list[list[Hit]], hits: dict[str, list[Hit]],
-                           toks: list[str]) -> list[str]:
-        """Adds the "$quoted_offer" hits and feature when the offer sits in quotes inside a comment."""
+    def _note_quoted_offer(n: norm_mod.Normalized, fired: list[list[Hit]], hits: dict[str, list[Hit]]) -> None:
+        """Adds the "$quoted_offer" hits (a feature too) when the offer sits in quotes inside a comment."""
         quoted = quoted_offers(n.norm, fired, hits)
-        if not quoted:
-            return toks
-        hits["$quoted_offer"] = quoted
-        return toks + ["$quoted_offer"]
+        if quoted:
+            hits["$quoted_offer"] = quoted
 
-    def _features(self, n: norm_mod.Normalized) -> tuple[list[str], dict[str, list[Hit]], list[str]]:
-        """Cheap features (word lists and signals hit, English words, numbers, character pairs), the hits
-        themselves, and the Chinese runs (for jieba and the language, so they are found once)."""
+    def _hits(self, n: norm_mod.Normalized) -> dict[str, list[Hit]]:
+        """Word lists and signals hit, after denials ("not a scam") and negations ("no shared accounts")."""
         hits = self._matcher.find(n)
         hits.update(self.signals.extract(n.norm, contact_cue="@contact" in hits))
         self._suppress_denials(hits)
         self._drop_negated(hits)
+        return hits
+
+    @staticmethod
+    def _tokens(n: norm_mod.Normalized, hits: dict[str, list[Hit]], runs: list[str]) -> list[str]:
+        """The fast model's features: English words, numbers, Chinese character pairs, what was hit. Made only
+        for a message the classifier reads (most chat names no AI and fires no pattern)."""
         concept = [k for k in hits if k[0] in "@$" and not k.startswith("@product:")]
-        runs = han_runs(n.norm)
-        return latin_tokens(n.norm) + han_bigrams(runs) + concept, hits, runs
+        return latin_tokens(n.norm) + han_bigrams(runs) + concept
 
     @staticmethod
     def _drop_negated(hits: dict[str, list[Hit]]) -> None:
