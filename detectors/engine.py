@@ -308,7 +308,7 @@ class Engine:
             toks = self._tokens(nb, hits, runs)
             contrib = self.fast.contributions(toks)
             p_fast = self.fast.probability(sum(f.score for f in findings) + self.fast.bias + sum(contrib.values()))
-            if FAST_SURE_LOW < p_fast < FAST_SURE_HIGH:  # in doubt: read the Chinese words too
+            if FAST_SURE_LOW < p_fast < FAST_SURE_HIGH:  # in doubt: average in the model that reads jieba words
                 model = _Blend(self.fast, self.classifier)
                 full = self.classifier.contributions(toks + chinese_tokens(runs))
                 contrib = {k: (contrib.get(k, 0.0) + full.get(k, 0.0)) / 2 for k in contrib.keys() | full.keys()}
