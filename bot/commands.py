@@ -11,6 +11,7 @@ chat to `handle_button`.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import re
 import shlex
@@ -291,10 +292,11 @@ class Commands:
         if self.learning is not None:
             await self.learning.refresh()
             return
+        # in a worker thread: unlearning retrains the classifier (seconds), and the chats must not wait
         if forget is not None:
-            self.engine.unlearn(forget.text, forget.label)
+            await asyncio.to_thread(self.engine.unlearn, forget.text, forget.label)
         if learn is not None:
-            self.engine.learn(learn.text, learn.label)
+            await asyncio.to_thread(self.engine.learn, learn.text, learn.label)
 
     async def _review_posters(self, incident_id: int, state: str) -> None:
         """Posters of a confirmed incident are recognised when posted again; dismissed / reopened: no more."""

@@ -68,16 +68,20 @@ class LogisticModel:
         self.samples = list(samples or [])
 
     def fit(self, samples: Sequence[Sample]) -> None:
-        self.samples = list(samples)
-        self.weights.clear()
-        self._g2.clear()
-        self.bias, self._g2_bias = 0.0, 0.0
+        """Train from scratch. Trained on a fresh model and swapped in at the end: retraining (after an
+        unlearned review) takes seconds, and messages checked meanwhile keep the old weights, not half-trained
+        ones."""
+        fresh = LogisticModel(self.l2, self.epochs, self.lr, self.seed)
+        fresh.bounds = self.bounds
+        fresh.samples = list(samples)
         rng = random.Random(self.seed)
-        order = list(range(len(self.samples)))
+        order = list(range(len(fresh.samples)))
         for _ in range(self.epochs):
             rng.shuffle(order)
             for i in order:
-                self._step(self.samples[i])
+                fresh._step(fresh.samples[i])
+        self._g2, self._g2_bias, self.samples = fresh._g2, fresh._g2_bias, fresh.samples
+        self.weights, self.bias = fresh.weights, fresh.bias
 
     def _step(self, s: Sample, l2: float | None = None) -> None:
         l2 = self.l2 if l2 is None else l2

@@ -204,3 +204,25 @@ def test_a_verdict_computed_while_a_review_lands_is_not_reused(monkeypatch):
     monkeypatch.setattr(e, "_analyze", analyze)
     assert e.analyze(text).score > stale  # read again with what the review taught, not the stale verdict
     assert e.analyze(text).score == e.analyze(text).score  # and that one is kept
+
+
+def test_messages_checked_while_an_unlearned_review_retrains_keep_the_old_weights(monkeypatch):
+    from detectors.classifier import LogisticModel
+    from detectors.engine import Engine
+
+    e = Engine.load()
+    taught, probe = "Veo7 金牌陪跑营 本周开营 详询小助理", "Sora内测账号，只要299，加V私聊"
+    e.learn(taught, "scam")
+    before = e.analyze(probe).score
+    during: list[float] = []
+    step = LogisticModel._step
+
+    def check_a_message_mid_training(model, sample, l2=None):
+        if not during and model.bounds is e.fast.bounds:  # the fast model (most verdicts) is retraining
+            e._cache.clear()
+            during.append(e.analyze(probe).score)
+        return step(model, sample, l2)
+
+    monkeypatch.setattr(LogisticModel, "_step", check_a_message_mid_training)
+    e.unlearn(taught, "scam")
+    assert during == [before]  # judged by the whole old model, not by weights half-way through training
