@@ -1,11 +1,12 @@
 """Instructions per message for `check --jsonl`, counted by valgrind (not seconds: a busy, shared host cannot
 skew it, so two commits can be compared on the same corpus).
 
-    python bench/callgrind_engine.py [--messages 1500] [--corpus FILE.jsonl]
+    python bench/callgrind_engine.py [--messages 1500] [--corpus FILE.jsonl] [--no-yardstick]
 
 Runs the engine under `valgrind --tool=callgrind` twice, over N messages and over none, and prints the
 difference per message (engine loading cancels out). --corpus fixes the messages (one {"id", "text"} per line)
 so another commit's checkout can be measured on exactly the same input; the default is bench_engine's corpus.
+Then the same for jieba.lcut alone on the same messages, the yardstick the issue gives.
 Takes a few minutes: valgrind runs the interpreter about 50 times slower.
 """
 
@@ -32,9 +33,20 @@ run_jsonl(engine, io.StringIO("".join(lines)), io.StringIO())
 """
 
 
-def _instructions(corpus: Path, n: int, tmp: Path) -> int:
+# The issue's yardstick: jieba alone (it segments ~7,000 such messages/s where the target is 7,500).
+_JIEBA_CHILD = """
+import json
+import jieba
+jieba.initialize()
+texts = [json.loads(line)["text"] for line in open({corpus!r}, encoding="utf-8").readlines()[:{n}]]
+for text in texts:
+    jieba.lcut(text)
+"""
+
+
+def _instructions(corpus: Path, n: int, tmp: Path, child: str = _CHILD) -> int:
     out = tmp / f"callgrind.{n}"
-    script = _CHILD.format(root=str(ROOT), corpus=str(corpus), n=n)
+    script = child.format(root=str(ROOT), corpus=str(corpus), n=n)
     subprocess.run(["valgrind", "--tool=callgrind", f"--callgrind-out-file={out}", sys.executable, "-c", script],
                    cwd=ROOT, check=True, capture_output=True)
     return int(re.search(r"^summary: (\d+)", out.read_text(), re.M).group(1))
@@ -44,6 +56,8 @@ def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--messages", type=int, default=1500)
     ap.add_argument("--corpus", type=Path)
+    ap.add_argument("--no-yardstick", dest="yardstick", action="store_false",
+                    help="skip measuring jieba.lcut alone on the same messages")
     args = ap.parse_args()
     with tempfile.TemporaryDirectory() as tmp_dir:
         tmp = Path(tmp_dir)
@@ -58,8 +72,14 @@ def main() -> None:
         _instructions(corpus, 0, tmp)  # first run warms the model cache, so both measured runs load alike
         base = _instructions(corpus, 0, tmp)
         full = _instructions(corpus, args.messages, tmp)
-    print(f"{(full - base) / args.messages / 1e6:.3f} M instructions per message over {args.messages} messages "
-          f"(engine loading excluded)")
+        engine = (full - base) / args.messages / 1e6
+        print(f"check --jsonl: {engine:.3f} M instructions per message over {args.messages} messages "
+              f"(engine loading excluded)")
+        if args.yardstick:
+            jieba = (_instructions(corpus, args.messages, tmp, _JIEBA_CHILD)
+                     - _instructions(corpus, 0, tmp, _JIEBA_CHILD)) / args.messages / 1e6
+            print(f"jieba.lcut alone on the same messages: {jieba:.3f} M instructions per message; "
+                  f"check --jsonl does {engine / jieba:.2f}x jieba's work")
 
 
 if __name__ == "__main__":

@@ -18,7 +18,8 @@ from bot.heap import settle_after_load
 LANGS = ("zh-Hans", "zh-Hant", "en")
 
 
-def _engine(ctx: click.Context):
+def _engine(ctx: click.Context, *, many: bool = False):
+    """The configured engine; `many`: many messages follow, so everything is loaded before the first."""
     from bot.config import load_config
     from detectors.engine import DetectionSettings, Engine
     from detectors.packs import PackError
@@ -28,6 +29,8 @@ def _engine(ctx: click.Context):
         engine = Engine.load(DetectionSettings.from_config(config))
     except PackError as exc:
         raise click.ClickException(f"cannot load the pattern packs: {exc}") from exc
+    if many:
+        engine.warm_up()
     settle_after_load()
     return config, engine
 
@@ -158,7 +161,7 @@ def check(ctx: click.Context, text: str | None, as_json: bool, lang: str | None,
     """
     if sum(x is not None for x in (text, jsonl, image)) != 1:
         raise click.UsageError("give exactly one of: TEXT, --jsonl FILE, --image FILE")
-    config, engine = _engine(ctx)
+    config, engine = _engine(ctx, many=jsonl is not None)
     if jsonl is not None:
         started = time.perf_counter()
         lines, errors = run_jsonl(engine, jsonl, sys.stdout)
@@ -206,7 +209,7 @@ def eval_cmd(ctx: click.Context, path: IO[str], as_json: bool, flagged: str) -> 
     """
     from detectors.evaluation import evaluate
 
-    _, engine = _engine(ctx)
+    _, engine = _engine(ctx, many=True)
     rows = []
     for n, raw in enumerate(path, 1):
         if not raw.strip():

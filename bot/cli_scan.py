@@ -145,6 +145,7 @@ def _load_engine(config):
         engine = Engine.load(DetectionSettings.from_config(config))
     except Exception as e:  # broken seed pack: one clear line, exit 2
         raise ScanError(f"cannot load the detection engine: {e}") from e
+    engine.warm_up()  # a scan reads many messages: jieba is loaded before the first
     settle_after_load()
     return engine
 

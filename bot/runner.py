@@ -118,6 +118,7 @@ async def open_services(config: Config, *, force_dry_run: bool = False) -> Servi
         settings = DetectionSettings(scam_threshold=config.detection.scam_threshold,
                                      suspicious_threshold=config.detection.suspicious_threshold)
         engine = await asyncio.to_thread(Engine.load, settings)
+        await asyncio.to_thread(engine.warm_up)  # no chat message waits for jieba's dictionary
         learning = await load_learned(engine, store)
         images = await ImageChecks.open(config, engine)
     except BaseException:

@@ -28,7 +28,7 @@ from detectors.quotes import quoted_offers
 from detectors.rules import CompiledRule, RuleIndex
 from detectors.scoring import Thresholds, categories_of, combine
 from detectors.signals import SignalExtractor
-from detectors.tokenize import chinese_tokens, han_bigrams, han_runs, init_jieba, latin_tokens
+from detectors.tokenize import chinese_tokens, han_bigrams, han_runs, init_jieba, latin_tokens, load_jieba
 
 log = logging.getLogger(__name__)
 
@@ -203,6 +203,11 @@ class Engine:
         fast = tuple(dict.fromkeys(toks + fired))
         full = tuple(dict.fromkeys(toks + fired + chinese_tokens(runs)))
         return Sample(full, offset, y), Sample(fast, offset, y)
+
+    def warm_up(self) -> None:
+        """Load what the first doubtful message would otherwise wait for (jieba's dictionary, most of a
+        second). Long-running commands call it at start; a one-off `check TEXT` does not need to."""
+        load_jieba()
 
     # ---------- learning and exemptions (admin reviews) ----------
 

@@ -1,17 +1,19 @@
-"""Tokens for the classifier: cheap ones (English words, number shapes) and jieba words for Chinese runs.
+"""Tokens for the classifier: cheap ones (English words, number shapes, Chinese character pairs) and jieba
+words for Chinese runs.
 
 jieba runs without its HMM (new-word discovery), only on the Chinese runs of the normalised text, and only
 when the cheap features leave the verdict in doubt (see Engine): it is the costly part of the hot path.
-The scam vocabulary is added to its dictionary so those words stay whole.
+The scam vocabulary is added to its dictionary so those words stay whole. Its dictionary takes most of a
+second to load, and most messages never need it, so it is loaded on first use (or by `load_jieba()`, which
+long-running commands call at start so that no message waits for it).
 """
 
 from __future__ import annotations
 
 import logging
 import re
+import threading
 from collections.abc import Iterable
-
-import jieba
 
 # Letters and digits never share a token, so words and numbers can be found in two separate C passes.
 _WORDS = re.compile(r"[a-z]{2,}")
@@ -19,20 +21,41 @@ _NUMBERS = re.compile(r"\d+(?:\.\d+)?")
 _HAN_RUNS = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]+")
 _STOP_ZH = frozenset("的 了 是 在 我 你 他 她 它 们 和 就 都 也 吗 呢 吧 啊 这 那 有 个 一 不 人 上 说 要 会 到 很 还 把 被 让".split())
 
-_initialised = False
+_vocabulary: set[str] = set()  # scam words for jieba's dictionary, added when it loads
+_cut = None  # jieba's cut, once loaded
+_loading = threading.Lock()
 
 
 def init_jieba(extra_words: Iterable[str]) -> None:
-    """Load jieba's dictionary (cached on disk after the first run) and add the scam vocabulary."""
-    global _initialised
-    if _initialised:
+    """Note the scam vocabulary for jieba's dictionary (loaded on first use, see `load_jieba`)."""
+    words = {w for w in extra_words if w and not w.isascii()}
+    with _loading:
+        if _cut is not None:
+            _add_words(words - _vocabulary)
+        _vocabulary.update(words)
+
+
+def load_jieba() -> None:
+    """Load jieba's dictionary (cached on disk after the first run) with the scam vocabulary, once."""
+    global _cut
+    if _cut is not None:
         return
-    jieba.setLogLevel(logging.WARNING)
-    jieba.initialize()
-    for word in extra_words:
-        if word and not word.isascii():
-            jieba.add_word(word, freq=20000)
-    _initialised = True
+    with _loading:
+        if _cut is not None:
+            return
+        import jieba
+
+        jieba.setLogLevel(logging.WARNING)
+        jieba.initialize()
+        _add_words(_vocabulary)
+        _cut = jieba.dt.cut
+
+
+def _add_words(words: Iterable[str]) -> None:
+    import jieba
+
+    for word in words:
+        jieba.add_word(word, freq=20000)
 
 
 def latin_tokens(norm: str) -> list[str]:
@@ -56,5 +79,7 @@ def han_bigrams(runs: list[str]) -> list[str]:
 
 
 def chinese_tokens(runs: list[str]) -> list[str]:
-    cut = jieba.dt.cut
+    if _cut is None:
+        load_jieba()
+    cut = _cut
     return [w for run in runs for w in cut(run, HMM=False) if w not in _STOP_ZH]
