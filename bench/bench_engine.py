@@ -1,6 +1,6 @@
 """Detection speed and memory, printed as figures (not a test).
 
-    python bench/bench_engine.py [--messages 20000] [--rounds 3]
+    python bench/bench_engine.py [--messages 20000] [--rounds 5]
 
 - throughput of the real `python -m bot check --jsonl` (child process, CPU time) over a mixed Chinese/English corpus of ~80-character chat messages
   (built from the training and held-out samples, each message made unique so no cache helps), one core,
@@ -88,7 +88,7 @@ def _jieba_rate(corpus: Path) -> float:
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--messages", type=int, default=20000)
-    ap.add_argument("--rounds", type=int, default=3, help="engine/yardstick rounds (medians are printed)")
+    ap.add_argument("--rounds", type=int, default=5, help="engine/yardstick rounds (medians are printed)")
     args = ap.parse_args()
 
     started = time.perf_counter()
