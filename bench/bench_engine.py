@@ -100,6 +100,7 @@ def main() -> None:
     from detectors.engine import Engine
 
     engine = Engine.load()
+    engine.warm_up()  # as the bot and `check --jsonl` do: no message waits for jieba's dictionary
     msgs = corpus(args.messages)
     mean_len = statistics.mean(len(m) for m in msgs)
     with tempfile.TemporaryDirectory() as tmp:

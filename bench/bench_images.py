@@ -198,6 +198,7 @@ async def main() -> None:
     from detectors.engine import Engine
 
     engine = Engine.load()
+    engine.warm_up()
     print(f"engine loaded; RSS {rss_mb():.0f} MB")
     async with ImageAnalyzer(engine, settings) as analyzer:
         await bench_per_image(analyzer, posters)

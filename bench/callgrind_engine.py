@@ -27,7 +27,7 @@ sys.path.insert(0, {root!r})
 from bot.cli_check import run_jsonl
 from bot.heap import settle_after_load
 from detectors.engine import Engine
-engine = Engine.load(); settle_after_load()
+engine = Engine.load(); engine.warm_up(); settle_after_load()  # as `check --jsonl` does
 lines = open({corpus!r}, encoding="utf-8").readlines()[:{n}]
 run_jsonl(engine, io.StringIO("".join(lines)), io.StringIO())
 """
