@@ -65,3 +65,31 @@ def test_normaliser_offsets_point_into_the_original(text):
         assert 0 <= j < len(n.norm)
         k = n.norm_to_original(j)
         assert 0 <= k < len(text)
+
+
+def test_jieba_loads_only_when_a_message_needs_it_or_on_warm_up():
+    # In a fresh process: a one-off check of a clear message starts without jieba's dictionary (most of a
+    # second); a doubtful one loads it on the spot; warm_up() loads it up front for long-running commands.
+    script = """
+import sys
+from detectors.engine import Engine
+e = Engine.load()
+print('jieba' in sys.modules)
+e.analyze('今天中午吃什么')
+print('jieba' in sys.modules)
+import detectors.tokenize as t
+e.warm_up()
+print(t._cut is not None)
+"""
+    import os
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    from tests.engine_support import shared_engine
+
+    shared_engine()  # trained here if need be (training reads jieba words), so the child loads the cached model
+    root = Path(__file__).resolve().parents[1]
+    out = subprocess.run([sys.executable, "-c", script], cwd=root, capture_output=True, text=True, timeout=120,
+                         env={**os.environ, "PYTHONPATH": str(root)}, check=True).stdout.split()
+    assert out == ["False", "False", "True"]
