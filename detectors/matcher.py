@@ -98,6 +98,7 @@ class TermMatcher:
         c_starts, n_starts = n.compact_starts, n.norm_starts
         cls = _CLASS.get
         values = automaton.values
+        new_hit = tuple.__new__  # a NamedTuple's own __new__ is a Python function: one frame per hit saved
         for index, c_start, c_end in automaton.find(text, overlapping=True):
             compact, specs, check, length = values[index]
             end_idx = c_end - 1
@@ -115,10 +116,10 @@ class TermMatcher:
                 if not (left_ok and right_ok):
                     for spec in specs:
                         if (left_ok or not spec.check_left) and (right_ok or not spec.check_right):
-                            hits.setdefault(spec.key, []).append(Hit(spec.key, spec.term, s, e))
+                            hits.setdefault(spec.key, []).append(new_hit(Hit, (spec.key, spec.term, s, e)))
                     continue
             for spec in specs:
-                hit = Hit(spec.key, spec.term, s, e)
+                hit = new_hit(Hit, (spec.key, spec.term, s, e))
                 found = hits.get(spec.key)
                 if found is None:
                     hits[spec.key] = [hit]

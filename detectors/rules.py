@@ -77,27 +77,38 @@ class RuleIndex:
         self.rules = rules
         self._group_bits: dict[str, int] = {}
         self._veto_bits: dict[str, int] = {}
-        self._needs: list[tuple[int, int]] = []  # (all group bits of the rule, rule bit)
+        self._rule_bits: dict[str, int] = {}  # key -> the rules (bit i = rule i) that have it in some group
+        self._needs: list[int] = []  # rule i -> all its group bits
         bit = 0
         for i, cr in enumerate(rules):
             need = 0
             for keys in cr.group_sets:
                 for key in keys:
                     self._group_bits[key] = self._group_bits.get(key, 0) | (1 << bit)
+                    self._rule_bits[key] = self._rule_bits.get(key, 0) | (1 << i)
                 need |= 1 << bit
                 bit += 1
             for key in cr.veto_set:
                 self._veto_bits[key] = self._veto_bits.get(key, 0) | (1 << i)
-            self._needs.append((need, i))
+            self._needs.append(need)
 
     def candidates(self, hits: dict[str, list[Hit]]) -> list[CompiledRule]:
-        lit = vetoed = 0
-        group_bits, veto_bits = self._group_bits, self._veto_bits
+        lit = vetoed = touched = 0
+        group_bits, veto_bits, rule_bits = self._group_bits, self._veto_bits, self._rule_bits
         for key in hits:
             lit |= group_bits.get(key, 0)
             vetoed |= veto_bits.get(key, 0)
-        rules = self.rules
-        return [rules[i] for need, i in self._needs if lit & need == need and not vetoed >> i & 1]
+            touched |= rule_bits.get(key, 0)
+        # only the few rules a hit key belongs to are looked at, lowest bit (first rule) first
+        touched &= ~vetoed
+        rules, needs, out = self.rules, self._needs, []
+        while touched:
+            low = touched & -touched
+            i = low.bit_length() - 1
+            if lit & needs[i] == needs[i]:
+                out.append(rules[i])
+            touched ^= low
+        return out
 
     def fired(self, hits: dict[str, list[Hit]]) -> list[tuple[CompiledRule, list[Hit]]]:
         """(rule, the hits that make it fire) for every rule that fires, in rule order."""
