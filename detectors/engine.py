@@ -36,7 +36,7 @@ MAX_ANALYSED_CHARS = 65_536  # longer messages are analysed on their first 64 Ki
 _CACHE_SIZE = 4096
 # Cascade: when the cheap model (no jieba) is this sure either way, it decides alone (~95% of messages);
 # in between, the model that also reads jieba's words gives a second opinion and the two are averaged.
-FAST_SURE_LOW, FAST_SURE_HIGH = 0.3, 0.85
+FAST_SURE_LOW, FAST_SURE_HIGH = 0.4, 0.85
 OFF_TOPIC_LOG_ODDS = -4.0  # a message with none of the topic words: the classifier is not even consulted
 # ...unless a scam pattern fired all the same ("一步慢步步慢，上车私聊" names no AI but is the playbook itself)
 OFF_TOPIC_PATTERNED_LOG_ODDS = -2.0
