@@ -134,6 +134,28 @@ def test_check_cli_json_and_jsonl():
     assert set(rows[0]["findings"][0]) >= {"detector", "category", "score", "reason", "rule", "source", "evidence"}
 
 
+def test_check_jsonl_answers_a_live_feed_line_by_line_and_a_file_in_full(tmp_path):
+    # standard input that stays open: each verdict comes out before the next line is sent
+    proc = subprocess.Popen([sys.executable, "-m", "bot", "check", "--jsonl", "-"], stdin=subprocess.PIPE,
+                            stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True, encoding="utf-8")
+    try:
+        for i, text in enumerate(["Sora内测账号 只要299 加V私聊", "今天中午吃什么"]):
+            proc.stdin.write(json.dumps({"id": i, "text": text}, ensure_ascii=False) + "\n")
+            proc.stdin.flush()
+            assert json.loads(proc.stdout.readline())["id"] == i  # blocks until that verdict is written
+        proc.stdin.close()
+        assert proc.wait(timeout=60) == 0
+    finally:
+        proc.kill()
+    # a file is written in blocks: every line still comes out, in order
+    corpus = tmp_path / "many.jsonl"
+    corpus.write_text("".join(json.dumps({"id": i, "text": f"Sora内测账号 只要{i}元 加V私聊 " + "长" * 200},
+                                         ensure_ascii=False) + "\n" for i in range(1500)), encoding="utf-8")
+    r = _cli("check", "--jsonl", str(corpus))
+    assert r.returncode == 0, r.stderr
+    assert [json.loads(line)["id"] for line in r.stdout.splitlines()] == list(range(1500))
+
+
 def test_eval_cli_reports_metrics(tmp_path):
     corpus = tmp_path / "c.jsonl"
     corpus.write_text("\n".join(json.dumps(r, ensure_ascii=False) for r in [
