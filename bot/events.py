@@ -9,7 +9,7 @@ Nothing in this module (or anywhere under bot/ and detectors/) imports a chat-pl
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Literal
 

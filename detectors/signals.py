@@ -9,8 +9,6 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-import re2
-
 from detectors.linear_regex import LinearRegex, Utf8Text
 from detectors.matcher import Hit
 

@@ -216,7 +216,6 @@ class ImageAnalyzer:
         t = time.perf_counter()
         lookalike = textcues.lookalike_checker(self.engine)
         payloads = tuple(classify_payload(p, lookalike) for p in px.qr)
-        qr_text = "\n".join(p.text for p in payloads)
         verdict, image_findings, match, error = None, (), None, None
         if px.hash is not None and len(self.posters):
             match = self.posters.match(px.hash, chat_key)

@@ -77,7 +77,7 @@ def image_support_status(config: Any) -> str:
         return f"image checks: off (bad images settings: {e})"
     missing = missing_extras()
     if not s.enabled:
-        hint = "" if not missing else f"; the 'images' extra is not installed either (pip install 'leekguard[images]')"
+        hint = "" if not missing else "; the 'images' extra is not installed either (pip install 'leekguard[images]')"
         return f"image checks: off (images.enabled is false in the configuration{hint})"
     if missing:
         return (f"image checks: off (the 'images' extra is missing: {', '.join(missing)}; "
