@@ -108,9 +108,10 @@ class Engine:
         self.settings = settings or DetectionSettings()
         self.rules = [CompiledRule.compile(r) for r in pack.rules]
         self._rule_index = RuleIndex(self.rules)  # only rules whose every group was hit are evaluated
-        self._matcher = TermMatcher(self._term_lists())
+        terms = self._term_lists()
+        self._matcher = TermMatcher(terms)
         self.signals = SignalExtractor(pack.products.official_domains, pack.products.protected_brands)
-        init_jieba(w for words in self._term_lists().values() for w in words)
+        init_jieba(w for words in terms.values() for w in words)
         self.classifier = LogisticModel()  # every feature, jieba tokens included
         self.fast = LogisticModel()  # the same without jieba tokens: decides most messages on its own
         for cr in self.rules:

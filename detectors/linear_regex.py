@@ -17,12 +17,11 @@ _chars_to_bytes = _re2.CharLenToBytes
 
 
 class Utf8Text:
-    """A str with its UTF-8 encoding, made once per message for all patterns."""
+    """A str's UTF-8 encoding, made once per message for all patterns."""
 
-    __slots__ = ("text", "data", "ascii")
+    __slots__ = ("data", "ascii")
 
     def __init__(self, text: str):
-        self.text = text
         self.ascii = text.isascii()
         # Lone surrogates (already mapped to spaces by normalisation) would not encode; never raise here.
         self.data = text.encode("utf-8", "surrogatepass")

@@ -72,10 +72,10 @@ class TermMatcher:
                     continue
                 by_compact[compact].append(TermSpec(key, bare, left, right))
         # Every term once, overlapping matches reported: "sora" and "sora2" in "sora2" are both evidence.
-        plain = [(compact, (compact, tuple(specs), bool(_ascii_class(compact[0]) or _ascii_class(compact[-1])),
-                            len(compact)))
+        # Each term's value: (term, its specs, whether it begins or ends with an ASCII letter/digit and so
+        # needs the word-boundary check).
+        plain = [(compact, (compact, tuple(specs), bool(_ascii_class(compact[0]) or _ascii_class(compact[-1]))))
                  for compact, specs in by_compact.items()]
-        # (only terms that begin or end with an ASCII letter/digit need the word-boundary check)
         leet = [(c, v) for c, v in plain if c.isascii() and c.isalpha()]
         self._plain = _Automaton(plain)
         self._leet = _Automaton(leet) if leet else None
@@ -100,7 +100,7 @@ class TermMatcher:
         values = automaton.values
         new_hit = tuple.__new__  # a NamedTuple's own __new__ is a Python function: one frame per hit saved
         for index, c_start, c_end in automaton.find(text, overlapping=True):
-            compact, specs, check, length = values[index]
+            compact, specs, check = values[index]
             end_idx = c_end - 1
             if plain is not None and plain.startswith(compact, c_start):
                 continue  # the same letters without digits: the plain pass has it already
