@@ -18,16 +18,18 @@ from dataclasses import dataclass
 from operator import itemgetter
 from pathlib import Path
 
-from bot.events import Finding, Message, Span, Verdict
+from bot.events import CATEGORIES, Finding, Message, Span, Verdict
 from detectors import model_cache
 from detectors import normalize as norm_mod
 from detectors.classifier import PRIOR_SCALE, LogisticModel, Sample
 from detectors.matcher import Hit, TermMatcher
 from detectors.packs import CONTEXT_CATEGORY, Pack, load_pack
 from detectors.quotes import quoted_offers
+from detectors.resemblance import NearestScam, readable_features
 from detectors.rules import CompiledRule, RuleIndex
 from detectors.scoring import Thresholds, categories_of, combine
 from detectors.signals import SignalExtractor
+from detectors.structure import Offer, StructureReader
 from detectors.tokenize import chinese_tokens, han_bigrams, han_runs, init_jieba, latin_tokens, load_jieba
 
 log = logging.getLogger(__name__)
@@ -40,6 +42,9 @@ FAST_SURE_LOW, FAST_SURE_HIGH = 0.4, 0.85
 OFF_TOPIC_LOG_ODDS = -4.0  # a message with none of the topic words: the classifier is not even consulted
 # ...unless a scam pattern fired all the same ("一步慢步步慢，上车私聊" names no AI but is the playbook itself)
 OFF_TOPIC_PATTERNED_LOG_ODDS = -2.0
+# An offer's full shape (item + two of offer, price, contact) with no counter-signal is at least this far (in
+# log-odds) above the scam threshold: word statistics may not cancel it (detectors/structure.py).
+STRUCTURE_FLOOR = 0.7
 # A message that names no AI product, no AI at all and links no look-alike domain is not an AI-hype scam
 # (concert tickets, a used GPU, "DM me the Q3 numbers"): the classifier is skipped for it.
 _TOPIC_KEYS = frozenset({"@product", "@generic_ai", "$lookalike"})
@@ -98,6 +103,10 @@ def _strongest(weights: dict[str, float], k: int, highest: bool) -> list[tuple[s
     return sorted(sorted(ranked), key=itemgetter(1), reverse=highest)[:k]
 
 
+def _logit(p: float) -> float:
+    return math.log(p / (1.0 - p))
+
+
 def _sha(text: str) -> str:
     return hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()
 
@@ -111,6 +120,7 @@ class Engine:
         terms = self._term_lists()
         self._matcher = TermMatcher(terms)
         self.signals = SignalExtractor(pack.products.official_domains, pack.products.protected_brands)
+        self.structure = StructureReader(pack.structure)
         init_jieba(w for words in terms.values() for w in words)
         self.classifier = LogisticModel()  # every feature, jieba tokens included
         self.fast = LogisticModel()  # the same without jieba tokens: decides most messages on its own
@@ -133,15 +143,18 @@ class Engine:
         return cls(pack, settings, samples)
 
     def _term_lists(self) -> dict[str, list[str]]:
-        terms: dict[str, list[str]] = {f"@{k}": list(v) for k, v in self.pack.lexicons.items()}
+        """Every word list, product and literal term, each with the spellings scammers use for it."""
+        pack = self.pack
+        terms: dict[str, list[str]] = {f"@{k}": pack.with_variants(v) for k, v in pack.lexicons.items()}
         terms["@product"] = []
-        for p in self.pack.products.products:
-            terms["@product"].extend(p.aliases)
-            terms[f"@product:{p.id}"] = list(p.aliases)
-        terms["@generic_ai"] = list(self.pack.products.generic_ai)
-        for rule in self.rules:
-            for literal in rule.literal_terms():
-                terms.setdefault("=" + literal, [literal])
+        for p in pack.products.products:
+            aliases = pack.with_variants(p.aliases)
+            terms["@product"].extend(aliases)
+            terms[f"@product:{p.id}"] = aliases
+        terms["@generic_ai"] = pack.with_variants(pack.products.generic_ai)
+        literals = [t for rule in self.rules for t in rule.literal_terms()] + pack.structure.literal_terms()
+        for literal in literals:
+            terms.setdefault("=" + literal, pack.with_variants([literal]))
         return terms
 
     def _train(self, samples_dir: Path | None) -> None:
@@ -149,6 +162,7 @@ class Engine:
 
         root = samples_dir or Path(str(resources.files("seeds"))) / "samples"
         labelled: list[tuple[str, str]] = []
+        scams: list[tuple[str, str]] = []  # (text, category): what a verdict of words alone is compared with
         for path in sorted(root.glob("*.jsonl")) if root.is_dir() else []:
             with open(path, encoding="utf-8") as fh:
                 for line in fh:
@@ -158,12 +172,17 @@ class Engine:
                     row = json.loads(line)
                     if row.get("label") in ("scam", "clean") and row.get("text"):
                         labelled.append((row["text"], row["label"]))
+                        if row["label"] == "scam" and row.get("category") in CATEGORIES:
+                            scams.append((row["text"], row["category"]))
         # Every rule's own examples are samples too, so a rule added in YAML is learned with its examples.
         for cr in self.rules:
             positive = "clean" if cr.rule.category == CONTEXT_CATEGORY else "scam"
             labelled += [(t, positive) for t in cr.rule.examples.match]
+            if positive == "scam":
+                scams += [(t, cr.rule.category) for t in cr.rule.examples.match]
             labelled += [(t, "clean") for t in cr.rule.examples.no_match if cr.rule.category != CONTEXT_CATEGORY]
         self._labelled = labelled
+        self._nearest = NearestScam(scams, self._sample_tokens)
         key = model_cache.cache_key(labelled, self.pack.model_dump_json(), self.classifier.settings)
         cached = model_cache.load(key)
         if cached is not None:
@@ -204,6 +223,11 @@ class Engine:
         fast = tuple(dict.fromkeys(toks + fired))
         full = tuple(dict.fromkeys(toks + fired + chinese_tokens(runs)))
         return Sample(full, offset, y), Sample(fast, offset, y)
+
+    def _sample_tokens(self, text: str) -> list[str]:
+        n = norm_mod.normalize(text)
+        hits = self._hits(n)
+        return self._tokens(n, hits, han_runs(n.norm))
 
     def warm_up(self) -> None:
         """Load what the first doubtful message would otherwise wait for (jieba's dictionary, most of a
@@ -310,6 +334,7 @@ class Engine:
         findings = self._pattern_findings(matched, self.fast)
         model = self.fast
         contrib: dict[str, float] = {}
+        toks: list[str] | None = None
         if topical or matched:  # an off-topic message is read only when a scam pattern fired in it
             toks = self._tokens(nb, hits, runs)
             contrib = self.fast.contributions(toks)
@@ -321,6 +346,16 @@ class Engine:
                 findings = self._pattern_findings(matched, model)
         findings += self._signal_findings(nb, hits, 0, model)
         findings += self._classifier_findings(contrib, hits, model, topical, bool(matched))
+        if topical:
+            offer = self.structure.read(hits)
+            if offer is not None and offer.strong:
+                findings.append(self._structure_finding(nb, offer, sum(f.score for f in findings)))
+        if toks is not None and not any(f.category in CATEGORIES for f in findings):
+            z = sum(f.score for f in findings)
+            if self.fast.probability(z) >= self.settings.suspicious_threshold:
+                found = self._resemblance_finding(toks)
+                if found is not None:
+                    findings.append(found)
         if truncated:
             findings.append(Finding("engine", CONTEXT_CATEGORY, 0.0, f"Only the first {MAX_ANALYSED_CHARS} characters were analysed",
                                     f"仅分析了前 {MAX_ANALYSED_CHARS} 个字符", "engine.truncated"))
@@ -447,14 +482,49 @@ class Engine:
         for key in _SIGNAL_FINDINGS.keys() & hits.keys():
             words.pop(key, None)  # shown as signal findings of their own
         total = model.bias + sum(words.values())
-        top = _strongest(words, 4, total >= 0)  # the strongest words on the side the wording leans to
-        listed = ", ".join([t.lstrip("#") for t, _ in top]) or "-"  # "#内测" is a character pair
+        top = [t for t, _ in _strongest(words, 4, total >= 0)]  # the strongest words on the side it leans to
+        listed_en, listed_zh = readable_features(top, zh=False), readable_features(top, zh=True)
         if total >= 0:
-            en, zh = f"Wording resembles the scam samples (words: {listed})", f"措辞与骗局样本相似（关键词：{listed}）"
+            en, zh = f"Wording resembles the scam samples ({listed_en})", f"措辞与骗局样本相似（{listed_zh}）"
         else:
-            en, zh = f"Wording resembles ordinary chat (words: {listed})", f"措辞与正常聊天相似（关键词：{listed}）"
+            en, zh = f"Wording resembles ordinary chat ({listed_en})", f"措辞与正常聊天相似（{listed_zh}）"
         name = "classifier.logistic_fast" if model is self.fast else "classifier.logistic"
         return Finding("classifier", CONTEXT_CATEGORY, total, en, zh, name, "seeds/samples")
+
+    def _resemblance_finding(self, toks: list[str]) -> Finding | None:
+        """Words alone made it a hit: say which kind of known scam it is closest to, in words."""
+        nearest = self._nearest.nearest(toks)
+        if nearest is None:
+            return None
+        text, category, _ = nearest
+        kind = next((k for k in self.pack.structure.items if k.category == category), None)
+        what_en, what_zh = (kind.en, kind.zh) if kind else (category.replace("_", " "), category)
+        sample = text if len(text) <= 60 else text[:59] + "…"
+        return Finding("resemblance", category, 0.0,
+                       f"Worded like known scams offering {what_en} (closest known sample: «{sample}»)",
+                       f"措辞接近已知的推销{what_zh}的骗局（最接近的样本：«{sample}»）",
+                       "resemblance.nearest_sample", "seeds/samples")
+
+    def _structure_finding(self, n: norm_mod.Normalized, offer: Offer, z: float) -> Finding:
+        """The offer's shape, with its evidence. Without a counter-signal it lifts the verdict to at least
+        STRUCTURE_FLOOR above the scam threshold (by exactly what was missing, so the findings still add up);
+        with one, it only says why it did not."""
+        item = offer.item
+        parts_en = [item.en] + [self.pack.structure.hooks[h].en for h in offer.hooks]
+        parts_zh = [item.zh] + [self.pack.structure.hooks[h].zh for h in offer.hooks]
+        spans = self._spans(n, offer.evidence, 0)
+        if offer.counters:
+            counter, _ = offer.counters[0]
+            return Finding("structure", CONTEXT_CATEGORY, 0.0,
+                           f"Has the shape of an offer ({'; '.join(parts_en)}), but {counter.en}",
+                           f"形似推销（{'；'.join(parts_zh)}），但{counter.zh}", f"structure.{item.id}.{counter.id}",
+                           "seeds/structure.yaml", spans)
+        floor = _logit(self.settings.scam_threshold) + STRUCTURE_FLOOR
+        return Finding("structure", item.category, max(0.0, floor - z),
+                       f"Offers {item.en} with {' and '.join(parts_en[1:]) or 'a selling pitch'}, and nothing in it "
+                       "reads as a question, a warning, a joke or news",
+                       f"在推销{item.zh}，附有{'和'.join(parts_zh[1:]) or '推销话术'}，且没有提问、提醒、玩笑或新闻的迹象",
+                       f"structure.{item.id}", "seeds/structure.yaml", spans)
 
     @staticmethod
     def _shift_spans(spans: tuple[Span, ...], offset: int) -> tuple[Span, ...]:

@@ -94,12 +94,83 @@ class Statement(_Strict):
     products: list[str] = []
 
 
+class ItemKind(_Strict):
+    id: str
+    category: str
+    keys: list[str] = Field(min_length=1)
+    needs_offer: list[str] = []  # terms that make these words an item on offer (a bare "生成" is not one)
+    en: str
+    zh: str
+
+
+class HookKind(_Strict):
+    keys: list[str] = Field(min_length=1)
+    en: str
+    zh: str
+
+
+class CounterKind(_Strict):
+    id: str
+    keys: list[str] = Field(min_length=1)
+    unless_hooks: list[str] = []  # hooks that void this counter-signal (a "free" offer with a price)
+    en: str
+    zh: str
+
+
+class StructureSpec(_Strict):
+    items: list[ItemKind] = Field(min_length=1)
+    offer: list[str] = Field(min_length=1)
+    hooks: dict[str, HookKind]
+    counters: list[CounterKind]
+    first_person_lure: list[str]
+    window: int = Field(default=160, ge=1)
+
+    def literal_terms(self) -> list[str]:
+        """Terms that are neither word lists nor signals: the matcher needs them as "=term" keys."""
+        keys = [*self.offer, *self.first_person_lure]
+        for item in self.items:
+            keys += item.keys + item.needs_offer
+        for counter in self.counters:
+            keys += counter.keys
+        return [k for k in dict.fromkeys(keys) if k[0] not in "@$"]
+
+    def references(self) -> list[str]:
+        keys = [*self.offer, *self.first_person_lure]
+        for item in self.items:
+            keys += item.keys
+        for hook in self.hooks.values():
+            keys += hook.keys
+        for counter in self.counters:
+            keys += counter.keys
+        return [k for k in keys if k[0] in "@$"]
+
+
+class EvasionWord(_Strict):
+    canonical: str
+    variants: list[str] = Field(min_length=1)
+    example: str
+
+
 class Pack(BaseModel):
     model_config = ConfigDict(frozen=True)
     products: Products
     lexicons: dict[str, list[str]]
     rules: list[Rule]
     statements: list[Statement]
+    structure: StructureSpec
+    evasion: list[EvasionWord]
+
+    def with_variants(self, terms: list[str]) -> list[str]:
+        """The terms, each followed by the spellings scammers use for it (seeds/evasion.yaml)."""
+        variants = self._variants()
+        out = []
+        for term in terms:
+            out.append(term)
+            out.extend(variants.get(term.casefold(), ()))
+        return list(dict.fromkeys(out))
+
+    def _variants(self) -> dict[str, list[str]]:
+        return {w.canonical.casefold(): w.variants for w in self.evasion}
 
 
 def _seeds_dir() -> Path:
@@ -143,8 +214,20 @@ def load_pack(seeds_dir: Path | None = None) -> Pack:
         statements = [Statement(**s) for s in _read_yaml(root / "statements.yaml").get("statements") or []]
     except ValidationError as exc:
         raise PackError(f"{root / 'statements.yaml'}: {_fmt(exc)}") from exc
+    try:
+        structure = StructureSpec(**_read_yaml(root / "structure.yaml"))
+    except (ValidationError, TypeError) as exc:
+        detail = _fmt(exc) if isinstance(exc, ValidationError) else str(exc)
+        raise PackError(f"{root / 'structure.yaml'}: {detail}") from exc
+    try:
+        evasion = [EvasionWord(**w) for w in _read_yaml(root / "evasion.yaml").get("words") or []]
+    except (ValidationError, TypeError) as exc:
+        detail = _fmt(exc) if isinstance(exc, ValidationError) else str(exc)
+        raise PackError(f"{root / 'evasion.yaml'}: {detail}") from exc
     _check_references(rules, lexicons, root)
-    return Pack(products=products, lexicons=lexicons, rules=rules, statements=statements)
+    _check_structure(structure, lexicons, root)
+    return Pack(products=products, lexicons=lexicons, rules=rules, statements=statements, structure=structure,
+                evasion=evasion)
 
 
 def _check_references(rules: list[Rule], lexicons: dict[str, list[str]], root: Path) -> None:
@@ -159,6 +242,22 @@ def _check_references(rules: list[Rule], lexicons: dict[str, list[str]], root: P
                 raise PackError(f"{root}/patterns: rule {rule.id}: unknown word list {item}")
             if item.startswith("$") and item[1:] not in SIGNALS:
                 raise PackError(f"{root}/patterns: rule {rule.id}: unknown signal {item} (known: {', '.join(SIGNALS)})")
+
+
+def _check_structure(spec: StructureSpec, lexicons: dict[str, list[str]], root: Path) -> None:
+    known = set(lexicons) | {"product", "generic_ai"}
+    for item in spec.references():
+        if item.startswith("@") and item[1:] not in known:
+            raise PackError(f"{root / 'structure.yaml'}: unknown word list {item}")
+        if item.startswith("$") and item[1:] not in SIGNALS + ("quoted_offer",):
+            raise PackError(f"{root / 'structure.yaml'}: unknown signal {item} (known: {', '.join(SIGNALS)})")
+    for item in spec.items:
+        if item.category not in CATEGORIES:
+            raise PackError(f"{root / 'structure.yaml'}: item {item.id}: unknown category {item.category!r}")
+    for counter in spec.counters:
+        unknown = set(counter.unless_hooks) - set(spec.hooks)
+        if unknown:
+            raise PackError(f"{root / 'structure.yaml'}: counter {counter.id}: unknown hook(s) {sorted(unknown)}")
 
 
 @lru_cache(maxsize=1)

@@ -38,6 +38,6 @@ def categories_of(findings: list[Finding]) -> tuple[str, ...]:
     discount it (its move is common in ordinary talk too): a scam verdict always names the moves it saw."""
     weight: dict[str, float] = {}
     for f in findings:
-        if f.detector in ("pattern", "image", "poster_hash") and f.category not in ("context", "signal"):
+        if f.detector in ("pattern", "structure", "resemblance", "image", "poster_hash") and f.category not in ("context", "signal"):
             weight[f.category] = max(weight.get(f.category, f.score), f.score)
     return tuple(sorted(weight, key=lambda c: -weight[c]))

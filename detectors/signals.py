@@ -11,12 +11,13 @@ from dataclasses import dataclass
 
 from detectors.linear_regex import LinearRegex, Utf8Text
 from detectors.matcher import Hit
+from detectors.number_words import word_prices
 
 _NUM = r"\d+(?:[.,]\d+)?"
 # Prices: a currency before or after a number, or a price word before it ("只要299", "only 299", "限时999").
 _PRICE = LinearRegex(
     rf"(?:[¥$€£]|rmb|cny|usd|us\$)\s?{_NUM}"
-    rf"|{_NUM}\s?(?:元|块|圆|rmb|yuan|刀|美元|美金|usd|usdt|dollars?|bucks|r/|/月|/年|/人|一位|一个月|每月)"
+    rf"|{_NUM}\s?(?:元|块|圆|rmb|yuan|刀|美元|美金|usd|usdt|eth|btc|dollars?|bucks|r/|/月|/年|/人|一位|一个月|每月)"
     rf"|(?:只要|仅需|只需|仅售|仅要|仅|售价|价格|现价|原价|特价|优惠价|限时|缴上|交上|交|缴|付|门票|入群费|学费|only|just|price|priced at|for|pay)\s?[:：]?\s?{_NUM}(?:\s?(?:元|块|r))?"
 )
 # Typical leek-cutting price points from the articles (9.9 ... 3999) standing alone.
@@ -31,6 +32,9 @@ _CONTACT = LinearRegex(
 )
 # Unbounded repeats keep RE2's automaton small; RE2 stays linear either way.
 _LINK = LinearRegex(r"(?:https?://)?(?:[a-z0-9-]+\.)+[a-z]{2,24}(?::\d+)?(?:/[^\s<>\"'，。]*)?")
+# The same price points as values, for prices written in words ("一九九", "ninety-nine dollars").
+SCAM_PRICE_VALUES = frozenset({9.9, 19.9, 29.9, 49, 88, 99, 168, 199, 288, 299, 365, 399, 499, 599, 688, 699, 888, 999,
+                               1299, 1999, 2999, 3999})
 _DIGIT = re.compile(r"\d")
 _SIGNAL_CHARS = re.compile(r"[\d.@]")  # without a digit, dot or @ no price, link or handle can be there
 _TLD_LIKE_FILE = frozenset({"png", "jpg", "jpeg", "gif", "mp4", "mov", "txt", "pdf", "doc", "docx", "zip", "py", "md"})
@@ -104,16 +108,20 @@ class SignalExtractor:
         tail = norm.rstrip()
         if tail.endswith(("?", "？")):
             hits["$question"] = [Hit("$question", "?", len(tail) - 1, len(tail))]
+        for s, e, value in word_prices(norm, SCAM_PRICE_VALUES):
+            hits.setdefault("$price", []).append(Hit("$price", norm[s:e], s, e))
+            if value in SCAM_PRICE_VALUES:
+                hits.setdefault("$scam_price", []).append(Hit("$scam_price", norm[s:e], s, e))
         if _SIGNAL_CHARS.search(norm) is None and not contact_cue:
             return hits  # no number, link or handle can be in it
         encoded = Utf8Text(norm)  # once, for every pattern below
         if _DIGIT.search(norm) is not None:
             found = [Hit("$price", norm[s:e].strip(), s, e) for s, e in _PRICE.spans(encoded)]
             if found:
-                hits["$price"] = found
+                hits["$price"] = found + hits.get("$price", [])
             found = [Hit("$scam_price", norm[s:e], s, e) for s, e in _SCAM_PRICE.spans(encoded, 1)]
             if found:
-                hits["$scam_price"] = found
+                hits["$scam_price"] = found + hits.get("$scam_price", [])
             contact_cue = True  # a phone number or a numeric id
         if contact_cue or "@" in norm or "/" in norm:
             found = [Hit("$contact_handle", norm[s:e].strip(), s, e) for s, e in _CONTACT.spans(encoded)]

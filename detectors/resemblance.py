@@ -1,0 +1,108 @@
+"""What a message resembles: the nearest known scam sample, and the classifier's words in plain language.
+
+When the word statistics decide on their own (no pattern fired, no offer structure), a member still deserves
+to be told what kind of scam the message looks like: the category of the closest hand-written scam sample
+(cosine over the same cheap tokens the fast model reads), and its text. And the words the classifier weighed
+are shown as words, never as the engine's internal feature names ("@product", "<num3>", "$price").
+"""
+
+from __future__ import annotations
+
+import math
+import threading
+from collections import defaultdict
+from typing import Callable, Iterable
+
+# Feature names the engine uses internally -> what they mean to a reader (English, Chinese).
+_CONCEPTS: dict[str, tuple[str, str]] = {
+    "@product": ("an AI product's name", "AI 产品名"),
+    "@generic_ai": ("talk of AI", "AI 相关字眼"),
+    "@access_item": ("accounts or access", "账号或使用资格"),
+    "@sell": ("selling words", "售卖用语"),
+    "@course": ("a course or tutorial", "课程或教程"),
+    "@money": ("a money-making promise", "赚钱承诺"),
+    "@recruit": ("a call to join a group", "拉人进群"),
+    "@contact": ("a private-contact lure", "引导私聊"),
+    "@urgency": ("urgency or anxiety", "催促或制造焦虑"),
+    "@api_claim": ("a claim of API or app access", "声称有接口或客户端"),
+    "@authority": ("an insider or credential claim", "内部人士或头衔"),
+    "@generated_claim": ("an AI-made label", "声称由 AI 生成"),
+    "@follow_farm": ("asks for follows or likes", "求关注点赞"),
+    "@anxiety_offer": ("a traffic or material package", "引流或资料套餐"),
+    "@hype": ("launch hype", "新品炒作用语"),
+    "@warning": ("warning words", "提醒防骗的用语"),
+    "@negator": ("a denial", "否定用语"),
+    "@anti_warning": ("a seller's not-a-scam claim", "卖家自称不是骗局"),
+    "@question": ("a question", "提问"),
+    "@news": ("news wording", "新闻用语"),
+    "@official_ref": ("a pointer to the official channel", "指向官方渠道"),
+    "@free": ("something free", "免费"),
+    "$price": ("a price", "报价"),
+    "$scam_price": ("a typical leek-cutting price", "典型割韭菜价位"),
+    "$contact_handle": ("a contact handle", "联系方式"),
+    "$link": ("a link", "链接"),
+    "$lookalike": ("a look-alike link", "仿冒链接"),
+    "$official_link": ("an official link", "官方链接"),
+    "$question": ("a question mark", "问号"),
+    "$quoted_offer": ("an offer in quotation marks", "引号里的报价"),
+}
+
+
+def readable_feature(name: str, zh: bool) -> str:
+    """One classifier feature as a reader sees it: a word in «», or what a concept means."""
+    if name in _CONCEPTS:
+        return _CONCEPTS[name][1 if zh else 0]
+    if name.startswith("<num") and name.endswith(">"):
+        digits = name[4:-1]
+        return f"{digits} 位数字" if zh else f"a {digits}-digit number"
+    if name[:2] == "R:":
+        return ("规则 " if zh else "rule ") + name[2:]
+    if name[0] in "@$":  # a list or signal added to the seeds without a description yet
+        return name[1:].replace("_", " ")
+    return f"\u00ab{name.lstrip('#')}\u00bb"  # "#内测" is a character pair
+
+
+def readable_features(names: Iterable[str], zh: bool) -> str:
+    return ", ".join(dict.fromkeys(readable_feature(n, zh) for n in names)) or "-"
+
+
+class NearestScam:
+    """The closest hand-written scam sample by cosine over token sets. Built on first use (most verdicts never
+    need it) from (text, category) pairs and the engine's own tokeniser."""
+
+    def __init__(self, samples: list[tuple[str, str]], tokens: Callable[[str], list[str]]):
+        self._samples = samples
+        self._tokens = tokens
+        self._index: dict[str, list[int]] | None = None
+        self._sizes: list[int] = []
+        self._lock = threading.Lock()
+
+    def _build(self) -> dict[str, list[int]]:
+        with self._lock:
+            if self._index is None:
+                index: dict[str, list[int]] = defaultdict(list)
+                sizes = []
+                for i, (text, _) in enumerate(self._samples):
+                    toks = set(self._tokens(text))
+                    sizes.append(len(toks))
+                    for tok in toks:
+                        index[tok].append(i)
+                self._sizes = sizes
+                self._index = dict(index)
+        return self._index
+
+    def nearest(self, tokens: Iterable[str]) -> tuple[str, str, float] | None:
+        """(sample text, its category, cosine) of the closest scam sample, or None when nothing is shared."""
+        index = self._index or self._build()
+        query = set(tokens)
+        if not query:
+            return None
+        overlap: dict[int, int] = defaultdict(int)
+        for tok in query:
+            for i in index.get(tok, ()):
+                overlap[i] += 1
+        if not overlap:
+            return None
+        best = max(overlap, key=lambda i: (overlap[i] / math.sqrt(self._sizes[i] * len(query)), -i))
+        text, category = self._samples[best]
+        return text, category, overlap[best] / math.sqrt(self._sizes[best] * len(query))

@@ -1,0 +1,109 @@
+"""The offer structure: who offers what, and how the money or the person is taken.
+
+A leek-cutting advert has a shape the word statistics do not see as such: an OFFER (selling words, or a price
+or contact lure next to it) of an ITEM (account, seat, invite code, API, course, group place...) with HOOKS (a
+price, a private contact or QR code, a look-alike link, urgency). When the item and two of {offer, price, contact, urgency}
+stand close together in a message about AI, and no COUNTER-SIGNAL turns the message around (a question, a
+warning, a quotation, satire, a free giveaway, an official link, a job ad, news), the engine does not let the
+classifier's word weights talk it below the scam threshold. Every part is data in seeds/structure.yaml, and
+every part that decided is named in the verdict with its evidence.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from detectors.matcher import Hit
+from detectors.packs import CounterKind, ItemKind, StructureSpec
+from detectors.rules import item_key
+
+
+@dataclass(slots=True)
+class Offer:
+    """The structure found in one message. `strong` is the item with two of {offer, price, contact, urgency};
+    `counters` are the counter-signals that hold (id, hits), in the order of the YAML."""
+
+    item: ItemKind
+    item_hits: list[Hit]
+    offer_hits: list[Hit]
+    hooks: dict[str, list[Hit]]
+    counters: list[tuple[CounterKind, list[Hit]]]
+
+    @property
+    def parts(self) -> int:
+        """How many of {offer, price, contact, urgency} stand near the item."""
+        return bool(self.offer_hits) + len(self.hooks)
+
+    @property
+    def strong(self) -> bool:
+        return self.parts >= 2
+
+    @property
+    def evidence(self) -> list[Hit]:
+        """The offer, the item and the hooks, in the order they stand in the message."""
+        chosen = self.offer_hits[:1] + self.item_hits[:1] + [hs[0] for hs in self.hooks.values() if hs]
+        return sorted(chosen, key=lambda h: h.start)
+
+
+class StructureReader:
+    def __init__(self, spec: StructureSpec):
+        self.spec = spec
+        key = item_key
+        self._items = [(kind, tuple(map(key, kind.keys)), tuple(map(key, kind.needs_offer))) for kind in spec.items]
+        self._item_keys = frozenset(k for _, keys, _ in self._items for k in keys)
+        self._offer = tuple(map(key, spec.offer))
+        self._hooks = [(name, tuple(map(key, hook.keys))) for name, hook in spec.hooks.items()]
+        self._counters = [(c, tuple(map(key, c.keys))) for c in spec.counters]
+        self._lure = frozenset(map(key, spec.first_person_lure))
+
+    def read(self, hits: dict[str, list[Hit]]) -> Offer | None:
+        """The item kind that stands in the message with the most of {offer, price, contact} near it (among
+        equals the first in YAML order); None when no item word is there at all."""
+        if self._item_keys.isdisjoint(hits):
+            return None
+        window = self.spec.window
+        best: Offer | None = None
+        best_parts = -1
+        for kind, keys, needs in self._items:
+            item_hits = [h for k in keys for h in hits.get(k, ())]
+            if not item_hits or needs and not any(k in hits for k in needs):
+                continue
+            item_hits.sort(key=lambda h: h.start)
+            near = _near(item_hits, window)
+            offer_hits = sorted((h for k in self._offer for h in hits.get(k, ()) if near(h)), key=lambda h: h.start)
+            hooks = {}
+            for name, ks in self._hooks:
+                found = sorted((h for k in ks for h in hits.get(k, ()) if near(h) and not _zero_price(h)),
+                               key=lambda h: h.start)
+                if found:
+                    hooks[name] = found
+            found = Offer(kind, item_hits, offer_hits, hooks, [])
+            if found.parts > best_parts:
+                best, best_parts = found, found.parts
+        if best is not None:
+            best.counters = self._counters_of(hits, best)
+        return best
+
+    def _counters_of(self, hits: dict[str, list[Hit]], offer: Offer) -> list[tuple[CounterKind, list[Hit]]]:
+        if not self._lure.isdisjoint(hits):
+            return []  # the writer pushes their own contact: not a member warning, asking or joking
+        out = []
+        for counter, keys in self._counters:
+            found = [h for k in keys for h in hits.get(k, ())]
+            if found and not any(offer.hooks.get(h) for h in counter.unless_hooks):
+                out.append((counter, sorted(found, key=lambda h: h.start)))
+        return out
+
+
+def _zero_price(hit: Hit) -> bool:
+    """"只要0元", "$0": a price of nothing is a joke or a giveaway, not a hook."""
+    digits = [c for c in hit.term if c.isdigit()]
+    return hit.key in ("$price", "$scam_price") and bool(digits) and set(digits) == {"0"}
+
+
+def _near(anchors: list[Hit], window: int):
+    """A test: does a hit stand within `window` characters of one of the anchors?"""
+    if len(anchors) == 1:
+        a = anchors[0]
+        return lambda h: abs(h.start - a.start) <= window
+    return lambda h: any(abs(h.start - a.start) <= window for a in anchors)
