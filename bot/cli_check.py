@@ -10,6 +10,7 @@ import os
 import stat
 import sys
 import time
+from datetime import datetime
 from typing import IO, Any
 
 import click
@@ -52,12 +53,13 @@ def verdict_json(row_id: Any, verdict: Verdict) -> dict:
     return out
 
 
-def _warning_text(verdict: Verdict, text: str, lang: str | None, default_lang: str) -> str:
+def _warning_text(verdict: Verdict, text: str, lang: str | None, default_lang: str,
+                  at: datetime | None = None) -> str:
     from bot.warnings import render_warning
 
-    if verdict.label == "clean":
+    if verdict.label == "clean" or verdict.error:
         return ""
-    msg = Message(platform="check", chat_id="cli", message_id="0", author=Author(id="cli"), text=text)
+    msg = Message(platform="check", chat_id="cli", message_id="0", author=Author(id="cli"), text=text, date=at)
     shown = dataclasses.replace(verdict, lang=lang) if lang else verdict
     return render_warning(msg, shown, verdict.label, lang or default_lang).text
 
@@ -189,9 +191,11 @@ def run_jsonl(engine, stream: IO[str], out: IO[str]) -> tuple[int, int]:
               help="Check a JSON Lines file ('-' for standard input): one {id, text} per line in, one verdict per line out.")
 @click.option("--image", "image", type=click.Path(dir_okay=False), help="Check an image (QR codes, poster text, known posters).")
 @click.option("--caption", default=None, help="Caption sent with --image.")
+@click.option("--at", "at", type=click.DateTime(formats=["%Y-%m-%d"]), default=None,
+              help="The message's date (YYYY-MM-DD; default today): the warning cites what officials had said by then.")
 @click.pass_context
 def check(ctx: click.Context, text: str | None, as_json: bool, lang: str | None, jsonl: IO[str] | None,
-          image: str | None, caption: str | None) -> None:
+          image: str | None, caption: str | None, at: datetime | None) -> None:
     """Check a message for AI-hype scam patterns and explain the verdict.
 
     \b
@@ -199,6 +203,7 @@ def check(ctx: click.Context, text: str | None, as_json: bool, lang: str | None,
     leekguard check --json "Sora beta account, only 299"
     leekguard check --jsonl messages.jsonl > verdicts.jsonl
     leekguard check --image poster.png --caption "扫码进群"
+    leekguard check --at 2024-02-20 "Sora内测账号 只要299"
     """
     if sum(x is not None for x in (text, jsonl, image)) != 1:
         raise click.UsageError("give exactly one of: TEXT, --jsonl FILE, --image FILE")
@@ -210,10 +215,10 @@ def check(ctx: click.Context, text: str | None, as_json: bool, lang: str | None,
         click.echo(f"checked {lines} lines ({errors} errors) in {time.perf_counter() - started:.2f}s", err=True)
         return
     if image is not None:
-        _check_image(config, engine, image, caption, lang, as_json)
+        _check_image(config, engine, image, caption, lang, as_json, at)
         return
     verdict = engine.analyze(text)
-    warning = _warning_text(verdict, text, lang, config.language)
+    warning = _warning_text(verdict, text, lang, config.language, at)
     if as_json:
         out = verdict_json(None, verdict)
         out["warning"] = warning or None
@@ -222,12 +227,13 @@ def check(ctx: click.Context, text: str | None, as_json: bool, lang: str | None,
         _print_human(text, verdict, warning)
 
 
-def _check_image(config, engine, path: str, caption: str | None, lang: str | None, as_json: bool) -> None:
+def _check_image(config, engine, path: str, caption: str | None, lang: str | None, as_json: bool,
+                 at: datetime | None = None) -> None:
     from bot.image_check import check_image, format_image_report
 
     verdict, report = asyncio.run(check_image(path, caption, engine, lang or config.language,
                                               config=config, database=config.database))
-    warning = _warning_text(verdict, caption or "", lang, config.language)
+    warning = _warning_text(verdict, caption or "", lang, config.language, at)
     if as_json:
         out = report.to_dict()
         out["warning"] = warning or None

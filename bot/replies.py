@@ -39,11 +39,13 @@ def render_check(text: str, verdict: Verdict, label: str, lang: str, incident_id
     if label != "clean" and verdict.categories:
         lines.append(t("check.categories", lang,
                        categories=", ".join(category_name(c, lang) for c in verdict.categories[:3])))
-    shown = [f for f in sorted(verdict.findings, key=lambda f: -abs(f.score)) if f.score != 0][:REASONS_SHOWN]
+    # zero-weight structure and resemblance findings still say why (an offer turned around, the nearest sample)
+    shown = [f for f in sorted(verdict.findings, key=lambda f: -abs(f.score))
+             if f.score != 0 or f.detector in ("structure", "resemblance")][:REASONS_SHOWN]
     if shown:
         lines.append(t("check.reasons", lang))
         lines += [f"{'+' if f.score > 0 else '−'} {reason_text(f, lang)} [{f.rule}]" for f in shown]
-    spans = evidence_spans(verdict, limit=8)
+    spans = evidence_spans(verdict, limit=8, text=text)
     if spans:
         lines.append(t("warn.evidence", lang, evidence=quote_spans(spans[:4])))
     text_spans = tuple(s for s in spans if 0 <= s.start < s.end <= len(text) and text[s.start:s.end] == s.text)

@@ -33,7 +33,7 @@ TEXTS: dict[str, dict[str, str]] = {
                              "zh-Hans": "⚠️ LeekGuard提醒：这条消息可能是骗局：{category}。"},
     "warn.evidence": {"en": "Evidence: {evidence}", "zh-Hans": "证据：{evidence}"},
     "warn.statement": {"en": "{author} ({role}, {date}): \u201c{text}\u201d Source: {source} {url}",
-                       "zh-Hans": "{author}（{role}，{date}）：\u201c{text}\u201d 来源：{source} {url}"},
+                       "zh-Hans": "{author}（{role}，{date}）原话：\u201c{text}\u201d 译文（LeekGuard 翻译）：{translation} 来源：{source} {url}"},
     "warn.official": {"en": "The real {product}: {url} (official site only)",
                       "zh-Hans": "{product}官方入口：{url}（只认官网）"},
     "warn.advice": {"en": "Don't pay, don't add contacts, don't share accounts.",

@@ -11,6 +11,7 @@ from __future__ import annotations
 import logging
 import re
 from dataclasses import replace
+from datetime import date, datetime, timezone
 from functools import lru_cache
 from typing import Iterable
 
@@ -22,7 +23,6 @@ log = logging.getLogger(__name__)
 
 EVIDENCE_SPANS = 3  # quoted spans per warning
 SPAN_CHARS = 24  # longest quote, in characters
-STATEMENT_CHARS = 160
 # A warning never repeats the scammer's contact details: links, t.me/wa.me, @handles, long ids after vx/微信.
 _CONTACT_DETAIL = re.compile(r"https?://|www\.|\b(?:t|wa|telegram)\.me\b|@\w|\w\.[a-z]{2,}/|[a-z0-9]+_[a-z0-9_]+|\d{6,}", re.I)
 
@@ -47,10 +47,17 @@ def load_products() -> list[Product]:
     return pack.products.products if pack else []
 
 
-def statement_text(statement: Statement, lang: str) -> str:
-    if lang == "en":
-        return statement.text_en
-    return to_traditional(statement.text_zh) if lang == "zh-Hant" else statement.text_zh
+def statement_line(statement: Statement, lang: str) -> str:
+    """The citation: the official's exact words in quotation marks, dated and sourced. In Chinese the English
+    original stays quoted and LeekGuard's translation follows it, labelled as a translation."""
+    zh = lang != "en"
+    translation = statement.translation_zh
+    role = statement.role_zh if zh else statement.role
+    if lang == "zh-Hant":
+        translation, role = to_traditional(translation), to_traditional(role)
+    url = "" if statement.url.split("://")[-1] in statement.source else statement.url
+    return t("warn.statement", lang, author=statement.author, role=role, date=statement.date,
+             text=statement.text_en, translation=translation, source=statement.source, url=url).rstrip()
 
 
 @lru_cache(maxsize=1)
@@ -87,18 +94,26 @@ def products_in(text: str) -> list[Product]:
 
 
 def pick_statement(categories: Iterable[str], products: Iterable[Product],
-                   statements: Iterable[Statement] | None = None) -> Statement | None:
-    """The statement that fits best: the verdict's main category first, then its other categories; a
-    statement about a product the message names ranks higher (and is used when no category fits)."""
+                   statements: Iterable[Statement] | None = None, on: date | None = None) -> Statement | None:
+    """The statement that fits best among those that held on the message's day (today when unknown): the
+    verdict's main category first, then its other categories; a statement about a product the message names
+    ranks higher, and one about other products is never cited when the message names products it does not
+    cover. Among equals the newest wins: it says how things stood then."""
     cats = list(categories)
     wanted_products = {p.id for p in products}
+    day = (on or datetime.now(timezone.utc).date()).isoformat()
     best, best_score = None, 0
     for st in load_statements() if statements is None else statements:
+        if not st.holds_on(day):
+            continue
         product_hit = any(p in wanted_products for p in st.products)
+        if wanted_products and st.products and not product_hit:
+            continue  # OpenAI's terms are no answer to a Kling account sale
         cat_rank = next((len(cats) - i for i, c in enumerate(cats) if c in st.categories), 0)
+        if not cat_rank:
+            continue
         score = cat_rank * 10 + (5 if product_hit else 0)
-        # among equals the newest statement wins: it says how things stand now
-        if score and (score > best_score or score == best_score and best and st.date > best.date):
+        if score > best_score or score == best_score and best and st.date > best.date:
             best, best_score = st, score
     return best
 
@@ -113,17 +128,33 @@ def shorten(text: str, limit: int) -> str:
     return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
 
 
-def evidence_spans(verdict: Verdict, limit: int = EVIDENCE_SPANS) -> list[Span]:
-    """The strongest distinct pieces of evidence, best first."""
-    spans: list[Span] = []
-    seen: set[str] = set()
-    for finding in sorted(verdict.positive_findings, key=lambda f: -f.score):
+def evidence_spans(verdict: Verdict, limit: int = EVIDENCE_SPANS, text: str | None = None) -> list[Span]:
+    """What makes it a scam, in the order it stands in the message: the offer's item, offer and hook first
+    (the structure finding), then the strongest other evidence. Overlapping quotes are merged into one (with
+    the message `text`, else the longer is kept), so «加微» «加微信» «微信» reads «加微信»; contact details
+    (links, handles, ids) are never repeated."""
+    structural = [f for f in verdict.findings if f.detector == "structure" and f.score >= 0 and f.category != "context"]
+    ordered = structural + sorted((f for f in verdict.positive_findings if f not in structural), key=lambda f: -f.score)
+    chosen: list[Span] = []
+    for finding in ordered:
         for span in finding.evidence:
-            key = span.text.strip().casefold()
-            if key and key not in seen and not _CONTACT_DETAIL.search(span.text):
-                seen.add(key)
-                spans.append(span)
-    return spans[:limit]
+            if not span.text.strip() or _CONTACT_DETAIL.search(span.text):
+                continue
+            overlapping = [c for c in chosen if c.start < span.end and span.start < c.end]
+            if overlapping:
+                merged = _merge([*overlapping, span], text)
+                if not _CONTACT_DETAIL.search(merged.text):
+                    chosen = [c for c in chosen if c not in overlapping] + [merged]
+            elif len(chosen) < limit and span.text.strip().casefold() not in {c.text.strip().casefold() for c in chosen}:
+                chosen.append(span)
+    return sorted(chosen, key=lambda sp: sp.start)
+
+
+def _merge(spans: list[Span], text: str | None) -> Span:
+    start, end = min(s.start for s in spans), max(s.end for s in spans)
+    if text is not None and end <= len(text):
+        return Span(start, end, text[start:end])
+    return max(spans, key=lambda s: s.end - s.start)
 
 
 def quote_spans(spans: Iterable[Span], limit: int = SPAN_CHARS) -> str:
@@ -140,19 +171,16 @@ def render_warning(msg: Message, verdict: Verdict, label: str, chat_language: st
     head_key = "warn.head.scam" if label == "scam" else "warn.head.suspicious"
     lines = [t(head_key, lang, category=category)]
     fields: list[tuple[str, str]] = []
-    spans = evidence_spans(verdict)
+    spans = evidence_spans(verdict, text=msg.text)
     if spans:
         lines.append(t("warn.evidence", lang, evidence=quote_spans(spans)))
         fields.append(("evidence", quote_spans(spans)))
     products = products_in(" ".join(filter(None, [msg.text, msg.reply_to_text])))
-    statement = pick_statement(verdict.categories, products)
+    statement = pick_statement(verdict.categories, products, on=msg.date.date() if msg.date else None)
     if not products and statement is not None:  # the statement's own product is the one to point to
         products = [p for p in load_products() if p.id in statement.products]
     if statement is not None:
-        cited = t("warn.statement", lang, author=statement.author, role=statement.role, date=statement.date,
-                  text=shorten(statement_text(statement, lang), STATEMENT_CHARS),
-                  source=statement.source,
-                  url="" if statement.url.split("://")[-1] in statement.source else statement.url).rstrip()
+        cited = statement_line(statement, lang)  # never shortened: a cut quotation is not their words
         lines.append(cited)
         fields.append(("statement", cited))
     if products:
@@ -186,7 +214,7 @@ def render_admin_notice(msg: Message, verdict: Verdict, label: str, incident_id:
     if msg.author.username and msg.author.username != author:
         author += f" (@{msg.author.username})"
     author += f" [id {msg.author.id}]"
-    spans = evidence_spans(verdict)
+    spans = evidence_spans(verdict, text=msg.text)
     done = ", ".join(a.describe() for a in actions if a.kind != "notify_admins") or t("notify.none", lang)
     lines = [
         t("notify.title", lang, id=incident_id if incident_id is not None else "?"),

@@ -82,16 +82,34 @@ class Products(_Strict):
 
 
 class Statement(_Strict):
+    """An official's exact words (text_en), stored with their source passage in seeds/sources/source_file."""
+
     id: str
     author: str
     role: str
-    date: str
+    role_zh: str
+    date: str  # YYYY-MM-DD: when it was said
+    until: str | None = None  # YYYY-MM-DD: the last day it held (None: it still holds)
     source: str
+    source_file: str
     url: str
     text_en: str
-    text_zh: str
+    translation_zh: str  # LeekGuard's translation, always shown labelled as one
     categories: list[str]
     products: list[str] = []
+
+    @field_validator("date", "until")
+    @classmethod
+    def _iso_date(cls, v: str | None) -> str | None:
+        if v is not None:
+            import datetime
+
+            datetime.date.fromisoformat(v)
+        return v
+
+    def holds_on(self, day: str) -> bool:
+        """Was this true on `day` (YYYY-MM-DD)? Said by then, and not yet overtaken."""
+        return self.date <= day and (self.until is None or day <= self.until)
 
 
 class ItemKind(_Strict):

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import date
+
 from bot.events import Author, Message
 from bot.warnings import load_products, load_statements, pick_statement, products_in, render_warning
 from tests.bot_support import verdict_for
@@ -21,9 +23,10 @@ def test_the_statement_about_the_named_product_wins_and_newer_wins_among_equals(
     by_id = {s.id: s for s in load_statements()}
     chatgpt = [p for p in load_products() if p.id == "chatgpt"]
     sora = [p for p in load_products() if p.id == "sora"]
-    assert pick_statement(["fake_access"], chatgpt).id == "openai_terms_account_sharing"
-    best_for_sora = pick_statement(["paid_course"], sora)
-    rivals = [s for s in by_id.values() if "sora" in s.products and "paid_course" in s.categories]
+    assert pick_statement(["fake_access"], chatgpt, on=date(2025, 1, 1)).id == "openai_terms_no_account_sharing_2024"
+    best_for_sora = pick_statement(["paid_course"], sora, on=date(2026, 12, 1))
+    rivals = [s for s in by_id.values() if "sora" in s.products and "paid_course" in s.categories
+              and s.holds_on("2026-12-01")]
     assert best_for_sora.date == max(s.date for s in rivals)
     assert pick_statement(["no_such_category"], []) is None
 
@@ -40,7 +43,7 @@ def test_warning_in_each_language_fits_a_phone():
         assert "«内测账号»" in reply.text
         assert len(reply.text) <= 600 and len(reply.text.splitlines()) <= 6
     hant = render_warning(message(text), verdict_for(text, lang="zh-Hant"), "scam", "en").text
-    assert "OpenAI" in hant and "開放" in hant  # the statement itself is in Traditional characters
+    assert "OpenAI" in hant and "譯文" in hant and "憑證" in hant  # the translation is in Traditional characters
 
 
 def test_suspicious_wording_is_softer_and_unknown_language_uses_the_chat_setting():
