@@ -15,7 +15,8 @@ from __future__ import annotations
 
 from typing import Any, Iterable
 
-from bot.events import Action, ActionResult, Author, Message
+from bot.actions import Action, ActionResult
+from leekguard_types import Author, Message
 
 LIFT = {"mute": "unmute", "ban": "unban"}  # what LeekGuard did -> the action that lifts it
 _LIFTED = {lift: kind for kind, lift in LIFT.items()}

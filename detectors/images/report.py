@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from bot.events import Finding, Verdict
 from detectors.images.poster_hash import PosterHash, PosterMatch
 from detectors.images.qr import QRPayload
+from leekguard_types import Finding, Verdict
 
 
 @dataclass(frozen=True, slots=True)
@@ -18,7 +18,7 @@ class ImageReport:
     """
 
     verdict: Verdict | None  # caption + image combined; None only when no engine was given
-    rejected: str | None = None  # reason code (detectors.images.loading.REASONS) when the image was not analysed
+    rejected: str | None = None  # reason code (leekguard_types.images.REASONS) when the image was not analysed
     rejected_detail: str = ""
     format: str = ""
     width: int = 0
@@ -48,7 +48,7 @@ class ImageReport:
         """One line a human reads: what the image held."""
         zh = lang.startswith("zh")
         if self.rejected:
-            from detectors.images.loading import REASONS, REASONS_ZH
+            from leekguard_types.images import REASONS, REASONS_ZH
 
             why = (REASONS_ZH if zh else REASONS).get(self.rejected, self.rejected)
             detail = f" ({self.rejected_detail})" if self.rejected_detail else ""
