@@ -22,7 +22,7 @@ from adapters.discord_texts import CONTEXT_MENU, Translator, dc_text, language_o
 from bot.actions import Reply
 from bot.commands import CommandContext, Commands
 from bot.config import CHAT_SETTING_KEYS
-from bot.store_types import split_key
+from bot.store.types import split_key
 from bot.texts import t
 from leekguard_types import Author
 

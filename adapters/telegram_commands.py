@@ -22,7 +22,7 @@ from adapters.telegram_render import render_html
 from adapters.telegram_texts import COMMANDS, language_of, tg_text
 from bot.actions import Reply
 from bot.commands import CommandContext, Commands, parse_command
-from bot.store_types import split_key
+from bot.store.types import split_key
 from leekguard_types import Author
 
 if TYPE_CHECKING:

@@ -26,7 +26,7 @@ from bot.config import CHAT_SETTING_KEYS, Config
 from bot.pipeline import ActionExecutor, DryRunExecutor
 from bot.policy import effective_label
 from bot.replies import incident_line, lift_lines, render_check, show_value
-from bot.store_types import Incident, NewIncident, StoreError
+from bot.store.types import Incident, NewIncident, StoreError
 from bot.texts import category_name, t
 from bot.undo import deleted_a_message, in_effect, lift, message_of
 from bot.warnings import pick_language

@@ -24,7 +24,7 @@ from bot.learning import load_learned
 from bot.pipeline import Moderator
 from bot.policy import BurstMemory
 from bot.runner import Services, keep_in_step
-from bot.store import IncidentStore
+from bot.store.service import IncidentStore
 from detectors.images import ImageAnalyzer, ImageSettings
 from detectors.images.poster_hash import PosterIndex
 from leekguard_types import Author, ImageRef, Message

@@ -9,8 +9,8 @@ from dataclasses import replace
 import pytest
 
 from bot.actions import Action, ActionResult
-from bot.store import IncidentStore
-from bot.store_types import NewIncident, NotFound, StoreClosed
+from bot.store.service import IncidentStore
+from bot.store.types import NewIncident, NotFound, StoreClosed
 from tests.store_support import SCAM_TEXT, count_rows, days_ago, finding, incident
 
 
