@@ -3,7 +3,7 @@
     analyzer = ImageAnalyzer(engine, config)            # config: bot.config.Config, its images section, or None
     await analyzer.warm_up()                            # optional: load OCR models now, not on the first image
     report = await analyzer.analyze(data_or_fetch, caption, chat_key="telegram:-100123")
-    report.verdict                                      # leekguard_types.Verdict for caption + image, or None
+    report.verdict                                      # bot.events.Verdict for caption + image, or None
     await analyzer.close()
 
 Pixel work (decode, hash, QR, OCR) runs in `images.workers` threads; the engine runs on the calling loop.
