@@ -29,8 +29,9 @@ from typing import IO, TYPE_CHECKING
 from rich.console import Console
 from rich.text import Text
 
+from bot.actions import Action, ActionResult, Reply
 from bot.commands import CommandContext, parse_command
-from bot.events import Action, ActionResult, Author, Message, Reply
+from leekguard_types import Author, Message
 
 if TYPE_CHECKING:
     from bot.runner import Services

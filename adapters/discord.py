@@ -1,4 +1,4 @@
-"""The Discord adapter: discord.py in, bot.events out, ActionExecutor back.
+"""The Discord adapter: discord.py in, leekguard_types.Message out, ActionExecutor back.
 
     adapter = DiscordAdapter()             # bot/runner.py: constructed with no arguments
     await adapter.run(services)            # serves until cancelled; AdapterStopped for a rejected token
@@ -6,7 +6,7 @@
     adapter.session                        # the DiscordSession run() drives: client, executor, moderator,
                                            # commands (tests and benchmarks look inside)
 
-It only translates and executes: a guild message (or an edit) becomes a bot.events.Message for
+It only translates and executes: a guild message (or an edit) becomes a leekguard_types.Message for
 bot.pipeline.Moderator; slash commands, the "Check for scam" context menu and the mod-log buttons become
 calls of bot/commands.py (adapters/discord_commands.py); decided actions are carried out by
 adapters/discord_executor.py. discord.py waits out rate limits (429) itself and resumes a dropped gateway

@@ -19,11 +19,12 @@ from discord import app_commands
 from adapters.discord_convert import PLATFORM, is_moderator, to_message
 from adapters.discord_render import safe, render
 from adapters.discord_texts import CONTEXT_MENU, Translator, dc_text, language_of
+from bot.actions import Reply
 from bot.commands import CommandContext, Commands
 from bot.config import CHAT_SETTING_KEYS
-from bot.events import Author, Reply
-from bot.store_types import split_key
+from bot.store.types import split_key
 from bot.texts import t
+from leekguard_types import Author
 
 if TYPE_CHECKING:
     from adapters.discord import DiscordSession

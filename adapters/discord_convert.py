@@ -12,7 +12,7 @@ from typing import Iterable
 
 import discord
 
-from bot.events import Author, ImageRef, Message
+from leekguard_types import Author, ImageRef, Message
 
 PLATFORM = "discord"
 _JUMP = re.compile(r"/channels/(?P<guild>\d+|@me)/(?P<channel>\d+)/(?P<message>\d+)$")

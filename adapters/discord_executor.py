@@ -18,8 +18,8 @@ import discord
 
 from adapters.discord_convert import channel_of
 from adapters.discord_render import render
-from bot.events import Action, ActionResult, ImageRef, Message, Reply
-from detectors.images.loading import ImageRejected
+from bot.actions import Action, ActionResult, Reply
+from leekguard_types import ImageRef, ImageRejected, Message
 
 log = logging.getLogger(__name__)
 MAX_TIMEOUT = 28 * 86400  # Discord refuses longer timeouts

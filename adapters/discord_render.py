@@ -15,9 +15,9 @@ from typing import Iterable
 
 import discord
 
-from bot.events import Button, Reply
-from bot.warnings import load_products, load_statements
 from adapters.discord_views import ReviewButton
+from bot.actions import Button, Reply
+from bot.warnings import load_products, load_statements
 
 EMBED_TITLE = 256
 EMBED_DESCRIPTION = 4096

@@ -1,9 +1,9 @@
-"""The Telegram adapter: python-telegram-bot in, bot.events out, ActionExecutor back.
+"""The Telegram adapter: python-telegram-bot in, leekguard_types.Message out, ActionExecutor back.
 
     adapter = TelegramAdapter()
     await adapter.run(services)            # bot.runner.Services; serves until cancelled
 
-It only translates and executes: an Update becomes a bot.events.Message for bot.pipeline.Moderator, a
+It only translates and executes: an Update becomes a leekguard_types.Message for bot.pipeline.Moderator, a
 command or button becomes a call of bot/commands.py (adapters/telegram_commands.py), and decided actions are
 carried out by adapters/telegram_executor.py. Sends go through a rate limiter that respects Telegram's
 per-chat and global flood limits and waits out 429s instead of dropping the message.
@@ -35,8 +35,8 @@ from adapters.telegram_http import AiohttpRequest
 from adapters.telegram_logging import protect_token
 from adapters.telegram_ratelimit import MessageRateLimiter
 from adapters.telegram_texts import right_name, tg_text
+from bot.actions import Reply
 from bot.config import Config
-from bot.events import Reply
 from bot.runner import AdapterStopped, Services
 from bot.warnings import products_in
 

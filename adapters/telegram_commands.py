@@ -20,9 +20,10 @@ from telegram.ext import Application, CallbackQueryHandler, CommandHandler, Cont
 from adapters.telegram_convert import ANONYMOUS_ADMIN_ID, PLATFORM, author_of, convert
 from adapters.telegram_render import render_html
 from adapters.telegram_texts import COMMANDS, language_of, tg_text
+from bot.actions import Reply
 from bot.commands import CommandContext, Commands, parse_command
-from bot.events import Author, Reply
-from bot.store_types import split_key
+from bot.store.types import split_key
+from leekguard_types import Author
 
 if TYPE_CHECKING:
     from adapters.telegram import TelegramSession

@@ -1,11 +1,11 @@
-"""Telegram Update -> bot.events.Message: translation only, no decisions."""
+"""Telegram Update -> leekguard_types.Message: translation only, no decisions."""
 
 from __future__ import annotations
 
 from telegram import Message as TgMessage
 from telegram import Update
 
-from bot.events import Author, ImageRef, Message
+from leekguard_types import Author, ImageRef, Message
 
 PLATFORM = "telegram"
 # Telegram's service account that sends messages of anonymous group admins ("GroupAnonymousBot").

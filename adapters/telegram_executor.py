@@ -15,7 +15,8 @@ from telegram.error import BadRequest, Forbidden, RetryAfter, TelegramError
 
 from adapters.telegram_images import fetch_image
 from adapters.telegram_render import render_html, render_keyboard
-from bot.events import Action, ActionResult, ImageRef, Message, Reply
+from bot.actions import Action, ActionResult, Reply
+from leekguard_types import ImageRef, Message
 
 log = logging.getLogger(__name__)
 # Telegram treats restrictions shorter than 30 s or longer than 366 days as "forever".

@@ -9,8 +9,7 @@ from __future__ import annotations
 
 from telegram import Bot
 
-from bot.events import ImageRef
-from detectors.images.loading import ImageRejected
+from leekguard_types import ImageRef, ImageRejected
 
 
 async def fetch_image(bot: Bot, image: ImageRef, max_bytes: int) -> bytes:

@@ -1,4 +1,4 @@
-"""bot.events.Reply -> Telegram HTML text + inline keyboard. Rendering only: the words come from bot/.
+"""bot.actions.Reply -> Telegram HTML text + inline keyboard. Rendering only: the words come from bot/.
 
 Reply.text is complete plain text; here it is escaped, its first line is bolded when it is the title, and
 lines quoting the message ("> ...") become a blockquote with the evidence spans in bold. Telegram refuses
@@ -12,7 +12,8 @@ import html
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
-from bot.events import Button, Reply, Span
+from bot.actions import Button, Reply
+from leekguard_types import Span
 
 MAX_TEXT = 4096
 _BUDGET = 3900  # visible UTF-16 units; leaves room for the title line

@@ -24,8 +24,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from bot.store import IncidentStore  # noqa: E402
-from bot.store_types import NewIncident  # noqa: E402
+from bot.store.service import IncidentStore  # noqa: E402
+from bot.store.types import NewIncident  # noqa: E402
 
 CATEGORIES = ["fake_access", "paid_course", "group_recruiting", "fake_api", "fake_authority", "anxiety_funnel",
               "fake_generated"]

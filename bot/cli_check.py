@@ -16,8 +16,8 @@ from typing import IO, Any
 import click
 import orjson
 
-from bot.events import Author, Message, Verdict
 from bot.heap import settle_after_load
+from leekguard_types import Author, Message, Verdict
 
 LANGS = ("zh-Hans", "zh-Hant", "en")
 

@@ -23,9 +23,9 @@ import click
 from rich.console import Console
 
 from bot import cli_render as render
-from bot.incident_export import export_incidents
-from bot.store_sql import IncidentFilter
-from bot.store_types import REVIEW_STATES, StoreError, split_key
+from bot.store.export import export_incidents
+from bot.store.sql import IncidentFilter
+from bot.store.types import REVIEW_STATES, StoreError, split_key
 from bot.timespec import parse_age, parse_since
 
 EXIT_ERROR = 2
@@ -72,7 +72,7 @@ def _db_path(ctx: click.Context, db: str | None) -> str:
 
 @asynccontextmanager
 async def _open(ctx: click.Context, db: str | None) -> AsyncIterator[Any]:
-    from bot.store import IncidentStore
+    from bot.store.service import IncidentStore
 
     store = await IncidentStore.open(_db_path(ctx, db), retention_days=None, create=False, maintenance=False,
                                      busy_timeout_ms=5000)
@@ -342,7 +342,7 @@ def db_group() -> None:
 @_run
 async def backup_cmd(ctx: click.Context, path: str, force: bool, db, as_json) -> None:
     """Consistent copy of the live database (SQLite online backup; the bot can keep running)."""
-    from bot.store_backup import backup_database
+    from bot.store.backup import backup_database
 
     info = await asyncio.to_thread(backup_database, _db_path(ctx, db), path, overwrite=force)
     if as_json:

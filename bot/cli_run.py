@@ -27,7 +27,7 @@ def run(ctx: click.Context, force_console: bool, force_dry_run: bool) -> None:
     from bot.logs import setup_logging
     from bot.pipeline import secrets_of
     from bot.runner import NoAdapter, run_bot
-    from bot.store_types import StoreError
+    from bot.store.types import StoreError
 
     config = load_config((ctx.obj or {}).get("config_path"))
     setup_logging(config.log_level, secrets_of(config))

@@ -1,7 +1,7 @@
 """Platform-neutral command handlers: /check /incidents /review /undo /settings /stats /help /start, buttons.
 
 Each handler takes a CommandContext (built by the adapter, which alone knows whether the user is an admin of
-the chat) and returns a bot.events.Reply for the adapter to render. Nothing here acts on a platform, except
+the chat) and returns a bot.actions.Reply for the adapter to render. Nothing here acts on a platform, except
 the "Ban user" button, which goes through the adapter's own ActionExecutor like the pipeline does.
 
 Buttons under an admin notification may be pressed in another chat (an admin chat or mod-log channel):
@@ -20,16 +20,17 @@ from dataclasses import dataclass, field
 
 from aiolimiter import AsyncLimiter
 
+from bot.actions import Action, ActionResult, Reply
 from bot.chat_settings import ChatSettingsService, SettingError
 from bot.config import CHAT_SETTING_KEYS, Config
-from bot.events import Action, ActionResult, Author, Message, Reply, Verdict
 from bot.pipeline import ActionExecutor, DryRunExecutor
 from bot.policy import effective_label
 from bot.replies import incident_line, lift_lines, render_check, show_value
-from bot.store_types import Incident, NewIncident, StoreError
+from bot.store.types import Incident, NewIncident, StoreError
 from bot.texts import category_name, t
 from bot.undo import deleted_a_message, in_effect, lift, message_of
 from bot.warnings import pick_language
+from leekguard_types import Author, Message, Verdict
 
 log = logging.getLogger(__name__)
 

@@ -14,17 +14,17 @@ import os
 from pathlib import Path
 from typing import Any, Awaitable, Callable
 
-from bot.events import Verdict
 from detectors.images.poster_hash import PosterIndex
 from detectors.images.report import ImageReport
 from detectors.images.settings import ImageSettings, missing_extras
+from leekguard_types import Verdict
 
 log = logging.getLogger(__name__)
 
 
 def file_fetcher(path: str | Path, max_bytes: int) -> Callable[[], Awaitable[bytes]]:
     """An async fetch() for ImageAnalyzer.analyze: checks the size before reading a byte."""
-    from detectors.images.loading import ImageRejected
+    from leekguard_types import ImageRejected
 
     async def fetch() -> bytes:
         p = Path(path)

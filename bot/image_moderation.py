@@ -31,10 +31,10 @@ from collections import Counter
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Awaitable, Callable, Coroutine
 
-from bot.events import ImageRef, Message
 from bot.pipeline import LABEL_RANK, Moderator, Outcome
 from bot.texts import t, to_traditional
 from detectors.images.settings import ImageSettings, image_support_status, images_available
+from leekguard_types import ImageRef, Message
 
 if TYPE_CHECKING:
     from bot.poster_store import PosterStore
@@ -182,7 +182,7 @@ class ImageChecks:
         max_bytes = self.settings.max_bytes
 
         async def run() -> bytes:  # called by the analyzer once the picture is admitted
-            from detectors.images.loading import ImageRejected
+            from leekguard_types import ImageRejected
 
             data = await fetch(msg, image, max_bytes)
             if len(data) > max_bytes:

@@ -15,12 +15,13 @@ import logging
 from dataclasses import dataclass, replace
 from typing import Any, Callable, Iterable, Protocol, runtime_checkable
 
+from bot.actions import Action, ActionResult, Reply
 from bot.chat_settings import ChatSettingsService
 from bot.config import Config
-from bot.events import Action, ActionResult, Finding, Message, Reply, Verdict
 from bot.policy import BurstMemory, ChatSettings, decide, effective_label
-from bot.store_types import NewIncident, RecordResult
+from bot.store.types import NewIncident, RecordResult
 from bot.warnings import render_admin_notice, render_warning, with_lines
+from leekguard_types import Finding, Message, Verdict
 
 log = logging.getLogger(__name__)
 

@@ -23,8 +23,9 @@ from collections import OrderedDict
 from dataclasses import dataclass, replace
 from typing import Any, Callable
 
+from bot.actions import Action
 from bot.config import ChatOverride, Config
-from bot.events import Action, Verdict
+from leekguard_types import Verdict
 
 SENSITIVITY_SHIFT = {"low": 0.10, "normal": 0.0, "high": -0.10}
 ACTION_ORDER = ("warn", "delete", "mute", "ban", "notify_admins")

@@ -1,6 +1,6 @@
 """Poster hashes of incidents, in the incident database (own table `poster_hashes`, created if missing).
 
-Why a table of its own: the incident store (bot/store.py) stays unaware of images, and a copy of a scam
+Why a table of its own: the incident store (bot/store/service.py) stays unaware of images, and a copy of a scam
 poster is recognised in every chat the bot serves, also after a restart.
 
     posters = await PosterStore.open(config.database)

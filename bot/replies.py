@@ -5,10 +5,11 @@ Adapters get the same content structured in Reply.fields / Reply.highlight and m
 
 from __future__ import annotations
 
-from bot.events import ActionResult, Finding, Reply, Span, Verdict
-from bot.store_types import Incident
+from bot.actions import ActionResult, Reply
+from bot.store.types import Incident
 from bot.texts import category_name, t, to_traditional
 from bot.warnings import evidence_spans, quote_spans, shorten
+from leekguard_types import Finding, Span, Verdict
 
 REASONS_SHOWN = 5
 

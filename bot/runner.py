@@ -60,7 +60,7 @@ class Services:
 
     config: Config
     engine: Any  # detectors.engine.Engine
-    store: Any  # bot.store.IncidentStore
+    store: Any  # bot.store.service.IncidentStore
     chat_settings: ChatSettingsService
     burst: BurstMemory = field(default_factory=BurstMemory)
     images: ImageChecks | None = None  # None: image checks are off
@@ -109,7 +109,7 @@ async def open_services(config: Config, *, force_dry_run: bool = False) -> Servi
     image checks when they are on (the log says either way). Close with `await services.close()`."""
     from bot.image_moderation import ImageChecks
     from bot.learning import load_learned
-    from bot.store import IncidentStore
+    from bot.store.service import IncidentStore
     from detectors.engine import DetectionSettings, Engine
 
     store = await IncidentStore.open(config.database, retention_days=config.store.retention_days,

@@ -16,8 +16,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timezone
 from typing import Protocol
 
-from adapters.exports.records import ExportRecord, ReadProblem
-from bot.events import Verdict
+from leekguard_types import ExportRecord, ReadProblem, Verdict
 
 MAX_TEXT = 32_000  # longer texts are cut before analysis: no chat platform allows messages this long
 REPLY_CACHE = 5_000  # recent messages remembered so that a reply can be judged with the text it answers

@@ -15,8 +15,8 @@ from collections.abc import Iterable, Iterator
 from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 
-from adapters.exports.records import ReadProblem
 from bot.scan import Analyzer, Job, ScanResult, analyze, analyze_text, finish
+from leekguard_types import ReadProblem
 
 BATCH = 256  # messages per task: large enough that pickling is cheap next to the analysis
 _MAX_ITEMS = 4 * BATCH  # ... and a bound on non-message items (service notices) riding along

@@ -71,7 +71,7 @@ def incident_chat_id(result: ScanResult) -> str:
 
 
 def new_incident(result: ScanResult):
-    from bot.store import NewIncident
+    from bot.store.types import NewIncident
 
     rec, verdict = result.record, result.verdict
     assert verdict is not None
@@ -96,7 +96,7 @@ async def learn_from_existing_log(engine, config) -> str | None:
     """Without --record: when the incident log exists, apply what admins taught the engine (learned samples,
     per-chat rule exemptions) so the scan judges as the bot would. Returns a warning, or None."""
     from bot.learning import load_learned
-    from bot.store import IncidentStore
+    from bot.store.service import IncidentStore
 
     path = config.database
     if not os.path.isfile(path):
@@ -123,7 +123,7 @@ class Recorder:
 
     @classmethod
     async def open(cls, config) -> "Recorder":
-        from bot.store import IncidentStore
+        from bot.store.service import IncidentStore
 
         path = config.database
         try:

@@ -15,9 +15,9 @@ from html import escape
 from typing import IO
 from urllib.parse import urlparse
 
-from bot.events import CATEGORIES, Span
 from bot.scan import UNCATEGORISED, ScanResult, ScanSummary, as_utc
 from bot.texts import category_name
+from leekguard_types import CATEGORIES, Span
 
 REPORT_MAX = 5_000  # flagged messages shown in full; the rest are counted (the CSV / JSONL rows have them all)
 REPORT_MAX_CHARS = 8_000_000  # ... and at most this much message text, so memory stays bounded

@@ -15,7 +15,8 @@ from __future__ import annotations
 
 from typing import Any, Iterable
 
-from bot.events import Action, ActionResult, Author, Message
+from bot.actions import Action, ActionResult
+from leekguard_types import Author, Message
 
 LIFT = {"mute": "unmute", "ban": "unban"}  # what LeekGuard did -> the action that lifts it
 _LIFTED = {lift: kind for kind, lift in LIFT.items()}
@@ -42,7 +43,7 @@ def deleted_a_message(action_results: Iterable[dict]) -> bool:
 
 
 def message_of(incident: Any) -> Message:
-    """The incident's message, as the executor needs it to act on its author (bot.store_types.Incident)."""
+    """The incident's message, as the executor needs it to act on its author (bot.store.types.Incident)."""
     return Message(platform=incident.source, chat_id=incident.chat_id, message_id=incident.message_id,
                    author=Author(id=incident.author_id, name=incident.author_name), text=incident.text,
                    chat_title=incident.chat_title)

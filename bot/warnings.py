@@ -15,9 +15,10 @@ from datetime import date, datetime, timezone
 from functools import lru_cache
 from typing import Iterable
 
-from bot.events import Action, Button, Message, Reply, Span, Verdict
+from bot.actions import Action, Button, Reply
 from bot.texts import category_name, normalise_language, t, to_traditional
 from detectors.packs import Pack, PackError, Product, Statement, load_pack
+from leekguard_types import Message, Span, Verdict
 
 log = logging.getLogger(__name__)
 

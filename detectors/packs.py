@@ -14,7 +14,7 @@ from typing import Literal
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
-from bot.events import CATEGORIES
+from leekguard_types import CATEGORIES
 
 # libyaml's safe loader when PyYAML was built with it: ten times faster at start-up, same safety.
 _LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)

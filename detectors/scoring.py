@@ -10,7 +10,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
-from bot.events import Finding
+from leekguard_types import Finding
 
 
 @dataclass(frozen=True)

@@ -10,12 +10,13 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Any
 
+from bot.actions import Action, ActionResult, Reply
 from bot.chat_settings import ChatSettingsService
 from bot.commands import CommandContext, Commands
 from bot.config import Config
-from bot.events import Action, ActionResult, Author, Finding, Message, Reply, Span, Verdict
 from bot.pipeline import Moderator, Outcome
 from bot.policy import BurstMemory
+from leekguard_types import Author, Finding, Message, Span, Verdict
 
 
 def text_hash(text: str) -> str:

@@ -143,7 +143,7 @@ class KeywordEngine:
         self.calls: list[str] = []
 
     def analyze(self, text: str, reply_to_text: str | None = None, chat_key: str | None = None):
-        from bot.events import Finding, Span, Verdict
+        from leekguard_types import Finding, Span, Verdict
 
         self.calls.append(text)
         low = text.lower()

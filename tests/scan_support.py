@@ -7,7 +7,7 @@ import json
 import re
 from pathlib import Path
 
-from bot.events import Finding, Span, Verdict
+from leekguard_types import Finding, Span, Verdict
 
 MARKER = re.compile(r"\[(scam|suspicious):(\w+)\]")
 

@@ -13,8 +13,8 @@ import os
 import sys
 from pathlib import Path
 
-from bot.store import IncidentStore
-from bot.store_types import NewIncident
+from bot.store.service import IncidentStore
+from bot.store.types import NewIncident
 
 
 def _incident(message_id: str, text: str = "ChatGPT Plus 永久会员 只要 9.9 元 加V私聊") -> NewIncident:

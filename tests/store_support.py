@@ -7,7 +7,7 @@ import sqlite3
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
-from bot.store_types import NewIncident
+from bot.store.types import NewIncident
 
 _ids = itertools.count(1)
 

@@ -12,7 +12,7 @@ import pytest
 from click.testing import CliRunner
 
 from bot.cli import main
-from bot.store import IncidentStore
+from bot.store.service import IncidentStore
 from tests.store_support import days_ago, finding, incident
 
 EVIL = "Sora内测账号 只要299 \x1b[31mRED\x1b[0m 加V私聊"

@@ -9,7 +9,7 @@ import pytest
 from bot.chat_settings import ChatSettingsService
 from bot.commands import parse_command
 from bot.config import Config
-from bot.store import IncidentStore
+from bot.store.service import IncidentStore
 from tests.bot_support import Chat, FixedEngine, real_engine, verdict_for
 
 SCAM = "出售Sora内测账号，只要299，加V私聊"

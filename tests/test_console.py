@@ -17,7 +17,7 @@ from adapters.console import ConsoleAdapter, LineSource, read_entries, split_spe
 from bot.chat_settings import ChatSettingsService
 from bot.config import Config
 from bot.runner import AdapterStopped, Services, choose_adapters, supervise
-from bot.store import IncidentStore
+from bot.store.service import IncidentStore
 from tests.bot_support import real_engine
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -18,7 +18,7 @@ def test_rule_examples(rule_id, text, should_fire):
 
 
 def test_every_category_has_rules_with_sources():
-    from bot.events import CATEGORIES
+    from leekguard_types import CATEGORIES
 
     by_cat = {c: [r for r in PACK.rules if r.category == c] for c in CATEGORIES}
     assert all(by_cat.values()), {c: len(v) for c, v in by_cat.items()}

@@ -19,15 +19,15 @@ from bot.chat_settings import ChatSettingsService
 from bot.cli import main as cli
 from bot.commands import Commands
 from bot.config import Config
-from bot.events import Author, ImageRef, Message
 from bot.image_moderation import ImageChecks
 from bot.learning import load_learned
 from bot.pipeline import Moderator
 from bot.policy import BurstMemory
 from bot.runner import Services, keep_in_step
-from bot.store import IncidentStore
+from bot.store.service import IncidentStore
 from detectors.images import ImageAnalyzer, ImageSettings
 from detectors.images.poster_hash import PosterIndex
+from leekguard_types import Author, ImageRef, Message
 from tests.bot_support import FixedEngine, RecordingExecutor, real_engine
 from tests.image_fixtures import HYPE_CAPTION, MENU_CAPTION, MENU_QR, SCAM_QR, qr_image, recoloured_resized, scam_poster, to_bytes
 

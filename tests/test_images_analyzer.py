@@ -13,9 +13,9 @@ import time
 import pytest
 from PIL import Image
 
-from bot.events import Verdict
 from detectors.images import ImageAnalyzer, ImageSettings
 from detectors.images.poster_hash import KnownPoster, PosterIndex, poster_hash
+from leekguard_types import Verdict
 from tests.image_fixtures import (
     MENU_CAPTION, NO_CJK_FONT_REASON, SCAM_CAPTION, SCAM_QR, cjk_font_path, menu_poster, poster, qr_image,
     recoloured_resized, scam_poster, to_bytes,

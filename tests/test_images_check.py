@@ -15,8 +15,8 @@ from PIL import Image
 from bot.image_check import check_image, file_fetcher, format_image_report
 from bot.poster_store import PosterStore
 from detectors.images import image_support_status, images_available
-from detectors.images.loading import ImageRejected
 from detectors.images.poster_hash import poster_hash
+from leekguard_types import ImageRejected
 from tests.image_fixtures import SCAM_QR, qr_image, recoloured_resized, scam_poster
 
 ROOT = Path(__file__).resolve().parents[1]

@@ -5,9 +5,9 @@ from __future__ import annotations
 
 import pytest
 
-from bot.events import Finding, Verdict
 from detectors.images import combine
 from detectors.images.qr import QRPayload
+from leekguard_types import Finding, Verdict
 from tests.image_fixtures import KeywordEngine
 
 

@@ -11,8 +11,9 @@ import pytest
 from hypothesis import HealthCheck, given, settings as hsettings, strategies as st
 from PIL import Image
 
-from detectors.images.loading import WORKING_MAX_SIDE, ImageRejected, load_image
+from detectors.images.loading import WORKING_MAX_SIDE, load_image
 from detectors.images.settings import ImageSettings
+from leekguard_types import ImageRejected
 from tests.image_fixtures import SCAM_QR, qr_image, scam_poster, to_bytes
 
 SETTINGS = ImageSettings(enabled=True)

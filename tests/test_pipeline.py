@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 
 from bot.config import Config
-from bot.store import IncidentStore
+from bot.store.service import IncidentStore
 from tests.bot_support import Chat, FixedEngine, RecordingExecutor, real_engine, verdict_for
 
 SCAM = "出售Sora内测账号，只要299，加V私聊"

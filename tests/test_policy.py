@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
+from bot.actions import Action
 from bot.config import Config, PolicyConfig
-from bot.events import Action
 from bot.policy import BurstMemory, BurstState, decide, effective_settings
 from tests.bot_support import verdict_for
 

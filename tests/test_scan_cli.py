@@ -13,7 +13,7 @@ from click.testing import CliRunner
 
 import bot.cli_scan
 from bot.cli import main
-from bot.store import IncidentStore
+from bot.store.service import IncidentStore
 from detectors.engine import Engine
 from tests.scan_support import MarkerEngine, telegram_export, tg_message
 

@@ -13,7 +13,7 @@ from bot.scan import Scanner, ScanSummary
 from bot.scan_pool import EnginePool
 from bot.scan_report import ReportCollector, buckets, chart_svg, highlight, render
 from bot.scan_rows import CsvRows, JsonlRows
-from bot.events import Span
+from leekguard_types import Span
 from tests.scan_support import MarkerEngine, telegram_export, tg_message
 
 DATA = Path(__file__).parent / "data" / "exports"

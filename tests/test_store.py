@@ -8,9 +8,9 @@ from dataclasses import replace
 
 import pytest
 
-from bot.events import Action, ActionResult
-from bot.store import IncidentStore
-from bot.store_types import NewIncident, NotFound, StoreClosed
+from bot.actions import Action, ActionResult
+from bot.store.service import IncidentStore
+from bot.store.types import NewIncident, NotFound, StoreClosed
 from tests.store_support import SCAM_TEXT, count_rows, days_ago, finding, incident
 
 
@@ -267,7 +267,7 @@ async def test_excerpt_mode_keeps_the_start_and_the_length(tmp_path):
 
 
 async def test_from_verdict_builds_an_incident_from_shared_types(store):
-    from bot.events import Author, Finding, Message, Span, Verdict
+    from leekguard_types import Author, Finding, Message, Span, Verdict
     msg = Message(platform="discord", chat_id="9", message_id="5", author=Author(id="7", name="Eve"),
                   text="cheap gpt key", chat_title="lab")
     verdict = Verdict(label="suspicious", score=0.5, categories=("fake_api",), text_hash="abc", lang="en",

@@ -17,7 +17,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.store import IncidentStore
+from bot.store.service import IncidentStore
 from tests.store_support import count_rows, incident
 
 ROOT = Path(__file__).resolve().parents[1]

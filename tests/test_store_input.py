@@ -7,8 +7,8 @@ import asyncio
 import pytest
 from hypothesis import given, settings, strategies as st
 
-from bot.store import IncidentStore
-from bot.store_text import clean_text
+from bot.store.service import IncidentStore
+from bot.store.text import clean_text
 from tests.store_support import count_rows, incident
 
 NASTY = [

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from bot.learning import LearnedSync, load_learned
-from bot.store import IncidentStore
+from bot.store.service import IncidentStore
 from tests.store_support import incident
 
 

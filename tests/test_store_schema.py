@@ -9,9 +9,9 @@ import time
 import aiosqlite
 import pytest
 
-from bot.store import IncidentStore
-from bot.store_schema import APPLICATION_ID, CURRENT_VERSION, ensure_schema
-from bot.store_types import SchemaTooNew, StoreError
+from bot.store.service import IncidentStore
+from bot.store.schema import APPLICATION_ID, CURRENT_VERSION, ensure_schema
+from bot.store.types import SchemaTooNew, StoreError
 from tests.store_support import incident
 
 

@@ -1,4 +1,4 @@
-"""Translation in both directions, without a server: Telegram JSON -> bot.events.Message, Reply -> HTML."""
+"""Translation in both directions, without a server: Telegram JSON -> leekguard_types.Message, Reply -> HTML."""
 
 from __future__ import annotations
 
@@ -10,7 +10,8 @@ from adapters.telegram_admins import missing_rights
 from adapters.telegram_convert import to_message
 from adapters.telegram_logging import REDACTED, protect_token, redact
 from adapters.telegram_render import MAX_TEXT, render_html, render_keyboard, utf16_len
-from bot.events import Button, Reply, Span
+from bot.actions import Button, Reply
+from leekguard_types import Span
 from tests.fakes import telegram_shapes as shapes
 from tests.fakes.telegram_html import check_html
 

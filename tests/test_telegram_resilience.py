@@ -115,7 +115,7 @@ async def test_a_failed_start_is_retried_by_the_runner_and_a_rejected_token_is_n
     from adapters.telegram import TelegramAdapter
     from bot.chat_settings import ChatSettingsService
     from bot.runner import Services, supervise
-    from bot.store import IncidentStore
+    from bot.store.service import IncidentStore
     from tests.fakes.telegram_harness import make_config
 
     group, alice, _ = world

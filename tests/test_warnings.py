@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from datetime import date
 
-from bot.events import Author, Message
 from bot.warnings import load_products, load_statements, pick_statement, products_in, render_warning
+from leekguard_types import Author, Message
 from tests.bot_support import verdict_for
 
 

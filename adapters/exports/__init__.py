@@ -20,8 +20,8 @@ from adapters.exports.discord_json import read_discord
 from adapters.exports.jsonstream import CountingReader
 from adapters.exports.plain import LineReader, read_json_array, read_jsonl, read_text
 from adapters.exports.telegram_json import read_telegram
-from adapters.exports.records import (DISCORD, JSON_ARRAY, JSONL, TELEGRAM, TEXT, ExportRecord,
-                                      ReadProblem)
+from leekguard_types import ExportRecord, ReadProblem
+from leekguard_types.records import DISCORD, JSON_ARRAY, JSONL, TELEGRAM, TEXT
 
 __all__ = ["ExportFile", "ExportRecord", "ReadProblem", "find_exports", "open_export",
            "TELEGRAM", "DISCORD", "JSONL", "JSON_ARRAY", "TEXT"]

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 
 import ijson
 
-from adapters.exports.records import DISCORD, JSON_ARRAY, JSONL, TELEGRAM, TEXT
+from leekguard_types.records import DISCORD, JSON_ARRAY, JSONL, TELEGRAM, TEXT
 
 HEAD_BYTES = 64 * 1024
 # fields a plain JSONL / JSON-array message may carry its text in

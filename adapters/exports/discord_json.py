@@ -6,7 +6,8 @@ from collections.abc import Iterator
 from datetime import datetime
 
 from adapters.exports.jsonstream import CountingReader, meta_get, read_json_messages
-from adapters.exports.records import DISCORD, ExportRecord, ReadProblem
+from leekguard_types import ExportRecord, ReadProblem
+from leekguard_types.records import DISCORD
 
 CHATS = {"": "messages.item"}
 # message types that are ordinary messages; anything else (joins, pins, calls, renames) is a system notice

@@ -7,7 +7,7 @@ from typing import BinaryIO
 
 import ijson
 
-from adapters.exports.records import ExportRecord, ReadProblem
+from leekguard_types import ExportRecord, ReadProblem
 
 SCALARS = ("string", "number", "boolean", "null")
 

@@ -11,8 +11,9 @@ import ijson
 
 from adapters.exports.detect import TEXT_KEYS
 from adapters.exports.jsonstream import CountingReader, json_error_text
-from adapters.exports.records import JSON_ARRAY, JSONL, TEXT, ExportRecord, ReadProblem
 from adapters.exports.telegram_json import flatten_text
+from leekguard_types import ExportRecord, ReadProblem
+from leekguard_types.records import JSON_ARRAY, JSONL, TEXT
 
 MAX_LINE = 1 << 20  # a longer line is skipped (and reported) so that one huge line cannot exhaust memory
 _SENDER_KEYS = ("sender", "from", "author", "user", "name", "username")

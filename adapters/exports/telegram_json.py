@@ -7,7 +7,8 @@ from collections.abc import Iterator
 from datetime import datetime, timezone
 
 from adapters.exports.jsonstream import CountingReader, meta_get, read_json_messages
-from adapters.exports.records import TELEGRAM, ExportRecord, ReadProblem
+from leekguard_types import ExportRecord, ReadProblem
+from leekguard_types.records import TELEGRAM
 
 # where chats (and their messages) sit: a single-chat export is one chat at the root; the full-account export
 # ("Export Telegram data") lists them under chats.list and left_chats.list

@@ -50,14 +50,14 @@ from detectors.images.settings import ImageSettings, image_support_status, image
 
 if TYPE_CHECKING:
     from detectors.images.analyzer import ImageAnalyzer
-    from detectors.images.loading import ImageRejected
     from detectors.images.poster_hash import PosterHash, PosterIndex, PosterMatch
     from detectors.images.report import ImageReport
+    from leekguard_types import ImageRejected
 
 _LAZY = {
     "ImageAnalyzer": "detectors.images.analyzer",
     "ImageReport": "detectors.images.report",
-    "ImageRejected": "detectors.images.loading",
+    "ImageRejected": "leekguard_types",
     "PosterHash": "detectors.images.poster_hash",
     "PosterIndex": "detectors.images.poster_hash",
     "PosterMatch": "detectors.images.poster_hash",

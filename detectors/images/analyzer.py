@@ -3,7 +3,7 @@
     analyzer = ImageAnalyzer(engine, config)            # config: bot.config.Config, its images section, or None
     await analyzer.warm_up()                            # optional: load OCR models now, not on the first image
     report = await analyzer.analyze(data_or_fetch, caption, chat_key="telegram:-100123")
-    report.verdict                                      # bot.events.Verdict for caption + image, or None
+    report.verdict                                      # leekguard_types.Verdict for caption + image, or None
     await analyzer.close()
 
 Pixel work (decode, hash, QR, OCR) runs in `images.workers` threads; the engine runs on the calling loop.
@@ -24,13 +24,13 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any, Awaitable, Callable, Union
 
-from bot.events import Verdict
 from detectors.images import combine, textcues
-from detectors.images.loading import ImageRejected, load_image
+from detectors.images.loading import load_image
 from detectors.images.poster_hash import PosterHash, PosterIndex, poster_hash
 from detectors.images.qr import classify_payload, decode_qr
 from detectors.images.report import ImageReport
 from detectors.images.settings import ImageSettings, missing_extras
+from leekguard_types import ImageRejected, Verdict
 
 log = logging.getLogger(__name__)
 

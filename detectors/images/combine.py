@@ -13,10 +13,10 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass, replace
 
-from bot.events import CATEGORIES, Finding, Span, Verdict
 from detectors.images.poster_hash import HASH_BITS, PosterMatch
 from detectors.images.qr import QRPayload
 from detectors.images.textcues import HypeCues
+from leekguard_types import CATEGORIES, Finding, Span, Verdict
 
 SEPARATOR = "\n\n"
 SOURCE_QR = "002_ad10ce317548f5ac.txt: 'the opportunity to become the first generation AI director through QR codes in Moments and social media'"

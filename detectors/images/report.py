@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from bot.events import Finding, Verdict
 from detectors.images.poster_hash import PosterHash, PosterMatch
 from detectors.images.qr import QRPayload
+from leekguard_types import Finding, Verdict
 
 
 @dataclass(frozen=True, slots=True)
@@ -48,7 +48,7 @@ class ImageReport:
         """One line a human reads: what the image held."""
         zh = lang.startswith("zh")
         if self.rejected:
-            from detectors.images.loading import REASONS, REASONS_ZH
+            from leekguard_types.images import REASONS, REASONS_ZH
 
             why = (REASONS_ZH if zh else REASONS).get(self.rejected, self.rejected)
             detail = f" ({self.rejected_detail})" if self.rejected_detail else ""

@@ -11,7 +11,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from bot.events import Span
+from leekguard_types import Span
 
 # Lexicons (seeds/lexicons.yaml) whose words, next to an AI product, make a text selling or hype.
 # Left out on purpose: contact (the QR code itself is the contact), generated_claim and follow_farm (too

@@ -21,7 +21,7 @@ from bot.chat_settings import ChatSettingsService
 from bot.config import Config
 from bot.image_moderation import ImageChecks
 from bot.runner import Services
-from bot.store import IncidentStore
+from bot.store.service import IncidentStore
 from tests.fakes import discord_payloads as P
 from tests.fakes.bot_harness import RunningBot, eventually, started  # noqa: F401 (re-exported for the tests)
 from tests.fakes.discord_server import FakeDiscord

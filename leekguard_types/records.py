@@ -1,4 +1,5 @@
-"""What every export reader yields: one ExportRecord per message, or a ReadProblem when input is bad.
+"""What every chat-export reader (adapters/exports/) yields: one ExportRecord per message, or a ReadProblem when
+input is bad.
 
 Readers never raise for bad input: they yield a ReadProblem naming the file and the position, and, when the
 problem ends the file (truncated JSON, unreadable file), stop after what they could read.

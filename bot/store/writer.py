@@ -5,7 +5,7 @@ commits everything that arrived meanwhile in one transaction (group commit) and 
 caller. With synchronous=FULL every answered write is on disk, and thousands per second still fit.
 
 When a transaction fails because of the database's surroundings (locked, full, read-only, I/O), the
-writes go to the outbox (bot.store_queue) and their callers get a "pending" answer at once. While the
+writes go to the outbox (bot.store.queue) and their callers get a "pending" answer at once. While the
 outbox holds anything, new moderation writes go straight behind them, so the order is kept and nobody
 waits on a database that is known to be down.
 """
@@ -20,9 +20,9 @@ from typing import Any, AsyncIterator, Callable
 
 import aiosqlite
 
-from bot.store_queue import Outbox, WriteOp, is_transient
-from bot.store_schema import connect
-from bot.store_sql import (
+from bot.store.queue import Outbox, WriteOp, is_transient
+from bot.store.schema import connect
+from bot.store.sql import (
     INSERT_COLUMNS,
     SET_RESULTS_BY_ID,
     SET_RESULTS_BY_KEY,
@@ -30,7 +30,7 @@ from bot.store_sql import (
     find_keys_sql,
     upsert_sql,
 )
-from bot.store_types import RecordResult, StoreError
+from bot.store.types import RecordResult, StoreError
 
 log = logging.getLogger("leekguard.store")
 

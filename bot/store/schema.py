@@ -12,7 +12,7 @@ import sqlite3
 
 import aiosqlite
 
-from bot.store_types import SchemaTooNew, StoreError
+from bot.store.types import SchemaTooNew, StoreError
 
 APPLICATION_ID = 0x4C4B4744  # "LKGD"
 

@@ -3,7 +3,7 @@
 Moderation path: record() and set_action_results() go through one writer task that commits the writes
 made at the same moment in one transaction (group commit), so each record() returns only after its
 incident is durably committed, yet thousands per second fit. When the database cannot be written
-(locked, full disk, read-only file) these writes go to the retry outbox (bot.store_queue) and record()
+(locked, full disk, read-only file) these writes go to the retry outbox (bot.store.queue) and record()
 returns RecordResult(pending=True) at once, so moderation goes on.
 
 Admin path (review, samples, exemptions, settings, purge, forget-user): direct transactions that raise a
@@ -25,11 +25,11 @@ from typing import Any, AsyncIterator, Iterable
 
 import aiosqlite
 
-from bot import store_review as rv
-from bot.store_backup import backup_database
-from bot.store_queue import WriteOp
-from bot.store_schema import connect, ensure_schema
-from bot.store_sql import (
+from bot.store import review as rv
+from bot.store.backup import backup_database
+from bot.store.queue import WriteOp
+from bot.store.schema import connect, ensure_schema
+from bot.store.sql import (
     INCIDENT_COLUMNS,
     IncidentFilter,
     incident_params,
@@ -37,9 +37,9 @@ from bot.store_sql import (
     select_for_stats,
     select_incidents,
 )
-from bot.store_text import clean_text, to_json
-from bot.store_writer import Writer
-from bot.store_types import (
+from bot.store.text import clean_text, to_json
+from bot.store.writer import Writer
+from bot.store.types import (
     CloseReport,
     Exemption,
     ForgetResult,

@@ -12,7 +12,7 @@ from typing import Any
 
 import aiosqlite
 
-from bot.store_sql import (
+from bot.store.sql import (
     EXEMPTION_COLUMNS,
     INCIDENT_COLUMNS,
     SAMPLE_COLUMNS,
@@ -20,8 +20,8 @@ from bot.store_sql import (
     row_to_incident,
     row_to_sample,
 )
-from bot.store_text import clean_opt, clean_text, to_json
-from bot.store_types import Exemption, Incident, NotFound, ReviewResult, Sample
+from bot.store.text import clean_opt, clean_text, to_json
+from bot.store.types import Exemption, Incident, NotFound, ReviewResult, Sample
 
 DECISIONS = {"confirm": "confirmed", "confirmed": "confirmed", "dismiss": "dismissed", "dismissed": "dismissed",
              "open": "open", "reopen": "open"}

@@ -12,8 +12,8 @@ from functools import lru_cache
 from datetime import datetime
 from typing import Any
 
-from bot.store_text import category, clean_text, excerpt, to_json
-from bot.store_types import (
+from bot.store.text import category, clean_text, excerpt, to_json
+from bot.store.types import (
     REVIEW_STATES,
     Exemption,
     Incident,

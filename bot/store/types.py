@@ -6,7 +6,8 @@ from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from typing import Any, Iterable, Literal
 
-from bot.events import Action, ActionResult, Finding, Message, Verdict
+from bot.actions import Action, ActionResult
+from leekguard_types import Finding, Message, Verdict
 
 ReviewState = Literal["open", "confirmed", "dismissed"]
 REVIEW_STATES: tuple[str, ...] = ("open", "confirmed", "dismissed")

@@ -12,8 +12,8 @@ import csv
 import json
 from typing import Any, TextIO
 
-from bot.store_sql import IncidentFilter
-from bot.store_types import Incident
+from bot.store.sql import IncidentFilter
+from bot.store.types import Incident
 
 CSV_COLUMNS = ["id", "created_at", "source", "chat_id", "chat_title", "message_id", "author_id", "author_name",
                "verdict", "score", "categories", "rules", "state", "reviewed_by", "reviewed_at", "review_note",

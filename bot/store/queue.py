@@ -19,7 +19,7 @@ from typing import Any, Awaitable, Callable
 
 from tenacity import AsyncRetrying, retry_if_exception, wait_exponential, wait_random
 
-from bot.store_types import IncidentKey, NewIncident
+from bot.store.types import IncidentKey, NewIncident
 
 log = logging.getLogger("leekguard.store")
 

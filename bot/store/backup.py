@@ -6,7 +6,7 @@ import os
 import sqlite3
 from pathlib import Path
 
-from bot.store_types import StoreError
+from bot.store.types import StoreError
 
 
 def backup_database(src: str | os.PathLike, dest: str | os.PathLike, *, overwrite: bool = True) -> dict:
