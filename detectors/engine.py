@@ -18,10 +18,6 @@ from dataclasses import dataclass
 from operator import itemgetter
 from pathlib import Path
 
-<<<<<<< HEAD
-from leekguard_types import CATEGORIES, Finding, Message, Span, Verdict
-=======
->>>>>>> ad5d9ca
 from detectors import model_cache
 from detectors import normalize as norm_mod
 from detectors.classifier import PRIOR_SCALE, LogisticModel, Sample
@@ -34,7 +30,7 @@ from detectors.scoring import Thresholds, categories_of, combine
 from detectors.signals import SignalExtractor
 from detectors.structure import Offer, StructureReader
 from detectors.tokenize import chinese_tokens, han_bigrams, han_runs, init_jieba, latin_tokens, load_jieba
-from leekguard_types import Finding, Message, Span, Verdict
+from leekguard_types import CATEGORIES, Finding, Message, Span, Verdict
 
 log = logging.getLogger(__name__)
 
