@@ -3,6 +3,8 @@ failures, dry-run, per-chat settings, warnings and admin notifications."""
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
 from bot.config import Config
@@ -66,7 +68,10 @@ async def test_warning_explains_itself_in_the_message_language(chat):
     text = warn.reply.text
     assert "虚假AI产品账号" in text  # the kind of scam, in Chinese
     assert "«Sora»" in text and "«内测账号»" in text  # the evidence
-    assert "OpenAI" in text and "2024-12-09" in text  # the official statement, its author and date
+    # the official statement that holds today (dated on or after Sora's opening), its author, its exact words
+    # and LeekGuard's translation labelled as one
+    cited = re.search(r"OpenAI（[^）]*，(\d{4}-\d{2}-\d{2})）原话：“[^”]+”", text)
+    assert cited and cited.group(1) >= "2024-12-09" and "译文" in text
     assert "https://sora.com" in text  # where the real product is
     assert len(text) < 600  # fits a phone screen
     await chat.say("bob", SCAM_EN)
