@@ -69,7 +69,7 @@ def _print_human(text: str, verdict: Verdict, warning: str) -> None:
     from rich.text import Text
 
     console = Console(highlight=False)
-    colour = {"scam": "bold red", "suspicious": "bold yellow", "clean": "bold green"}[verdict.label]
+    colour = {"scam": "bold red", "suspicious": "bold yellow", "clean": "bold green", "error": "bold magenta"}[verdict.label]
     console.print(Text.assemble(("verdict: ", "bold"), (verdict.label, colour), f"   score: {verdict.score:.2f}"))
     if verdict.categories:
         console.print(f"categories: {', '.join(verdict.categories)}")
@@ -218,6 +218,10 @@ def check(ctx: click.Context, text: str | None, as_json: bool, lang: str | None,
         _check_image(config, engine, image, caption, lang, as_json, at)
         return
     verdict = engine.analyze(text)
+    if verdict.label == "error":  # no verdict to print: say so and fail, so scripts notice
+        if as_json:
+            click.echo(json.dumps(verdict_json(None, verdict), ensure_ascii=False, indent=2))
+        raise click.ClickException(verdict.error or "engine failure")
     warning = _warning_text(verdict, text, lang, config.language, at)
     if as_json:
         out = verdict_json(None, verdict)
@@ -283,5 +287,12 @@ def eval_cmd(ctx: click.Context, path: IO[str], as_json: bool, flagged: str) -> 
     click.echo("  per language:")
     for lang_, c in report["by_language"].items():
         click.echo(f"    {lang_:8} recall {c['recall']}  fpr {c['false_positive_rate']}  (n={c['n']})")
+    if report["by_family"]:
+        click.echo("  per family (a scam family: recall; a clean family: false-positive rate):")
+        for fam, c in report["by_family"].items():
+            rate = f"recall {c['recall']}" if c["scam"] else f"fpr {c['false_positive_rate']}"
+            click.echo(f"    {fam:34} {rate}  (n={c['n']})")
+    if report["errors"]:
+        click.echo(f"  ENGINE ERRORS ({len(report['errors'])}, not counted above): {' '.join(report['errors'][:60])}")
     click.echo(f"  missed scams ({len(report['missed_scams'])}): {' '.join(report['missed_scams'][:60])}")
     click.echo(f"  false alarms ({len(report['false_alarms'])}): {' '.join(report['false_alarms'][:60])}")

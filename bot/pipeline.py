@@ -146,6 +146,9 @@ class Moderator:
         except Exception:
             log.exception("engine failed on %s/%s", chat_key, msg.message_id)
             return Outcome(skipped_reason="engine_error")
+        if verdict.label == "error":  # no verdict at all: no warning, no admin alert, no incident
+            log.error("engine failed on %s/%s: %s", chat_key, msg.message_id, verdict.error)
+            return Outcome(verdict=verdict, skipped_reason="engine_error")
         verdict = replace(verdict, label=effective_label(verdict, settings))  # type: ignore[arg-type]
         if verdict.label == "clean":
             # An edit that makes a flagged message clean leaves its incident as it was: it records what

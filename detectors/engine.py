@@ -132,6 +132,7 @@ class Engine:
         self._cache: dict[tuple[str, str | None], tuple[list[Finding], str, str]] = {}
         self._generation = 0  # moves on with every learned review: cached verdicts of older models are dropped
         self._lock = threading.Lock()  # learning and unlearning, one at a time
+        self.failures = 0  # messages the engine failed on: counted, logged, never turned into a verdict
         self._train(samples_dir)
 
     # ---------- construction ----------
@@ -273,14 +274,14 @@ class Engine:
             text = "" if text is None else str(text)
         try:
             findings, lang, text_hash = self._analyze_cached(text, reply_to_text)
-            error = None
-        except Exception as exc:  # contained: one bad message must not stop the bot
-            log.exception("detector failure")
-            findings, lang, text_hash, error = [], "en", _sha(text), f"detector failure: {type(exc).__name__}: {exc}"
+        except Exception as exc:  # contained: one bad message must not stop the bot, nor pass for a verdict
+            self.failures += 1
+            log.exception("engine failure (%d so far)", self.failures)
+            return Verdict("error", 0.0, (), (), _sha(text), "en", f"engine failure: {type(exc).__name__}: {exc}")
         exempt = self._exemptions.get(chat_key or "")
         if exempt:
             findings = [f for f in findings if f.detector != "pattern" or f.rule not in exempt]
-        return self._verdict(findings, lang, text_hash, error)
+        return self._verdict(findings, lang, text_hash, None)
 
     def _verdict(self, raw: list[Finding], lang: str, text_hash: str, error: str | None) -> Verdict:
         score, findings = combine(raw)

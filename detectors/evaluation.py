@@ -53,9 +53,14 @@ class Report:
     by_lang: dict[str, Counts] = field(default_factory=lambda: defaultdict(Counts))
     missed: list[str] = field(default_factory=list)  # scams not flagged
     false_alarms: list[str] = field(default_factory=list)  # clean messages flagged
+    by_family: dict[str, Counts] = field(default_factory=lambda: defaultdict(Counts))
+    errors: list[str] = field(default_factory=list)  # the engine failed: counted apart, never as a verdict
 
     def add(self, row_id: str, truth_label: str, verdict_label: str, category: str = "", lang: str = "",
-            hard_negative: bool = False) -> None:
+            hard_negative: bool = False, family: str = "") -> None:
+        if verdict_label == "error":
+            self.errors.append(row_id)
+            return
         truth = truth_label == "scam"
         flagged = verdict_label == "scam" or (self.positive == "suspicious" and verdict_label == "suspicious")
         self.overall.add(truth, flagged)
@@ -65,6 +70,8 @@ class Report:
             self.by_lang[lang].add(truth, flagged)
         if hard_negative and not truth:
             self.hard_negatives.add(truth, flagged)
+        if family:
+            self.by_family[family].add(truth, flagged)
         if truth and not flagged:
             self.missed.append(row_id)
         elif flagged and not truth:
@@ -77,6 +84,8 @@ class Report:
             "hard_negatives": self.hard_negatives.as_dict(),
             "by_category": {k: v.as_dict() for k, v in sorted(self.by_category.items())},
             "by_language": {k: v.as_dict() for k, v in sorted(self.by_lang.items())},
+            "by_family": {k: v.as_dict() for k, v in sorted(self.by_family.items())},
+            "errors": self.errors,
             "missed_scams": self.missed,
             "false_alarms": self.false_alarms,
         }
@@ -88,5 +97,5 @@ def evaluate(rows: Iterable[dict], analyze, positive: str = "scam") -> Report:
     for i, row in enumerate(rows):
         verdict = analyze(row["text"])
         report.add(str(row.get("id", i)), row["label"], verdict.label, row.get("category") or "",
-                   row.get("lang") or "", bool(row.get("hard_negative")))
+                   row.get("lang") or "", bool(row.get("hard_negative")), row.get("family") or "")
     return report

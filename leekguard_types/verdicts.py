@@ -11,8 +11,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Literal
 
-Label = Literal["scam", "suspicious", "clean"]
-LABELS: tuple[str, ...] = ("scam", "suspicious", "clean")
+# "error": the engine failed on the message. That is no verdict: nothing is said or done about the message.
+Label = Literal["scam", "suspicious", "clean", "error"]
+LABELS: tuple[str, ...] = ("scam", "suspicious", "clean")  # what the engine can conclude
 
 CATEGORIES: tuple[str, ...] = (
     "fake_access",
@@ -68,7 +69,7 @@ class Verdict:
 
     @property
     def is_hit(self) -> bool:
-        return self.label != "clean"
+        return self.label in ("scam", "suspicious")
 
     @property
     def positive_findings(self) -> tuple[Finding, ...]:

@@ -17,7 +17,7 @@ NASTY = [
 
 def _check(text: str) -> None:
     v = shared_engine().analyze(text)
-    assert v.label in ("scam", "suspicious", "clean")
+    assert v.label in ("scam", "suspicious", "clean") and v.error is None  # never an engine error
     assert 0.0 <= v.score <= 1.0
     for f in v.findings:
         for s in f.evidence:
