@@ -1,4 +1,4 @@
-"""Downloading a photo or image document for the image checks (bot/image_moderation.py).
+"""Downloading a photo or image document for the image checks (bot/images/moderation.py).
 
 Two Bot API steps: getFile (which also tells the size) and the download from the file URL. A file whose
 size getFile reports over the limit is refused before a byte is downloaded; the Bot API itself serves bots

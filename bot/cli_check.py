@@ -233,7 +233,7 @@ def check(ctx: click.Context, text: str | None, as_json: bool, lang: str | None,
 
 def _check_image(config, engine, path: str, caption: str | None, lang: str | None, as_json: bool,
                  at: datetime | None = None) -> None:
-    from bot.image_check import check_image, format_image_report
+    from bot.images.check import check_image, format_image_report
 
     verdict, report = asyncio.run(check_image(path, caption, engine, lang or config.language,
                                               config=config, database=config.database))

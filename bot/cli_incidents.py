@@ -223,8 +223,8 @@ async def review_cmd(ctx: click.Context, incident_id: int, decision: str, note, 
 
 
 async def _review_posters(db: str, incident_id: int, state: str) -> int:
-    """Confirmed incidents' posters are recognised when posted again (bot/image_moderation.py)."""
-    from bot.image_moderation import review_posters
+    """Confirmed incidents' posters are recognised when posted again (bot/images/moderation.py)."""
+    from bot.images.moderation import review_posters
 
     try:
         return await review_posters(db, incident_id, state)

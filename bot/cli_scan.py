@@ -21,11 +21,11 @@ from rich.console import Console
 from rich.progress import BarColumn, Progress, TaskProgressColumn, TextColumn, TimeRemainingColumn
 
 from adapters.exports import ExportFile, ReadProblem, find_exports
-from bot.scan import ScanResult, Scanner, ScanSummary
-from bot.scan_record import Recorder, RecordTally, ScanError, learn_from_existing_log
-from bot.scan_report import ReportCollector, write_report
-from bot.scan_rows import CsvRows, JsonlRows, wanted
-from bot.scan_summary import print_problems, print_summary
+from bot.scan.scanner import ScanResult, Scanner, ScanSummary
+from bot.scan.record import Recorder, RecordTally, ScanError, learn_from_existing_log
+from bot.scan.report import ReportCollector, write_report
+from bot.scan.rows import CsvRows, JsonlRows, wanted
+from bot.scan.summary import print_problems, print_summary
 
 EXIT_CLEAN, EXIT_FLAGGED, EXIT_ERROR = 0, 1, 2
 _PROGRESS_EVERY = 256  # records between progress-bar refreshes
@@ -38,7 +38,7 @@ class RunOptions:
     include_all: bool = False
     collector: ReportCollector | None = None  # keeps what the HTML report will show
     jobs: int = 1
-    images: bool = False  # analyse the photos the export includes (bot/scan_images.py)
+    images: bool = False  # analyse the photos the export includes (bot/scan/images.py)
     photos: str = ""  # what became of them, for the summary
 
 
@@ -128,7 +128,7 @@ def scan(ctx: click.Context, paths: tuple[str, ...], report_path: str | None, cs
 
 
 def _workers(requested: int, files: list[ExportFile]) -> int:
-    from bot.scan_pool import can_fork
+    from bot.scan.pool import can_fork
 
     if not can_fork():
         return 1
@@ -173,7 +173,7 @@ class StopOnInterrupt:
 
 
 def _start_pool(engine, jobs: int, err: Console):
-    from bot.scan_pool import EnginePool
+    from bot.scan.pool import EnginePool
 
     try:
         return EnginePool(engine, jobs)
@@ -198,7 +198,7 @@ async def _run(files: list[ExportFile], engine, summary: ScanSummary, opts: RunO
         if opts.jobs > 1:
             pool = _start_pool(engine, opts.jobs, err)  # forked now, before the progress bar's thread
         if opts.images:  # its threads start on the first photo, after the fork
-            from bot.scan_images import ExportImages
+            from bot.scan.images import ExportImages
 
             images = await ExportImages.open(config, engine)
         scanner = Scanner(engine, pool=pool)

@@ -85,7 +85,7 @@ class Commands:
         # bot.learning.LearnedSync: when given, reviews reach the engine through it (it applies each learned
         # sample once, also those the CLI adds); without it the engine is taught directly
         self.learning = learning
-        self.images = images  # bot.image_moderation.ImageChecks or None: a review confirms posters too
+        self.images = images  # bot.images.moderation.ImageChecks or None: a review confirms posters too
         self.store = store
         self.config = config
         self.chat_settings = chat_settings

@@ -38,7 +38,7 @@ class ActionExecutor(Protocol):
     Optional: `async def preview(msg, action, reply, incident_id) -> None`, called by DryRunExecutor instead
     of execute, so an adapter can show what it would have done (the console does).
     Optional: `async def fetch_image(msg, image, max_bytes) -> bytes`, the bytes of one of msg.images (an
-    ImageRef the adapter made); without it the adapter's images are not checked (bot/image_moderation.py).
+    ImageRef the adapter made); without it the adapter's images are not checked (bot/images/moderation.py).
     """
 
     async def execute(self, msg: Message, action: Action, reply: Reply | None,
@@ -120,7 +120,7 @@ class Moderator:
         self.burst = burst if burst is not None else BurstMemory()
         # the bot's own user ids ("123" or "telegram:123"); adapters add theirs once they know them
         self.self_ids: set[str] = set(self_ids)
-        # bot.image_moderation.ImageChecks, or None (image checks off): analyses msg.images in the background
+        # bot.images.moderation.ImageChecks, or None (image checks off): analyses msg.images in the background
         self.images = images
         self._secrets = secrets_of(config)
 
@@ -159,7 +159,7 @@ class Moderator:
     async def handle_image_verdict(self, msg: Message, verdict: Verdict, text_outcome: Outcome,
                                    extra_lines: ExtraLines | None = None, advert_key: str | None = None
                                    ) -> Outcome | None:
-        """The verdict on a message's text and pictures together (bot/image_moderation.py). Acts only when
+        """The verdict on a message's text and pictures together (bot/images/moderation.py). Acts only when
         it is worse than the text's own verdict was: policy again, the incident recorded under the same
         message id (the store updates it), then the actions, whose texts get `extra_lines`. None otherwise.
         `advert_key`: what identifies caption + picture for the burst memory (the caption's own text hash

@@ -36,7 +36,7 @@ from bot.policy import BurstMemory
 
 if TYPE_CHECKING:
     from bot.commands import Commands
-    from bot.image_moderation import ImageChecks
+    from bot.images.moderation import ImageChecks
     from bot.learning import LearnedSync
 
 log = logging.getLogger(__name__)
@@ -107,7 +107,7 @@ class Adapter(Protocol):
 async def open_services(config: Config, *, force_dry_run: bool = False) -> Services:
     """Open the store, load the engine, re-apply what admins taught it (samples, exemptions), and open the
     image checks when they are on (the log says either way). Close with `await services.close()`."""
-    from bot.image_moderation import ImageChecks
+    from bot.images.moderation import ImageChecks
     from bot.learning import load_learned
     from bot.store.service import IncidentStore
     from detectors.engine import DetectionSettings, Engine

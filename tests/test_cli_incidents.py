@@ -155,7 +155,7 @@ def test_purge_and_forget_user(db):
 
 
 async def _remember_poster(db, incident_id):
-    from bot.poster_store import PosterStore
+    from bot.images.posters import PosterStore
     from detectors.images.poster_hash import PosterHash
 
     posters = await PosterStore.open(db)
@@ -166,7 +166,7 @@ async def _remember_poster(db, incident_id):
 
 
 async def _poster_incidents(db):
-    from bot.poster_store import PosterStore
+    from bot.images.posters import PosterStore
 
     posters = await PosterStore.open(db)
     try:

@@ -1,4 +1,4 @@
-"""Pictures in the pipeline (bot/image_moderation.py) as a chat transcript: the real engine and ImageAnalyzer
+"""Pictures in the pipeline (bot/images/moderation.py) as a chat transcript: the real engine and ImageAnalyzer
 (OCR off: these pictures carry no text; the adapters' tests read real posters), a recording executor that
 hands out picture bytes, a real store. Also: reviews reaching the engine and the posters, from the bot and
 from the CLI.
@@ -19,7 +19,7 @@ from bot.chat_settings import ChatSettingsService
 from bot.cli import main as cli
 from bot.commands import Commands
 from bot.config import Config
-from bot.image_moderation import ImageChecks
+from bot.images.moderation import ImageChecks
 from bot.learning import load_learned
 from bot.pipeline import Moderator
 from bot.policy import BurstMemory
@@ -189,7 +189,7 @@ async def test_text_is_answered_while_a_picture_is_still_being_fetched(store, im
 
 
 async def test_pictures_over_the_limits_are_skipped_with_a_reason(store, tmp_path, caplog):
-    caplog.set_level(logging.INFO, logger="bot.image_moderation")
+    caplog.set_level(logging.INFO, logger="bot.images.moderation")
     small = ImageSettings(enabled=True, queue_size=1, workers=1, ocr=False, max_bytes=1_000_000)
     analyzer = ImageAnalyzer(real_engine(), small, posters=PosterIndex(small.poster_max_distance))
     images = ImageChecks(analyzer, None)
@@ -211,7 +211,7 @@ async def test_pictures_over_the_limits_are_skipped_with_a_reason(store, tmp_pat
 
 
 async def test_an_adapter_that_cannot_fetch_pictures_says_so_once(store, images, caplog):
-    caplog.set_level(logging.INFO, logger="bot.image_moderation")
+    caplog.set_level(logging.INFO, logger="bot.images.moderation")
     group = Group(store, images, executor=RecordingExecutor())
     await group.post("alice", HYPE, "scam-qr")
     await group.post("alice", HYPE, "scam-qr")
@@ -220,7 +220,7 @@ async def test_an_adapter_that_cannot_fetch_pictures_says_so_once(store, images,
 
 
 async def test_start_up_says_why_image_checks_are_off(tmp_path, caplog):
-    caplog.set_level(logging.INFO, logger="bot.image_moderation")
+    caplog.set_level(logging.INFO, logger="bot.images.moderation")
     config = Config.model_validate({"database": str(tmp_path / "lg.db")})
     assert await ImageChecks.open(config, real_engine()) is None
     assert "image checks: off (images.enabled is false in the configuration" in caplog.text

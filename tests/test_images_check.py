@@ -1,4 +1,4 @@
-"""`leekguard check --image` (bot/image_check.py), the start-up status line, and the extra staying optional."""
+"""`leekguard check --image` (bot/images/check.py), the start-up status line, and the extra staying optional."""
 
 from __future__ import annotations
 
@@ -12,8 +12,8 @@ import pytest
 from click.testing import CliRunner
 from PIL import Image
 
-from bot.image_check import check_image, file_fetcher, format_image_report
-from bot.poster_store import PosterStore
+from bot.images.check import check_image, file_fetcher, format_image_report
+from bot.images.posters import PosterStore
 from detectors.images import image_support_status, images_available
 from detectors.images.poster_hash import poster_hash
 from leekguard_types import ImageRejected
@@ -140,7 +140,7 @@ asyncio.run(main())
 def test_importing_the_package_loads_no_heavy_library_and_no_chat_platform():
     code = """
 import sys
-import detectors.images, detectors.images.analyzer, bot.image_check, bot.poster_store
+import detectors.images, detectors.images.analyzer, bot.images.check, bot.images.posters
 heavy = [m for m in ("PIL", "zxingcpp", "rapidocr_onnxruntime", "imagehash", "onnxruntime", "cv2", "numpy",
                      "telegram", "discord") if m in sys.modules]
 print(heavy)

@@ -10,7 +10,7 @@ from datetime import datetime, timedelta, timezone
 import pytest
 from PIL import Image, ImageDraw, ImageOps
 
-from bot.poster_store import PosterStore
+from bot.images.posters import PosterStore
 from detectors.images.poster_hash import HASH_BITS, KnownPoster, PosterHash, PosterIndex, poster_hash
 from detectors.images.settings import DEFAULT_POSTER_MAX_DISTANCE as LIMIT
 from tests.image_fixtures import (

@@ -9,10 +9,10 @@ from datetime import date, datetime, timezone
 from pathlib import Path
 
 from adapters.exports import ExportRecord, open_export
-from bot.scan import Scanner, ScanSummary
-from bot.scan_pool import EnginePool
-from bot.scan_report import ReportCollector, buckets, chart_svg, highlight, render
-from bot.scan_rows import CsvRows, JsonlRows
+from bot.scan.scanner import Scanner, ScanSummary
+from bot.scan.pool import EnginePool
+from bot.scan.report import ReportCollector, buckets, chart_svg, highlight, render
+from bot.scan.rows import CsvRows, JsonlRows
 from leekguard_types import Span
 from tests.scan_support import MarkerEngine, telegram_export, tg_message
 

@@ -14,8 +14,8 @@ from click.testing import CliRunner
 
 import bot.cli_scan
 from bot.cli import main
-from bot.image_check import known_posters
-from bot.scan_images import photo_path
+from bot.images.check import known_posters
+from bot.scan.images import photo_path
 from detectors.engine import Engine
 from detectors.images.poster_hash import poster_hash
 from detectors.images.settings import ImageSettings

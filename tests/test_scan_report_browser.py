@@ -13,7 +13,7 @@ from PIL import Image
 
 import bot.cli_scan
 from bot.cli import main
-from bot.scan_report import category_colour
+from bot.scan.report import category_colour
 from tests.scan_support import MarkerEngine, telegram_export, tg_message
 
 pytestmark = pytest.mark.browser

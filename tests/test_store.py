@@ -231,7 +231,7 @@ async def test_forget_user_erases_their_text_from_the_file(store, tmp_path):
 
 
 async def test_forget_user_erases_the_poster_hashes_of_their_incidents(store, tmp_path):
-    from bot.poster_store import PosterStore
+    from bot.images.posters import PosterStore
     from detectors.images.poster_hash import PosterHash
 
     theirs, kept = PosterHash(0xA11CE << 200, 0xB0B << 100), PosterHash(0xC0FFEE, 0xBEEF)

@@ -61,7 +61,7 @@ __all__ = ["IncidentStore", "IncidentFilter", "NewIncident", "RecordResult", "In
 
 PURGE_CHUNK = 2_000  # rows deleted per transaction, so a big purge never holds the lock for long
 MAINTENANCE_EVERY = 6 * 3600.0
-POSTER_TABLE = "poster_hashes"  # bot/poster_store.py keeps incidents' poster hashes in this file
+POSTER_TABLE = "poster_hashes"  # bot/images/posters.py keeps incidents' poster hashes in this file
 
 
 def _days(value: timedelta | float | int) -> timedelta:
@@ -267,7 +267,7 @@ class IncidentStore:
 
     async def forget_user(self, platform: str, user_id: str) -> ForgetResult:
         """Erase one person's messages: their incidents, the samples learned from them and the poster hashes
-        of their pictures (bot/poster_store.py's table in this file; a running bot stops matching them at its
+        of their pictures (bot/images/posters.py's table in this file; a running bot stops matching them at its
         next refresh). secure_delete overwrites the freed pages and the WAL is truncated, so nothing of theirs
         lingers in the file."""
         author_key = f"{clean_text(platform)}:{clean_text(user_id)}"

@@ -19,7 +19,7 @@ from typing import Any, AsyncIterator
 from adapters.discord import DiscordAdapter
 from bot.chat_settings import ChatSettingsService
 from bot.config import Config
-from bot.image_moderation import ImageChecks
+from bot.images.moderation import ImageChecks
 from bot.runner import Services
 from bot.store.service import IncidentStore
 from tests.fakes import discord_payloads as P

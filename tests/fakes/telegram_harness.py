@@ -18,7 +18,7 @@ from typing import Any, AsyncIterator
 from adapters.telegram import TelegramAdapter
 from bot.chat_settings import ChatSettingsService
 from bot.config import Config
-from bot.image_moderation import ImageChecks
+from bot.images.moderation import ImageChecks
 from bot.runner import Services
 from bot.store.service import IncidentStore
 from tests.fakes.bot_harness import RunningBot, eventually, started  # noqa: F401 (re-exported for the tests)

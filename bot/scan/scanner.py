@@ -90,7 +90,7 @@ def analyze_text(engine: Analyzer, text: str, reply_text: str | None, key: str |
 
 
 class Scanner:
-    """Turns export items into results, in input order. With a pool (bot.scan_pool.EnginePool) the engine
+    """Turns export items into results, in input order. With a pool (bot.scan.pool.EnginePool) the engine
     runs in worker processes; reply context and everything else stay in this process."""
 
     def __init__(self, engine: Analyzer, reply_cache: int = REPLY_CACHE, pool=None) -> None:

@@ -6,7 +6,7 @@ import csv
 import json
 from typing import IO
 
-from bot.scan import ScanResult
+from bot.scan.scanner import ScanResult
 
 COLUMNS = ("source", "message_id", "sender", "time", "verdict", "score", "categories", "evidence",
            "sender_id", "chat_id", "link", "text")

@@ -68,7 +68,7 @@ async def known_posters(database: str | os.PathLike | None, settings: ImageSetti
 
     index = PosterIndex(settings.poster_max_distance)
     if database and Path(database).is_file() and not missing_extras():
-        from bot.poster_store import PosterStore
+        from bot.images.posters import PosterStore
 
         try:
             store = await PosterStore.open(database)

@@ -6,8 +6,8 @@ from rich import box
 from rich.console import Console
 from rich.table import Table
 
-from bot.scan import ScanSummary
-from bot.scan_report import category_label
+from bot.scan.scanner import ScanSummary
+from bot.scan.report import category_label
 
 SHOW_PROBLEMS = 20
 

@@ -15,7 +15,7 @@ from html import escape
 from typing import IO
 from urllib.parse import urlparse
 
-from bot.scan import UNCATEGORISED, ScanResult, ScanSummary, as_utc
+from bot.scan.scanner import UNCATEGORISED, ScanResult, ScanSummary, as_utc
 from bot.texts import category_name
 from leekguard_types import CATEGORIES, Span
 

@@ -37,7 +37,7 @@ from detectors.images.settings import ImageSettings, image_support_status, image
 from leekguard_types import ImageRef, Message
 
 if TYPE_CHECKING:
-    from bot.poster_store import PosterStore
+    from bot.images.posters import PosterStore
     from detectors.images.analyzer import ImageAnalyzer
     from detectors.images.report import ImageReport
 
@@ -71,7 +71,7 @@ class ImageChecks:
         log.info("%s", image_support_status(config))
         if not images_available(config):
             return None
-        from bot.poster_store import PosterStore
+        from bot.images.posters import PosterStore
         from detectors.images.analyzer import ImageAnalyzer
         from detectors.images.poster_hash import PosterIndex
 
@@ -271,7 +271,7 @@ async def review_posters(database: str | Path, incident_id: int, state: str) -> 
     bot picks the change up on its next refresh). Returns the number of poster hashes of the incident."""
     if not Path(database).is_file():
         return 0
-    from bot.poster_store import PosterStore
+    from bot.images.posters import PosterStore
 
     posters = await PosterStore.open(database)
     try:

@@ -15,7 +15,7 @@ from collections.abc import Iterable, Iterator
 from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 
-from bot.scan import Analyzer, Job, ScanResult, analyze, analyze_text, finish
+from bot.scan.scanner import Analyzer, Job, ScanResult, analyze, analyze_text, finish
 from leekguard_types import ReadProblem
 
 BATCH = 256  # messages per task: large enough that pickling is cheap next to the analysis

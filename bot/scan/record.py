@@ -8,7 +8,7 @@ and a scan of last year's history must not be purged the moment it is recorded.
 Records are sent in batches of concurrent calls, which the store commits together (group commit).
 
 With --images, the poster hashes of a recorded message's photos are remembered with its incident (the
-poster_hashes table of bot/poster_store.py, as the bot does): once an admin confirms the incident, the bot
+poster_hashes table of bot/images/posters.py, as the bot does): once an admin confirms the incident, the bot
 recognises copies of the poster.
 """
 
@@ -22,7 +22,7 @@ from typing import Any
 
 import click
 
-from bot.scan import ScanResult
+from bot.scan.scanner import ScanResult
 
 log = logging.getLogger(__name__)
 SOURCE = "scan"
@@ -119,7 +119,7 @@ class Recorder:
         self._store = store
         self.tally = tally
         self._batch: list[tuple[Any, ScanResult]] = []  # (NewIncident, the result it came from)
-        self._posters: Any = None  # bot.poster_store.PosterStore, opened with the first poster to remember
+        self._posters: Any = None  # bot.images.posters.PosterStore, opened with the first poster to remember
 
     @classmethod
     async def open(cls, config) -> "Recorder":
@@ -170,7 +170,7 @@ class Recorder:
         done = 0
         try:
             if self._posters is None:
-                from bot.poster_store import PosterStore
+                from bot.images.posters import PosterStore
 
                 self._posters = await PosterStore.open(self._store.path)
             for h in result.posters:

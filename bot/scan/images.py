@@ -1,5 +1,5 @@
 """`leekguard scan --images`: the photos an export includes, analysed the way `leekguard check --image` does
-(bot/image_check.py: file_fetcher within images.max_bytes, the confirmed posters of the incident DB).
+(bot/images/check.py: file_fetcher within images.max_bytes, the confirmed posters of the incident DB).
 
     images = await ExportImages.open(config, engine)
     result = await images.apply(result)     # ScanResult; its verdict becomes caption + photo when that is worse
@@ -19,9 +19,9 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
-from bot.image_check import file_fetcher, known_posters
+from bot.images.check import file_fetcher, known_posters
 from bot.pipeline import LABEL_RANK
-from bot.scan import ScanResult, chat_key
+from bot.scan.scanner import ScanResult, chat_key
 from detectors.images.settings import ImageSettings
 
 log = logging.getLogger(__name__)
