@@ -11,8 +11,8 @@ import sqlite3
 import pytest
 from click.testing import CliRunner
 
-from bot.cli import main
 from bot.store.service import IncidentStore
+from cli.main import main
 from tests.store_support import days_ago, finding, incident
 
 EVIL = "Sora内测账号 只要299 \x1b[31mRED\x1b[0m 加V私聊"

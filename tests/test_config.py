@@ -150,7 +150,7 @@ def test_the_example_file_is_valid_documents_every_key_and_keeps_the_defaults():
 
 
 def test_cli_prints_the_config_error_and_exits_2(tmp_path):
-    from bot.cli import main
+    from cli.main import main
 
     bad = write(tmp_path, "policy:\n  scam: [warn, nuke]\n")
     result = CliRunner().invoke(main, ["--config", str(bad), "run"])
@@ -163,7 +163,7 @@ def test_logging_never_prints_a_token_even_inside_a_traceback():
     import io
     import logging
 
-    from bot.logs import setup_logging
+    from cli.logs import setup_logging
 
     stream = io.StringIO()
     setup_logging("INFO", [TOKEN], stream=stream)

@@ -16,8 +16,9 @@ import pytest
 from adapters.console import ConsoleAdapter, LineSource, read_entries, split_speaker
 from bot.chat_settings import ChatSettingsService
 from bot.config import Config
-from bot.runner import AdapterStopped, Services, choose_adapters, supervise
+from bot.runner import AdapterStopped, Services, supervise
 from bot.store.service import IncidentStore
+from cli.wiring import choose_adapters
 from tests.bot_support import real_engine
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -142,14 +143,14 @@ def test_console_runs_when_no_token_is_set():
 
 
 def test_platforms_with_a_token_run_and_an_unloadable_adapter_is_reported(monkeypatch, caplog):
-    import bot.runner as runner
+    import cli.wiring as wiring
 
     both = Config.model_validate({"telegram": {"token": "t"}, "discord": {"token": "d"}})
-    monkeypatch.setitem(runner.PLATFORMS, "telegram", ("adapters.console", "ConsoleAdapter"))
-    monkeypatch.setitem(runner.PLATFORMS, "discord", ("adapters.no_such_module", "DiscordAdapter"))
+    monkeypatch.setitem(wiring.PLATFORMS, "telegram", ("adapters.console", "ConsoleAdapter"))
+    monkeypatch.setitem(wiring.PLATFORMS, "discord", ("adapters.no_such_module", "DiscordAdapter"))
     assert [type(a).__name__ for a in choose_adapters(both)] == ["ConsoleAdapter"]
     assert "cannot load adapters.no_such_module.DiscordAdapter" in caplog.text
-    with pytest.raises(runner.NoAdapter):
+    with pytest.raises(wiring.NoAdapter):
         choose_adapters(Config.model_validate({"discord": {"token": "d"}}))
 
 
@@ -210,7 +211,7 @@ def bot_env(tmp_path: Path) -> dict[str, str]:
 def test_leekguard_run_reads_a_piped_chat_and_ends_cleanly_at_eof(tmp_path):
     (tmp_path / "leekguard.yaml").write_text("policy:\n  scam: [warn, delete]\n", encoding="utf-8")
     chat = f"hi all\nalice: {SCAM}\nbob: Selling Sora invite codes, only $50, DM @soraseller\n/incidents\n"
-    done = subprocess.run([sys.executable, "-m", "bot", "run"], input=chat, capture_output=True, text=True,
+    done = subprocess.run([sys.executable, "-m", "cli", "run"], input=chat, capture_output=True, text=True,
                           cwd=tmp_path, env=bot_env(tmp_path), timeout=120)
     assert done.returncode == 0, done.stderr
     out = done.stdout
@@ -230,7 +231,7 @@ def test_leekguard_run_reads_a_piped_chat_and_ends_cleanly_at_eof(tmp_path):
 
 
 def test_leekguard_run_stops_cleanly_on_sigterm(tmp_path):
-    proc = subprocess.Popen([sys.executable, "-m", "bot", "run"], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+    proc = subprocess.Popen([sys.executable, "-m", "cli", "run"], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
                             stderr=subprocess.PIPE, text=True, cwd=tmp_path, env=bot_env(tmp_path))
     try:
         proc.stdin.write(f"alice: {SCAM}\n")
@@ -251,7 +252,7 @@ def test_leekguard_run_stops_cleanly_on_sigterm(tmp_path):
 
 def test_leekguard_run_with_a_broken_config_exits_2(tmp_path):
     (tmp_path / "leekguard.yaml").write_text("policy:\n  sensitivity: extreme\n", encoding="utf-8")
-    done = subprocess.run([sys.executable, "-m", "bot", "run"], input="", capture_output=True, text=True,
+    done = subprocess.run([sys.executable, "-m", "cli", "run"], input="", capture_output=True, text=True,
                           cwd=tmp_path, env=bot_env(tmp_path), timeout=60)
     assert done.returncode == 2
     assert "config error: policy.sensitivity: 'extreme' is not one of low, normal, high" in done.stderr

@@ -13,9 +13,9 @@ from click.testing import CliRunner
 
 from adapters.discord import DiscordAdapter
 from bot.chat_settings import ChatSettingsService
-from bot.cli import main as cli
 from bot.runner import AdapterStopped, Services
 from bot.store.service import IncidentStore
+from cli.main import main as cli
 from tests.bot_support import real_engine
 from tests.fakes.discord_harness import CREATE_MESSAGE, DiscordWorld, eventually, make_config, running_bot
 from tests.fakes.discord_server import FakeDiscord

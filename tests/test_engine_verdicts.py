@@ -109,7 +109,7 @@ def test_reply_quote_alone_does_not_condemn_the_reply():
 
 
 def _cli(*args, stdin=None):
-    return subprocess.run([sys.executable, "-m", "bot", *args], input=stdin, capture_output=True, text=True, timeout=120)
+    return subprocess.run([sys.executable, "-m", "cli", *args], input=stdin, capture_output=True, text=True, timeout=120)
 
 
 def test_check_cli_json_and_jsonl():
@@ -136,7 +136,7 @@ def test_check_cli_json_and_jsonl():
 
 def test_check_jsonl_answers_a_live_feed_line_by_line_and_a_file_in_full(tmp_path):
     # standard input that stays open: each verdict comes out before the next line is sent
-    proc = subprocess.Popen([sys.executable, "-m", "bot", "check", "--jsonl", "-"], stdin=subprocess.PIPE,
+    proc = subprocess.Popen([sys.executable, "-m", "cli", "check", "--jsonl", "-"], stdin=subprocess.PIPE,
                             stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True, encoding="utf-8")
     try:
         for i, text in enumerate(["Sora内测账号 只要299 加V私聊", "今天中午吃什么"]):

@@ -16,7 +16,6 @@ from click.testing import CliRunner
 from PIL import Image
 
 from bot.chat_settings import ChatSettingsService
-from bot.cli import main as cli
 from bot.commands import Commands
 from bot.config import Config
 from bot.images.moderation import ImageChecks
@@ -25,6 +24,7 @@ from bot.pipeline import Moderator
 from bot.policy import BurstMemory
 from bot.runner import Services, keep_in_step
 from bot.store.service import IncidentStore
+from cli.main import main as cli
 from detectors.images import ImageAnalyzer, ImageSettings
 from detectors.images.poster_hash import PosterIndex
 from leekguard_types import Author, ImageRef, Message

@@ -82,7 +82,7 @@ async def test_check_image_matches_confirmed_posters_from_the_database(tmp_path,
 
 
 def test_leekguard_check_image_command(tmp_path):
-    from bot.cli import main
+    from cli.main import main
 
     path = _qr_picture(tmp_path / "p.png")
     env = {"LEEKGUARD_DB": str(tmp_path / "none.db")}

@@ -11,9 +11,9 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-import bot.cli_scan
-from bot.cli import main
 from bot.store.service import IncidentStore
+import cli.scan as cli_scan
+from cli.main import main
 from detectors.engine import Engine
 from tests.scan_support import MarkerEngine, telegram_export, tg_message
 
@@ -34,7 +34,7 @@ def cli(monkeypatch, tmp_path, real_engine):
     monkeypatch.setenv("LEEKGUARD_DB", str(tmp_path / "leekguard.db"))
     monkeypatch.delenv("LEEKGUARD_CONFIG", raising=False)
     engine = {"engine": real_engine}
-    monkeypatch.setattr(bot.cli_scan, "_load_engine", lambda config: engine["engine"])
+    monkeypatch.setattr(cli_scan, "_load_engine", lambda config: engine["engine"])
 
     def run(*args: str, use: object | None = None):
         if use is not None:

@@ -12,10 +12,10 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-import bot.cli_scan
-from bot.cli import main
 from bot.images.check import known_posters
 from bot.scan.images import photo_path
+import cli.scan as cli_scan
+from cli.main import main
 from detectors.engine import Engine
 from detectors.images.poster_hash import poster_hash
 from detectors.images.settings import ImageSettings
@@ -51,7 +51,7 @@ def scan(monkeypatch, tmp_path, engine):
     monkeypatch.chdir(tmp_path)
     monkeypatch.setenv("LEEKGUARD_DB", str(tmp_path / "leekguard.db"))
     monkeypatch.delenv("LEEKGUARD_CONFIG", raising=False)
-    monkeypatch.setattr(bot.cli_scan, "_load_engine", lambda config: engine)
+    monkeypatch.setattr(cli_scan, "_load_engine", lambda config: engine)
     return lambda *args: CliRunner().invoke(main, ["scan", *args], catch_exceptions=False)
 
 

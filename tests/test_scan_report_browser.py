@@ -11,9 +11,9 @@ import pytest
 from click.testing import CliRunner
 from PIL import Image
 
-import bot.cli_scan
-from bot.cli import main
 from bot.scan.report import category_colour
+import cli.scan as cli_scan
+from cli.main import main
 from tests.scan_support import MarkerEngine, telegram_export, tg_message
 
 pytestmark = pytest.mark.browser
@@ -48,7 +48,7 @@ def report(tmp_path, monkeypatch) -> Path:
         *(tg_message(10 + i, f"[scam:group_recruiting] 进群 {i}", "拉群哥", "user7", unix=T0 + 2 * DAY + i)
           for i in range(3)),
     ])
-    monkeypatch.setattr(bot.cli_scan, "_load_engine", lambda config: MarkerEngine())
+    monkeypatch.setattr(cli_scan, "_load_engine", lambda config: MarkerEngine())
     monkeypatch.setenv("LEEKGUARD_DB", str(tmp_path / "unused.db"))
     out = tmp_path / "report.html"
     res = CliRunner().invoke(main, ["scan", str(export), "--report", str(out)], catch_exceptions=False)

@@ -21,7 +21,7 @@ async def test_leekguard_run_moderates_telegram_and_stops_on_sigterm(tmp_path):
                "PYTHONPATH": str(ROOT)}
         env.pop("DISCORD_BOT_TOKEN", None)
         proc = await asyncio.create_subprocess_exec(
-            sys.executable, "-m", "bot", "run", cwd=tmp_path, env=env, stdin=asyncio.subprocess.DEVNULL,
+            sys.executable, "-m", "cli", "run", cwd=tmp_path, env=env, stdin=asyncio.subprocess.DEVNULL,
             stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE)
         try:
             await server.wait_for_calls("getUpdates", timeout=30)  # polling: the bot is up

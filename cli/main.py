@@ -7,18 +7,18 @@ import os
 
 import click
 
-from bot.logs import setup_logging
+from cli.logs import setup_logging
 
 # (module, attribute) of every click command or group under `leekguard`; one line per area.
 COMMANDS: list[tuple[str, str]] = [
-    ("bot.cli_check", "check"),
-    ("bot.cli_check", "eval_cmd"),
-    ("bot.cli_discord", "discord_group"),
-    ("bot.cli_scan", "scan"),
-    ("bot.cli_run", "run"),
-    ("bot.cli_incidents", "incidents_group"),
-    ("bot.cli_incidents", "db_group"),
-    ("bot.cli_incidents", "samples_group"),
+    ("cli.check", "check"),
+    ("cli.check", "eval_cmd"),
+    ("cli.discord_setup", "discord_group"),
+    ("cli.scan", "scan"),
+    ("cli.run", "run"),
+    ("cli.incidents", "incidents_group"),
+    ("cli.incidents", "db_group"),
+    ("cli.incidents", "samples_group"),
 ]
 
 

@@ -15,7 +15,7 @@ from typing import IO, Any
 import click
 import orjson
 
-from bot.heap import settle_after_load
+from cli.heap import settle_after_load
 from leekguard_types import Author, Message, Verdict
 
 LANGS = ("zh-Hans", "zh-Hant", "en")

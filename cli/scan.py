@@ -21,10 +21,10 @@ from rich.console import Console
 from rich.progress import BarColumn, Progress, TaskProgressColumn, TextColumn, TimeRemainingColumn
 
 from adapters.exports import ExportFile, ReadProblem, find_exports
-from bot.scan.scanner import ScanResult, Scanner, ScanSummary
 from bot.scan.record import Recorder, RecordTally, ScanError, learn_from_existing_log
 from bot.scan.report import ReportCollector, write_report
 from bot.scan.rows import CsvRows, JsonlRows, wanted
+from bot.scan.scanner import ScanResult, Scanner, ScanSummary
 from bot.scan.summary import print_problems, print_summary
 
 EXIT_CLEAN, EXIT_FLAGGED, EXIT_ERROR = 0, 1, 2
@@ -139,8 +139,8 @@ def _workers(requested: int, files: list[ExportFile]) -> int:
 
 
 def _load_engine(config):
+    from cli.heap import settle_after_load
     from detectors.engine import DetectionSettings, Engine
-    from bot.heap import settle_after_load
     try:
         engine = Engine.load(DetectionSettings.from_config(config))
     except Exception as e:  # broken seed pack: one clear line, exit 2

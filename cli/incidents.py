@@ -22,11 +22,11 @@ from typing import Any, AsyncIterator, Callable
 import click
 from rich.console import Console
 
-from bot import cli_render as render
 from bot.store.export import export_incidents
 from bot.store.sql import IncidentFilter
 from bot.store.types import REVIEW_STATES, StoreError, split_key
-from bot.timespec import parse_age, parse_since
+from cli import render
+from cli.timespec import parse_age, parse_since
 
 EXIT_ERROR = 2
 

@@ -24,16 +24,24 @@ def run(ctx: click.Context, force_console: bool, force_dry_run: bool) -> None:
     Stops cleanly on Ctrl-C, SIGTERM or end of input (console).
     """
     from bot.config import load_config  # imported here so that `leekguard --help` stays fast
-    from bot.logs import setup_logging
     from bot.pipeline import secrets_of
-    from bot.runner import NoAdapter, run_bot
     from bot.store.types import StoreError
+    from cli.logs import setup_logging
+    from cli.wiring import NoAdapter
 
     config = load_config((ctx.obj or {}).get("config_path"))
     setup_logging(config.log_level, secrets_of(config))
     try:
-        asyncio.run(run_bot(config, force_console=force_console, force_dry_run=force_dry_run))
+        asyncio.run(_run_bot(config, force_console=force_console, force_dry_run=force_dry_run))
     except (StoreError, NoAdapter) as exc:
         raise click.ClickException(str(exc)) from None
     except KeyboardInterrupt:  # a second Ctrl-C during shutdown
         pass
+
+
+async def _run_bot(config, *, force_console: bool, force_dry_run: bool) -> None:
+    """The adapters are chosen (and constructed) first, in the event loop, then bot.runner serves them."""
+    from bot.runner import run_bot
+    from cli.wiring import choose_adapters
+
+    await run_bot(config, choose_adapters(config, force_console), force_dry_run=force_dry_run)
