@@ -100,7 +100,7 @@ async def _serve(conn, n_chats: int) -> None:
 # ---------------- this process: the bot ----------------
 
 async def run_bot(args: argparse.Namespace) -> int:
-    from adapters.telegram import TelegramAdapter
+    from adapters.telegram.adapter import TelegramAdapter
     from bot.config import Config
     from bot.runner import open_services
 

@@ -23,7 +23,7 @@ def invite_url_cmd(ctx: click.Context, client_id: int | None, guild_id: int | No
     from rich.console import Console
     from rich.table import Table
 
-    from adapters.discord_invite import NEEDED_PERMISSIONS, client_id_from_token, invite_url, needed_permissions
+    from adapters.discord.invite import NEEDED_PERMISSIONS, client_id_from_token, invite_url, needed_permissions
     from bot.config import load_config
 
     if client_id is None:

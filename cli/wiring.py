@@ -17,8 +17,8 @@ log = logging.getLogger(__name__)
 
 # platform -> (module, class) of its adapter; the adapter runs when `<platform>.token` is set
 PLATFORMS: dict[str, tuple[str, str]] = {
-    "telegram": ("adapters.telegram", "TelegramAdapter"),
-    "discord": ("adapters.discord", "DiscordAdapter"),
+    "telegram": ("adapters.telegram.adapter", "TelegramAdapter"),
+    "discord": ("adapters.discord.adapter", "DiscordAdapter"),
 }
 CONSOLE = ("adapters.console", "ConsoleAdapter")
 

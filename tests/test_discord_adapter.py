@@ -186,7 +186,7 @@ async def test_servers_outside_the_allow_list_and_disabled_channels_are_ignored(
 
 
 def test_proxy_addresses_are_checked_and_completed():
-    from adapters.discord import ConfigurationError, api_base, gateway
+    from adapters.discord.adapter import ConfigurationError, api_base, gateway
 
     assert api_base("http://rest-proxy:8080/") == "http://rest-proxy:8080/api/v10"
     assert api_base("https://proxy.example/api/v10") == "https://proxy.example/api/v10"

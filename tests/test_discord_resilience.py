@@ -11,7 +11,7 @@ import time
 import pytest
 from click.testing import CliRunner
 
-from adapters.discord import DiscordAdapter
+from adapters.discord.adapter import DiscordAdapter
 from bot.chat_settings import ChatSettingsService
 from bot.runner import AdapterStopped, Services
 from bot.store.service import IncidentStore

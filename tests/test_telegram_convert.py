@@ -6,10 +6,10 @@ import logging
 
 from telegram import ChatMemberAdministrator, Update
 
-from adapters.telegram_admins import missing_rights
-from adapters.telegram_convert import to_message
-from adapters.telegram_logging import REDACTED, protect_token, redact
-from adapters.telegram_render import MAX_TEXT, render_html, render_keyboard, utf16_len
+from adapters.telegram.admins import missing_rights
+from adapters.telegram.convert import to_message
+from adapters.telegram.log_redaction import REDACTED, protect_token, redact
+from adapters.telegram.render import MAX_TEXT, render_html, render_keyboard, utf16_len
 from bot.actions import Button, Reply
 from leekguard_types import Span
 from tests.fakes import telegram_shapes as shapes

@@ -8,7 +8,7 @@ import pytest
 from telegram import Bot
 from telegram.error import NetworkError, TimedOut
 
-from adapters.telegram_http import AiohttpRequest
+from adapters.telegram.http_request import AiohttpRequest
 from tests.fakes.telegram_server import FakeTelegramServer
 
 

@@ -13,7 +13,7 @@ import pytest
 from PIL import Image
 from telegram import Message as TgMessage
 
-from adapters.telegram_convert import images_of
+from adapters.telegram.convert import images_of
 from detectors.images import ImageAnalyzer, ImageSettings
 from detectors.images.poster_hash import PosterIndex
 from tests.fakes.telegram_harness import running_bot, shared_engine

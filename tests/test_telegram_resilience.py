@@ -112,7 +112,7 @@ async def test_the_token_never_reaches_a_log(server, world, engine, tmp_path, ca
 
 
 async def test_a_failed_start_is_retried_by_the_runner_and_a_rejected_token_is_not(server, world, engine, tmp_path):
-    from adapters.telegram import TelegramAdapter
+    from adapters.telegram.adapter import TelegramAdapter
     from bot.chat_settings import ChatSettingsService
     from bot.runner import Services, supervise
     from bot.store.service import IncidentStore

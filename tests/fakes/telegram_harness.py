@@ -15,7 +15,7 @@ import functools
 from pathlib import Path
 from typing import Any, AsyncIterator
 
-from adapters.telegram import TelegramAdapter
+from adapters.telegram.adapter import TelegramAdapter
 from bot.chat_settings import ChatSettingsService
 from bot.config import Config
 from bot.images.moderation import ImageChecks

@@ -11,14 +11,14 @@ from __future__ import annotations
 import asyncio
 import logging
 import shlex
-from typing import TYPE_CHECKING, Any, Awaitable, Literal, Optional
+from typing import TYPE_CHECKING, Any, Awaitable, Literal, Optional, Protocol
 
 import discord
 from discord import app_commands
 
-from adapters.discord_convert import PLATFORM, is_moderator, to_message
-from adapters.discord_render import safe, render
-from adapters.discord_texts import CONTEXT_MENU, Translator, dc_text, language_of
+from adapters.discord.convert import PLATFORM, is_moderator, to_message
+from adapters.discord.render import safe, render
+from adapters.discord.texts import CONTEXT_MENU, Translator, dc_text, language_of
 from bot.actions import Reply
 from bot.commands import CommandContext, Commands
 from bot.config import CHAT_SETTING_KEYS
@@ -27,7 +27,8 @@ from bot.texts import t
 from leekguard_types import Author
 
 if TYPE_CHECKING:
-    from adapters.discord import DiscordSession
+    from bot.chat_settings import ChatSettingsService
+    from bot.config import Config
 
 log = logging.getLogger(__name__)
 DEFER_AFTER = 2.0  # seconds; Discord drops an interaction not answered within 3
@@ -43,8 +44,21 @@ def author_of(user: discord.abc.User) -> Author:
     return Author(id=str(user.id), name=user.display_name, username=user.name, is_bot=user.bot)
 
 
+class Session(Protocol):
+    """What the commands need of the running bot: adapters/discord/adapter.py's DiscordSession, which builds
+    DiscordCommands (a Protocol, so this module does not import the one that imports it)."""
+
+    client: discord.Client
+    config: Config
+    chat_settings: ChatSettingsService
+    guild_ids: set[int]
+    moderator_roles: tuple[int | str, ...]
+
+    def text_channel_in(self, guild: discord.Guild | None, value: str) -> discord.TextChannel | None: ...
+
+
 class DiscordCommands:
-    def __init__(self, session: "DiscordSession", commands: Commands) -> None:
+    def __init__(self, session: Session, commands: Commands) -> None:
         self.session = session
         self.commands = commands
 

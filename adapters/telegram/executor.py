@@ -13,8 +13,8 @@ from telegram import Bot, ChatPermissions, InlineKeyboardMarkup, LinkPreviewOpti
 from telegram.constants import ParseMode
 from telegram.error import BadRequest, Forbidden, RetryAfter, TelegramError
 
-from adapters.telegram_images import fetch_image
-from adapters.telegram_render import render_html, render_keyboard
+from adapters.telegram.images import fetch_image
+from adapters.telegram.render import render_html, render_keyboard
 from bot.actions import Action, ActionResult, Reply
 from leekguard_types import ImageRef, Message
 

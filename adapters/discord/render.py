@@ -15,7 +15,7 @@ from typing import Iterable
 
 import discord
 
-from adapters.discord_views import ReviewButton
+from adapters.discord.views import ReviewButton
 from bot.actions import Button, Reply
 from bot.warnings import load_products, load_statements
 

@@ -1,6 +1,6 @@
 """The Discord adapter: discord.py in, leekguard_types.Message out, ActionExecutor back.
 
-    adapter = DiscordAdapter()             # bot/runner.py: constructed with no arguments
+    adapter = DiscordAdapter()             # cli/wiring.py: constructed with no arguments
     await adapter.run(services)            # serves until cancelled; AdapterStopped for a rejected token
 
     adapter.session                        # the DiscordSession run() drives: client, executor, moderator,
@@ -8,14 +8,15 @@
 
 It only translates and executes: a guild message (or an edit) becomes a leekguard_types.Message for
 bot.pipeline.Moderator; slash commands, the "Check for scam" context menu and the mod-log buttons become
-calls of bot/commands.py (adapters/discord_commands.py); decided actions are carried out by
-adapters/discord_executor.py. discord.py waits out rate limits (429) itself and resumes a dropped gateway
+calls of bot/commands.py (adapters/discord/commands.py); decided actions are carried out by
+adapters/discord/executor.py. discord.py waits out rate limits (429) itself and resumes a dropped gateway
 session; both stay its job.
 
 REST and gateway can go through proxies (config discord.api_base_url / gateway_url, or DISCORD_API_BASE_URL /
-DISCORD_GATEWAY_URL): discord.py keeps both as process-wide class attributes, set here at start-up.
+DISCORD_GATEWAY_URL): discord.py keeps both as process-wide class attributes, so they are set explicitly when a
+session starts (route_through), never when this module is imported.
 
-Absolute imports only: this module sits next to the `discord` package it imports.
+Absolute imports only: this package is named like the `discord` package it imports.
 """
 
 from __future__ import annotations
@@ -30,10 +31,10 @@ from typing import Any, AsyncIterator
 import discord
 import yarl
 
-from adapters.discord_commands import DiscordCommands
-from adapters.discord_convert import to_message
-from adapters.discord_executor import DiscordExecutor
-from adapters.discord_views import ReviewButton
+from adapters.discord.commands import DiscordCommands
+from adapters.discord.convert import to_message
+from adapters.discord.executor import DiscordExecutor
+from adapters.discord.views import ReviewButton
 from bot.runner import AdapterStopped, Services
 
 log = logging.getLogger(__name__)
@@ -273,7 +274,7 @@ class DiscordSession:
 
 
 class DiscordAdapter:
-    """What `leekguard run` starts (bot/runner.py): one DiscordSession per run, a new one after a failure."""
+    """What `leekguard run` starts (cli/wiring.py): one DiscordSession per run, a new one after a failure."""
 
     name = "discord"
 

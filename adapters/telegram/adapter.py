@@ -1,14 +1,18 @@
 """The Telegram adapter: python-telegram-bot in, leekguard_types.Message out, ActionExecutor back.
 
-    adapter = TelegramAdapter()
+    adapter = TelegramAdapter()            # cli/wiring.py: constructed with no arguments
     await adapter.run(services)            # bot.runner.Services; serves until cancelled
 
 It only translates and executes: an Update becomes a leekguard_types.Message for bot.pipeline.Moderator, a
-command or button becomes a call of bot/commands.py (adapters/telegram_commands.py), and decided actions are
-carried out by adapters/telegram_executor.py. Sends go through a rate limiter that respects Telegram's
+command or button becomes a call of bot/commands.py (adapters/telegram/commands.py), and decided actions are
+carried out by adapters/telegram/executor.py. Sends go through a rate limiter that respects Telegram's
 per-chat and global flood limits and waits out 429s instead of dropping the message.
 
-Absolute imports only: this module sits next to the `telegram` package it imports.
+Importing this module changes nothing outside it. What the adapter sets for the whole process is done
+explicitly: PTB's timedelta durations when an adapter or session is built (use_timedelta_durations), the
+shorter GIL switch interval when a session starts (shorten_gil_switch_interval).
+
+Absolute imports only: this package is named like the `telegram` package it imports.
 """
 
 from __future__ import annotations
@@ -27,21 +31,19 @@ from telegram.error import InvalidToken
 from telegram.ext import (Application, ApplicationBuilder, ChatMemberHandler, ContextTypes, MessageHandler,
                           filters)
 
-from adapters.telegram_admins import AdminDirectory, missing_rights
-from adapters.telegram_commands import COMMAND_NAMES, TelegramCommands
-from adapters.telegram_convert import chat_key, to_message
-from adapters.telegram_executor import TelegramExecutor
-from adapters.telegram_http import AiohttpRequest
-from adapters.telegram_logging import protect_token
-from adapters.telegram_ratelimit import MessageRateLimiter
-from adapters.telegram_texts import right_name, tg_text
+from adapters.telegram.admins import AdminDirectory, missing_rights
+from adapters.telegram.commands import COMMAND_NAMES, TelegramCommands
+from adapters.telegram.convert import chat_key, to_message
+from adapters.telegram.executor import TelegramExecutor
+from adapters.telegram.http_request import AiohttpRequest
+from adapters.telegram.log_redaction import protect_token
+from adapters.telegram.ratelimit import MessageRateLimiter
+from adapters.telegram.texts import right_name, tg_text
 from bot.actions import Reply
 from bot.config import Config
 from bot.runner import AdapterStopped, Services
 from bot.warnings import products_in
 
-# Opt in to PTB's future behaviour (durations as timedelta): without it every 429 warns of a deprecation.
-os.environ.setdefault("PTB_TIMEDELTA", "1")
 log = logging.getLogger(__name__)
 GIL_SWITCH_INTERVAL = 0.001
 # Pause between two getUpdates calls. Against a nearby Bot API server (self-hosted, or the local fake) a busy
@@ -52,6 +54,15 @@ POLL_INTERVAL = 0.005
 # chat_member: promotions and demotions (sent only to admin bots) refresh the cached admin list at once
 ALLOWED_UPDATES = ["message", "edited_message", "callback_query", "my_chat_member", "chat_member"]
 _IN_CHAT = (ChatMember.MEMBER, ChatMember.ADMINISTRATOR, ChatMember.OWNER, ChatMember.RESTRICTED)
+
+
+def use_timedelta_durations() -> None:
+    """Opt in to PTB's future behaviour (durations as timedelta): without it every 429 warns of a deprecation.
+
+    Process-wide (an environment variable PTB reads each time it converts a duration), so it is done when an
+    adapter or a session is built, not when this module is imported. An explicit setting is kept.
+    """
+    os.environ.setdefault("PTB_TIMEDELTA", "1")
 
 
 def shorten_gil_switch_interval(seconds: float = GIL_SWITCH_INTERVAL) -> None:
@@ -114,7 +125,7 @@ def build_application(config: Config, *, rate_limiter: MessageRateLimiter | None
 
 
 class TelegramAdapter:
-    """What `leekguard run` starts (bot/runner.py): constructed with no arguments, `run` serves until cancelled.
+    """What `leekguard run` starts (cli/wiring.py): constructed with no arguments, `run` serves until cancelled.
 
     Tests and the bench pass options (a faster limiter, shorter long polls) and wait for `ready`.
     """
@@ -126,6 +137,7 @@ class TelegramAdapter:
     def __init__(self, *, limits: tuple[float, float] | None = None, concurrent_updates: int = 256,
                  connection_pool: int = 16, poll_timeout: float = 10.0,
                  poll_interval: float = POLL_INTERVAL) -> None:
+        use_timedelta_durations()
         self.limits = limits  # (messages per second overall, messages per minute per group)
         self.concurrent_updates = concurrent_updates
         self.connection_pool = connection_pool
@@ -161,6 +173,7 @@ class TelegramSession:
     def __init__(self, services: Services, *, rate_limiter: MessageRateLimiter | None = None,
                  concurrent_updates: int = 256, connection_pool: int = 16, poll_timeout: float = 10.0,
                  poll_interval: float = POLL_INTERVAL):
+        use_timedelta_durations()
         self.services = services
         self.config = services.config
         self.poll_timeout = poll_timeout

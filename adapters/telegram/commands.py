@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import html
 import logging
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 from telegram import BotCommand, InlineKeyboardButton, InlineKeyboardMarkup, LinkPreviewOptions, Update
 from telegram import Message as TgMessage
@@ -17,16 +17,20 @@ from telegram.constants import ParseMode
 from telegram.error import BadRequest, TelegramError
 from telegram.ext import Application, CallbackQueryHandler, CommandHandler, ContextTypes, MessageHandler, filters
 
-from adapters.telegram_convert import ANONYMOUS_ADMIN_ID, PLATFORM, author_of, convert
-from adapters.telegram_render import render_html
-from adapters.telegram_texts import COMMANDS, language_of, tg_text
+from adapters.telegram.convert import ANONYMOUS_ADMIN_ID, PLATFORM, author_of, convert
+from adapters.telegram.render import render_html
+from adapters.telegram.texts import COMMANDS, language_of, tg_text
 from bot.actions import Reply
 from bot.commands import CommandContext, Commands, parse_command
 from bot.store.types import split_key
 from leekguard_types import Author
 
 if TYPE_CHECKING:
-    from adapters.telegram import TelegramSession
+    from adapters.telegram.admins import AdminDirectory
+    from adapters.telegram.executor import TelegramExecutor
+    from bot.chat_settings import ChatSettingsService
+    from bot.config import Config
+    from bot.runner import Services
 
 log = logging.getLogger(__name__)
 COMMAND_NAMES = [name for name, _, _ in COMMANDS] + ["undo"]
@@ -56,8 +60,19 @@ def settings_keyboard(chat_id: int, lang: str) -> InlineKeyboardMarkup:
                                   for label, data in row] for row in rows])
 
 
+class Session(Protocol):
+    """What the commands need of the running bot: adapters/telegram/adapter.py's TelegramSession, which builds
+    TelegramCommands (a Protocol, so this module does not import the one that imports it)."""
+
+    services: Services
+    config: Config
+    chat_settings: ChatSettingsService
+    executor: TelegramExecutor
+    admins: AdminDirectory
+
+
 class TelegramCommands:
-    def __init__(self, session: "TelegramSession", commands: Commands):
+    def __init__(self, session: Session, commands: Commands):
         self.session = session
         self.commands = commands
         self.seen_groups: dict[int, str] = {}  # chat id -> title, for /incidents in a private chat

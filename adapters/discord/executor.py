@@ -16,8 +16,8 @@ from typing import Any
 
 import discord
 
-from adapters.discord_convert import channel_of
-from adapters.discord_render import render
+from adapters.discord.convert import channel_of
+from adapters.discord.render import render
 from bot.actions import Action, ActionResult, Reply
 from leekguard_types import ImageRef, ImageRejected, Message
 
