@@ -49,7 +49,7 @@ def server_process(conn, guilds: int, channels: int, users: int) -> None:
 
 
 async def _serve(conn, n_guilds: int, n_channels: int, n_users: int) -> None:
-    from tests.fakes.discord_server import FakeDiscord
+    from fake_platforms.discord_server import FakeDiscord
 
     fake = FakeDiscord()
     await fake.start()

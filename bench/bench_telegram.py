@@ -42,7 +42,7 @@ def server_process(conn, chats: int) -> None:
 
 
 async def _serve(conn, n_chats: int) -> None:
-    from tests.fakes.telegram_server import FakeTelegramServer
+    from fake_platforms.telegram_server import FakeTelegramServer
 
     server = FakeTelegramServer()
     await server.start()
