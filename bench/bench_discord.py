@@ -49,7 +49,7 @@ def server_process(conn, guilds: int, channels: int, users: int) -> None:
 
 
 async def _serve(conn, n_guilds: int, n_channels: int, n_users: int) -> None:
-    from tests.fakes.discord_server import FakeDiscord
+    from fake_platforms.discord_server import FakeDiscord
 
     fake = FakeDiscord()
     await fake.start()
@@ -122,7 +122,7 @@ async def _serve(conn, n_guilds: int, n_channels: int, n_users: int) -> None:
 # ---------------- this process: the bot ----------------
 
 async def run_bot(args: argparse.Namespace) -> int:
-    from adapters.discord import DiscordAdapter
+    from adapters.discord.adapter import DiscordAdapter
     from bot.config import Config
     from bot.runner import open_services
 

@@ -2,7 +2,7 @@
 
     python bench/bench_engine.py [--messages 20000] [--rounds 5]
 
-- throughput of the real `python -m bot check --jsonl` (child process, CPU time) over a mixed Chinese/English corpus of ~80-character chat messages
+- throughput of the real `python -m cli check --jsonl` (child process, CPU time) over a mixed Chinese/English corpus of ~80-character chat messages
   (built from the training and held-out samples, each message made unique so no cache helps), one core,
   start-up excluded, including JSON parsing and writing;
 - per-message latency p50/p99 over the same corpus;
@@ -11,7 +11,7 @@
   read on a shared host whose speed drifts;
 - one 64 KB message; start-up to first verdict (warm: jieba's cache exists); peak RSS.
 Times are CPU time of this process/thread (time.process_time / thread_time), so a busy machine does not skew
-them; start-up is wall time of a fresh `python -m bot check`.
+them; start-up is wall time of a fresh `python -m cli check`.
 """
 
 from __future__ import annotations
@@ -92,7 +92,7 @@ def main() -> None:
     args = ap.parse_args()
 
     started = time.perf_counter()
-    proc = subprocess.run([sys.executable, "-m", "bot", "check", "--json", "Sora内测账号 只要299 加V私聊"],
+    proc = subprocess.run([sys.executable, "-m", "cli", "check", "--json", "Sora内测账号 只要299 加V私聊"],
                           cwd=ROOT, capture_output=True, text=True)
     startup = time.perf_counter() - started
     ok = proc.returncode == 0 and '"verdict": "scam"' in proc.stdout
@@ -113,8 +113,8 @@ def main() -> None:
         # Rounds alternate the engine and the yardstick so both see the same host; medians are reported.
         rates, yardsticks = [], []
         for _ in range(args.rounds):
-            base_cpu, _ = _child_cpu([sys.executable, "-m", "bot", "check", "--jsonl", str(empty)])
-            cpu, out = _child_cpu([sys.executable, "-m", "bot", "check", "--jsonl", str(data)])
+            base_cpu, _ = _child_cpu([sys.executable, "-m", "cli", "check", "--jsonl", str(empty)])
+            cpu, out = _child_cpu([sys.executable, "-m", "cli", "check", "--jsonl", str(data)])
             rates.append(len(msgs) / (cpu - base_cpu))
             if not yardsticks:  # peak over the children so far: only `check` ones (jieba's child is bigger)
                 child_rss_mb = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
@@ -141,7 +141,7 @@ def main() -> None:
           f"messages/s; check --jsonl runs at {statistics.median(ratios):.2f}x jieba (target 7,500 / 7,000 = 1.07x)")
     print(f"per-message latency: p50 {lat[len(lat) // 2]:.3f} ms, p99 {lat[int(len(lat) * 0.99)]:.3f} ms (target p99 <= 2 ms)")
     print(f"64 KB message: {big_ms:.1f} ms, verdict {v.label} (target <= 50 ms)")
-    print(f"start-up to first verdict (warm, `python -m bot check`): {startup:.2f} s, ok={ok} (target <= 2 s)")
+    print(f"start-up to first verdict (warm, `python -m cli check`): {startup:.2f} s, ok={ok} (target <= 2 s)")
     print(f"peak RSS of `check --jsonl` over the corpus: {child_rss_mb:.0f} MB (target <= 200 MB)")
 
 

@@ -19,9 +19,9 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from tests.fakes.telegram_harness import running_bot, shared_engine  # noqa: E402
-from tests.fakes.telegram_server import FakeTelegramServer  # noqa: E402
-from tests.image_fixtures import SCAM_LINES, cjk_font_path, poster, to_bytes  # noqa: E402
+from fake_platforms.posters import SCAM_LINES, cjk_font_path, poster, to_bytes  # noqa: E402
+from fake_platforms.telegram_harness import running_bot, shared_engine  # noqa: E402
+from fake_platforms.telegram_server import FakeTelegramServer  # noqa: E402
 
 GROUP = -1009999
 SCAM_TEXT = "出售Sora内测账号，只要299，加V私聊 {}"

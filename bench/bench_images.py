@@ -22,7 +22,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from detectors.images import ImageAnalyzer, ImageSettings  # noqa: E402
-from tests.image_fixtures import MENU_LINES, SCAM_LINES, cjk_font_path, poster, to_bytes  # noqa: E402
+from fake_platforms.posters import MENU_LINES, SCAM_LINES, cjk_font_path, poster, to_bytes  # noqa: E402
 
 BENIGN_LINES = MENU_LINES + [("周末读书会 欢迎参加", (40, 80, 40)), ("会议改到下午三点", (0, 0, 0)),
                              ("Python 入门 免费分享", (0, 0, 120))]

@@ -94,7 +94,7 @@ def main() -> int:
         generate(export, args.messages)
         gen = time.perf_counter() - t0
         size = export.stat().st_size
-        cmd = [sys.executable, "-m", "bot", "scan", str(export), "--no-progress", "--jobs", str(args.jobs)]
+        cmd = [sys.executable, "-m", "cli", "scan", str(export), "--no-progress", "--jobs", str(args.jobs)]
         if args.outputs:
             cmd += ["--report", str(Path(tmp) / "report.html"), "--csv", str(Path(tmp) / "rows.csv"),
                     "--jsonl", str(Path(tmp) / "rows.jsonl")]
@@ -115,7 +115,7 @@ def main() -> int:
         outputs = {p.name: p.stat().st_size for p in Path(tmp).iterdir() if p.name != "result.json"
                    and p.suffix in (".html", ".csv", ".jsonl")}
     print(f"export: {args.messages:,} messages, {size / 1e6:.1f} MB Telegram JSON (generated in {gen:.1f} s)")
-    print("command: " + " ".join(["python", "-m", "bot", "scan", "result.json", "--no-progress", "--jobs",
+    print("command: " + " ".join(["python", "-m", "cli", "scan", "result.json", "--no-progress", "--jobs",
                                   str(args.jobs)] + (
         ["--report", "report.html", "--csv", "rows.csv", "--jsonl", "rows.jsonl"] if args.outputs else [])))
     for line in summary:

@@ -42,7 +42,7 @@ def server_process(conn, chats: int) -> None:
 
 
 async def _serve(conn, n_chats: int) -> None:
-    from tests.fakes.telegram_server import FakeTelegramServer
+    from fake_platforms.telegram_server import FakeTelegramServer
 
     server = FakeTelegramServer()
     await server.start()
@@ -100,7 +100,7 @@ async def _serve(conn, n_chats: int) -> None:
 # ---------------- this process: the bot ----------------
 
 async def run_bot(args: argparse.Namespace) -> int:
-    from adapters.telegram import TelegramAdapter
+    from adapters.telegram.adapter import TelegramAdapter
     from bot.config import Config
     from bot.runner import open_services
 

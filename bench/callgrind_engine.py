@@ -24,8 +24,8 @@ ROOT = Path(__file__).resolve().parents[1]
 _CHILD = """
 import io, sys
 sys.path.insert(0, {root!r})
-from bot.cli_check import run_jsonl
-from bot.heap import settle_after_load
+from cli.check import run_jsonl
+from cli.heap import settle_after_load
 from detectors.engine import Engine
 engine = Engine.load(); engine.warm_up(); settle_after_load()  # as `check --jsonl` does
 lines = open({corpus!r}, encoding="utf-8").readlines()[:{n}]

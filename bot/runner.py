@@ -1,6 +1,6 @@
-"""`leekguard run`: every platform adapter whose token is configured, in ONE asyncio event loop.
+"""`leekguard run`: the given platform adapters in ONE asyncio event loop, with the services they share.
 
-Writing an adapter (adapters/telegram.py, adapters/discord.py, adapters/console.py):
+Writing an adapter (adapters/telegram/, adapters/discord/, adapters/console.py):
 
     class TelegramAdapter:                      # constructed with no arguments
         name = "telegram"
@@ -16,14 +16,12 @@ adapter failed": it is logged and `run` is called again after a backoff (1 s, 2 
 other adapters keep serving. Raise `AdapterStopped` for a failure that retrying cannot fix (a rejected token):
 it is logged and the adapter is not restarted.
 
-Which adapters run: `PLATFORMS` maps a platform to (module, class); the platform runs when its token is set
-(config or environment). With no token at all, the console adapter runs.
+Which adapters run is decided by the command line (cli/wiring.py), the one place that imports adapters.
 """
 
 from __future__ import annotations
 
 import asyncio
-import importlib
 import logging
 import signal
 from dataclasses import dataclass, field
@@ -41,12 +39,6 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-# platform -> (module, class) of its adapter; the adapter runs when `<platform>.token` is set
-PLATFORMS: dict[str, tuple[str, str]] = {
-    "telegram": ("adapters.telegram", "TelegramAdapter"),
-    "discord": ("adapters.discord", "DiscordAdapter"),
-}
-CONSOLE = ("adapters.console", "ConsoleAdapter")
 REFRESH_SECONDS = 60.0  # reviews made elsewhere (the CLI) reach a running bot within this time
 
 
@@ -139,29 +131,6 @@ async def keep_in_step(services: Services, every: float = REFRESH_SECONDS) -> No
             log.exception("refresh of learned samples / known posters failed; retrying in %.0f s", every)
 
 
-def platforms_configured(config: Config) -> list[str]:
-    return [name for name in PLATFORMS if getattr(config, name).token is not None]
-
-
-class NoAdapter(Exception):
-    """No adapter can run (every configured platform's adapter failed to load)."""
-
-
-def choose_adapters(config: Config, force_console: bool = False) -> list[Adapter]:
-    """The adapters of every platform with a token; the console when there is none (or when forced).
-    A platform whose adapter cannot be loaded is logged and left out; the others still run."""
-    wanted = [] if force_console else [PLATFORMS[name] for name in platforms_configured(config)]
-    adapters = []
-    for module, cls in wanted or [CONSOLE]:
-        try:
-            adapters.append(getattr(importlib.import_module(module), cls)())
-        except (ImportError, AttributeError) as exc:
-            log.error("cannot load %s.%s: %s", module, cls, exc)
-    if not adapters:
-        raise NoAdapter("no adapter could be loaded; see the errors above")
-    return adapters
-
-
 # ---- running ----
 
 async def supervise(adapter: Adapter, services: Services, *, first_delay: float = 1.0, max_delay: float = 300.0,
@@ -218,9 +187,7 @@ def _request_stop(task: asyncio.Task | None, sig: signal.Signals) -> None:
         task.cancel()
 
 
-async def run_bot(config: Config, *, force_console: bool = False, force_dry_run: bool = False,
-                  adapters: list[Adapter] | None = None) -> None:
-    adapters = adapters if adapters is not None else choose_adapters(config, force_console)
+async def run_bot(config: Config, adapters: list[Adapter], *, force_dry_run: bool = False) -> None:
     services = await open_services(config, force_dry_run=force_dry_run)
     log.info("serving: %s%s", ", ".join(a.name for a in adapters), " (dry-run)" if force_dry_run else "")
     refresher = asyncio.create_task(keep_in_step(services), name="refresh")

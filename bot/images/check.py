@@ -1,4 +1,4 @@
-"""`leekguard check --image FILE [--caption TEXT] [--json]`: the image half, called by bot/cli_check.py.
+"""`leekguard check --image FILE [--caption TEXT] [--json]`: the image half, called by cli/check.py.
 
     verdict, report = await check_image(path, caption, engine, lang, config=config, database=config.database)
     print(format_image_report(report, lang))     # or: json.dumps(report.to_dict())  (includes the verdict)

@@ -5,7 +5,7 @@
     for item in scanner.scan(records):       # records: ExportRecord / ReadProblem items from adapters.exports
         summary.add(item)                    # ScanResult or ReadProblem
 
-No output and no store here: bot.cli_scan drives progress, rows, the report and the incident log.
+No output and no store here: cli.scan drives progress, rows, the report and the incident log.
 """
 
 from __future__ import annotations
