@@ -19,17 +19,17 @@ from operator import itemgetter
 from pathlib import Path
 
 from detectors import model_cache
-from detectors import normalize as norm_mod
+from detectors.text import normalize as norm_mod
 from detectors.classifier import PRIOR_SCALE, LogisticModel, Sample
-from detectors.matcher import Hit, TermMatcher
+from detectors.text.matcher import Hit, TermMatcher
 from detectors.packs import CONTEXT_CATEGORY, Pack, load_pack
-from detectors.quotes import quoted_offers
+from detectors.text.quotes import quoted_offers
 from detectors.resemblance import NearestScam, readable_features
 from detectors.rules import CompiledRule, RuleIndex
 from detectors.scoring import Thresholds, categories_of, combine
-from detectors.signals import SignalExtractor
+from detectors.text.signals import SignalExtractor
 from detectors.structure import Offer, StructureReader
-from detectors.tokenize import chinese_tokens, han_bigrams, han_runs, init_jieba, latin_tokens, load_jieba
+from detectors.text.tokenize import chinese_tokens, han_bigrams, han_runs, init_jieba, latin_tokens, load_jieba
 from leekguard_types import CATEGORIES, Finding, Message, Span, Verdict
 
 log = logging.getLogger(__name__)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from detectors.matcher import Hit
+from detectors.text.matcher import Hit
 from detectors.packs import Rule
 
 DEFAULT_WINDOW = 160  # characters of normalised text: keeps a long article from assembling a rule by accident

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from detectors.matcher import Hit
+from detectors.text.matcher import Hit
 from detectors.packs import CounterKind, ItemKind, StructureSpec
 from detectors.rules import item_key
 

@@ -38,7 +38,7 @@ and image.qr_with_hype (+0.35: a QR code alone is not a scam, a QR next to AI-pr
 or on the poster is); detector "poster_hash", rule poster_hash.confirmed_match (+0.75, origin
 "image:poster"): "matches a poster already confirmed as a scam in this chat / another chat".
 
-Known posters: bot/poster_store.py keeps the hashes of images of incidents (table poster_hashes in the
+Known posters: bot/images/posters.py keeps the hashes of images of incidents (table poster_hashes in the
 incident DB) and fills the PosterIndex with those of confirmed incidents.
 """
 

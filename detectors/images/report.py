@@ -18,7 +18,7 @@ class ImageReport:
     """
 
     verdict: Verdict | None  # caption + image combined; None only when no engine was given
-    rejected: str | None = None  # reason code (detectors.images.loading.REASONS) when the image was not analysed
+    rejected: str | None = None  # reason code (leekguard_types.images.REASONS) when the image was not analysed
     rejected_detail: str = ""
     format: str = ""
     width: int = 0

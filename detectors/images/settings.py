@@ -15,7 +15,7 @@ EXTRA_MODULES: dict[str, str] = {
 }
 
 # Hamming distance (of 256 bits) under which two posters count as the same poster. Measured on generated
-# posters (tests/test_images_poster_hash.py): re-coloured / resized / re-compressed copies land at 0-24,
+# posters (tests/images/test_images_poster_hash.py): re-coloured / resized / re-compressed copies land at 0-24,
 # different posters built on one template at 38 and more.
 DEFAULT_POSTER_MAX_DISTANCE = 26
 

@@ -32,7 +32,7 @@ class HypeCues:
 
 class HypeSpotter:
     def __init__(self, pack: Any, signals: Any = None) -> None:
-        from detectors.matcher import TermMatcher
+        from detectors.text.matcher import TermMatcher
 
         ai_terms = [a for p in pack.products.products for a in p.aliases] + list(pack.products.generic_ai)
         hype_terms = [w for name in HYPE_LEXICONS for w in pack.lexicons.get(name, ())]
@@ -40,7 +40,7 @@ class HypeSpotter:
         self._signals = signals
 
     def cues(self, text: str) -> HypeCues:
-        from detectors.normalize import normalize
+        from detectors.text.normalize import normalize
 
         if not text:
             return HypeCues((), ())
@@ -72,7 +72,7 @@ def _pack_of(engine: Any):
 def _signals_of(engine: Any, pack: Any):
     signals = getattr(engine, "signals", None)
     if signals is None or not hasattr(signals, "classify_domain"):
-        from detectors.signals import SignalExtractor
+        from detectors.text.signals import SignalExtractor
 
         signals = SignalExtractor(pack.products.official_domains, pack.products.protected_brands)
     return signals
@@ -96,7 +96,7 @@ def lookalike_checker(engine: Any) -> Callable[[str], str | None]:
     """host -> the brand or official domain it imitates, or None; the engine's link checker plus one rule
     it lacks: a non-ASCII host that folds to an official or look-alike domain is itself a look-alike
     ('оpenai.com' with a Cyrillic о)."""
-    from detectors.normalize import normalize
+    from detectors.text.normalize import normalize
 
     signals = _signals_of(engine, _pack_of(engine))
 

@@ -5,7 +5,7 @@ import time
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from detectors.normalize import normalize
+from detectors.text.normalize import normalize
 from tests.support.engine import shared_engine
 
 NASTY = [
@@ -77,7 +77,7 @@ e = Engine.load()
 print('jieba' in sys.modules)
 e.analyze('今天中午吃什么')
 print('jieba' in sys.modules)
-import detectors.tokenize as t
+import detectors.text.tokenize as t
 e.warm_up()
 print(t._cut is not None)
 """

@@ -6,8 +6,8 @@ import re2
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from detectors.linear_regex import LinearRegex, Utf8Text
-from detectors.signals import _CONTACT, _LINK, _PRICE, _SCAM_PRICE
+from detectors.text.linear_regex import LinearRegex, Utf8Text
+from detectors.text.signals import _CONTACT, _LINK, _PRICE, _SCAM_PRICE
 
 _PATTERNS = [(_PRICE.pattern, 0), (_SCAM_PRICE.pattern, 1), (_CONTACT.pattern, 0), (_LINK.pattern, 0),
              (r"x*", 0), (r"(a)|(内)", 2)]  # an empty-matching pattern and an optional group too

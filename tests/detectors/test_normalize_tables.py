@@ -5,7 +5,7 @@ from __future__ import annotations
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from detectors.normalize import _LEET_MAP, _tables, normalize
+from detectors.text.normalize import _LEET_MAP, _tables, normalize
 
 # Characters from every region the tables treat specially: ASCII, Latin-1, full-width forms, CJK (Traditional
 # and Simplified), invisible and bidi characters, lone surrogates, math alphanumerics, emoji and tag characters.

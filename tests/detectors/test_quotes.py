@@ -5,8 +5,8 @@ from __future__ import annotations
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from detectors.matcher import Hit
-from detectors.quotes import quoted_offers, quoted_ranges
+from detectors.text.matcher import Hit
+from detectors.text.quotes import quoted_offers, quoted_ranges
 from tests.support.engine import shared_engine
 
 

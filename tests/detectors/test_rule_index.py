@@ -5,7 +5,7 @@ from __future__ import annotations
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from detectors.matcher import Hit
+from detectors.text.matcher import Hit
 from tests.support.engine import shared_engine
 
 ENGINE = shared_engine()

@@ -9,9 +9,9 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from detectors.linear_regex import LinearRegex, Utf8Text
-from detectors.matcher import Hit
-from detectors.number_words import word_prices
+from detectors.text.linear_regex import LinearRegex, Utf8Text
+from detectors.text.matcher import Hit
+from detectors.text.number_words import word_prices
 
 _NUM = r"\d+(?:[.,]\d+)?"
 # Prices: a currency before or after a number, or a price word before it ("只要299", "only 299", "限时999").

@@ -4,7 +4,7 @@ import pytest
 
 from bot.store.service import IncidentStore
 from detectors.engine import Engine
-from tests.bot_support import Chat
+from tests.support.bot_core import Chat
 
 SCAM = "Sora内测账号 只要299 加V私聊"
 

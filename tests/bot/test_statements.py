@@ -12,7 +12,7 @@ import pytest
 from bot.warnings import load_products, pick_statement, statement_line
 from detectors.packs import load_pack
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 SOURCES = ROOT / "seeds" / "sources"
 ARTICLES = ROOT.parent / "shared" / "seeds"
 PACK = load_pack()
@@ -72,7 +72,7 @@ def test_no_statement_about_other_products_answers_a_product_it_does_not_cover()
 @pytest.mark.parametrize("at,earliest,latest", [("2024-02-20", "2024-02-17", "2024-02-17"),
                                                 ("2026-12-01", "2024-12-09", "2026-12-01")])
 def test_check_at_cites_the_statement_true_on_that_day(at, earliest, latest):
-    r = subprocess.run([sys.executable, "-m", "bot", "check", "--json", "--at", at, "Sora内测账号 只要299 加V私聊"],
+    r = subprocess.run([sys.executable, "-m", "cli", "check", "--json", "--at", at, "Sora内测账号 只要299 加V私聊"],
                        cwd=ROOT, capture_output=True, text=True, timeout=120)
     assert r.returncode == 0, r.stderr
     out = json.loads(r.stdout)

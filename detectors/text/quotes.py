@@ -7,8 +7,8 @@ from __future__ import annotations
 
 import re
 
-from detectors.linear_regex import LinearRegex, Utf8Text
-from detectors.matcher import Hit
+from detectors.text.linear_regex import LinearRegex, Utf8Text
+from detectors.text.matcher import Hit
 
 # Paired quotation marks of Chinese and English chat (straight double quotes pair in order), without
 # nesting: RE2, linear time (counted repeats would blow up RE2's automaton, so lengths are checked after).

@@ -14,7 +14,7 @@ from typing import NamedTuple
 
 import ahocorasick_rs
 
-from detectors.normalize import Normalized, normalize
+from detectors.text.normalize import Normalized, normalize
 
 _LEET_DIGIT = re.compile("[0134578]")  # a regex scan creates no per-character objects, unlike set.isdisjoint(str)
 
