@@ -35,6 +35,7 @@ def main() -> None:
     ap.add_argument("--folds", type=int, default=5)
     ap.add_argument("--seed", type=int, default=1)
     ap.add_argument("--by-writer", action="store_true", help="leave one writer out instead of random folds")
+    ap.add_argument("--mistakes", type=Path, help="write the misclassified samples (JSONL, with score) here")
     args = ap.parse_args()
     root = Path(str(resources.files("seeds")))
     rows = []
@@ -72,6 +73,13 @@ def main() -> None:
             shutil.rmtree(tmp)
     print(f"{len(rows)} samples, {len(splits)} {'writers' if args.by_writer else 'folds'}, "
           f"{time.perf_counter() - started:.1f}s")
+    if args.mistakes:
+        th = pack_threshold = 0.7
+        with open(args.mistakes, "w", encoding="utf-8") as fh:
+            for score, r in sorted(scores, key=lambda sr: sr[0]):
+                if (r["label"] == "scam") != (score >= pack_threshold):
+                    fh.write(json.dumps({**r, "score": round(score, 3)}, ensure_ascii=False) + "\n")
+        del th
     print("threshold  recall  fpr    hard-neg-fpr")
     for th in (0.3, 0.4, 0.45, 0.5, 0.6, 0.7, 0.8, 0.9):
         scam = [s for s, r in scores if r["label"] == "scam"]

@@ -372,7 +372,11 @@ class Engine:
     def _hits(self, n: norm_mod.Normalized) -> dict[str, list[Hit]]:
         """Word lists and signals hit, after denials ("not a scam") and negations ("no shared accounts")."""
         hits = self._matcher.find(n)
-        hits.update(self.signals.extract(n.norm, contact_cue="@contact" in hits))
+        # a price spelt out in words only matters where something is on offer in a message about AI (and the
+        # look costs a regex pass)
+        hits.update(self.signals.extract(n.norm, contact_cue="@contact" in hits,
+                                         number_words=not _TOPIC_KEYS.isdisjoint(hits)
+                                         and not self.structure.item_keys.isdisjoint(hits)))
         self._suppress_denials(hits)
         self._drop_negated(hits)
         return hits

@@ -10,7 +10,9 @@ from __future__ import annotations
 
 import math
 import threading
-from collections import defaultdict
+from collections import Counter, defaultdict
+from itertools import chain
+from functools import lru_cache
 from typing import Callable, Iterable
 
 # Feature names the engine uses internally -> what they mean to a reader (English, Chinese).
@@ -48,6 +50,7 @@ _CONCEPTS: dict[str, tuple[str, str]] = {
 }
 
 
+@lru_cache(maxsize=65536)  # the same few thousand features come back in every explanation
 def readable_feature(name: str, zh: bool) -> str:
     """One classifier feature as a reader sees it: a word in «», or what a concept means."""
     if name in _CONCEPTS:
@@ -64,6 +67,9 @@ def readable_feature(name: str, zh: bool) -> str:
 
 def readable_features(names: Iterable[str], zh: bool) -> str:
     return ", ".join(dict.fromkeys(readable_feature(n, zh) for n in names)) or "-"
+
+
+COMMON_SHARE = 0.05  # tokens in more than this share of the scam samples are not indexed
 
 
 class NearestScam:
@@ -87,8 +93,11 @@ class NearestScam:
                     sizes.append(len(toks))
                     for tok in toks:
                         index[tok].append(i)
+                # A token most scam samples share ("an AI product's name") tells them apart from nothing and
+                # would make every look-up walk thousands of postings: left out of the index.
+                common = max(COMMON_SHARE * len(self._samples), 20)
                 self._sizes = sizes
-                self._index = dict(index)
+                self._index = {tok: ids for tok, ids in index.items() if len(ids) <= common}
         return self._index
 
     def nearest(self, tokens: Iterable[str]) -> tuple[str, str, float] | None:
@@ -97,12 +106,10 @@ class NearestScam:
         query = set(tokens)
         if not query:
             return None
-        overlap: dict[int, int] = defaultdict(int)
-        for tok in query:
-            for i in index.get(tok, ()):
-                overlap[i] += 1
+        overlap = Counter(chain.from_iterable(index.get(tok, ()) for tok in query))  # counted in C
         if not overlap:
             return None
-        best = max(overlap, key=lambda i: (overlap[i] / math.sqrt(self._sizes[i] * len(query)), -i))
+        sizes = self._sizes
+        best = max(overlap, key=lambda i: (overlap[i] * overlap[i] / sizes[i], -i))  # cosine, up to a constant
         text, category = self._samples[best]
-        return text, category, overlap[best] / math.sqrt(self._sizes[best] * len(query))
+        return text, category, overlap[best] / math.sqrt(sizes[best] * len(query))

@@ -49,50 +49,64 @@ class StructureReader:
     def __init__(self, spec: StructureSpec):
         self.spec = spec
         key = item_key
-        self._items = [(kind, tuple(map(key, kind.keys)), tuple(map(key, kind.needs_offer))) for kind in spec.items]
-        self._item_keys = frozenset(k for _, keys, _ in self._items for k in keys)
+        self._items = [(kind, frozenset(map(key, kind.keys)), frozenset(map(key, kind.needs_offer)))
+                       for kind in spec.items]
+        self.item_keys = frozenset(k for _, keys, _ in self._items for k in keys)
         self._offer = tuple(map(key, spec.offer))
         self._hooks = [(name, tuple(map(key, hook.keys))) for name, hook in spec.hooks.items()]
-        self._counters = [(c, tuple(map(key, c.keys))) for c in spec.counters]
+        self._counters = [(c, frozenset(map(key, c.keys))) for c in spec.counters]
         self._lure = frozenset(map(key, spec.first_person_lure))
+        self._deal_keys = frozenset(self._offer).union(*(ks for _, ks in self._hooks))
 
     def read(self, hits: dict[str, list[Hit]]) -> Offer | None:
-        """The item kind that stands in the message with the most of {offer, price, contact} near it (among
-        equals the first in YAML order); None when no item word is there at all."""
-        if self._item_keys.isdisjoint(hits):
-            return None
+        """The item kind that stands in the message with the most of {offer, price, contact, urgency} near it
+        (among equals the first in YAML order); None when no item word is there at all."""
+        if self.item_keys.isdisjoint(hits) or self._deal_keys.isdisjoint(hits):
+            return None  # no item, or nothing offering it: no offer to read
         window = self.spec.window
+        # every offer and hook hit once, sorted; each item kind then keeps those near its own words
+        offers = sorted((h for k in self._offer if k in hits for h in hits[k]), key=_start)
+        hooks_all = [(name, sorted((h for k in ks if k in hits for h in hits[k] if not _zero_price(h)), key=_start))
+                     for name, ks in self._hooks]
         best: Offer | None = None
         best_parts = -1
         for kind, keys, needs in self._items:
-            item_hits = [h for k in keys for h in hits.get(k, ())]
-            if not item_hits or needs and not any(k in hits for k in needs):
+            present = keys.intersection(hits)  # set operations in C: most kinds stop here
+            if not present or needs and needs.isdisjoint(hits):
                 continue
-            item_hits.sort(key=lambda h: h.start)
+            item_hits = [h for k in present for h in hits[k]]
+            item_hits.sort(key=_start)
             near = _near(item_hits, window)
-            offer_hits = sorted((h for k in self._offer for h in hits.get(k, ()) if near(h)), key=lambda h: h.start)
             hooks = {}
-            for name, ks in self._hooks:
-                found = sorted((h for k in ks for h in hits.get(k, ()) if near(h) and not _zero_price(h)),
-                               key=lambda h: h.start)
+            for name, found in hooks_all:
+                found = [h for h in found if near(h)]
                 if found:
                     hooks[name] = found
-            found = Offer(kind, item_hits, offer_hits, hooks, [])
-            if found.parts > best_parts:
-                best, best_parts = found, found.parts
-        if best is not None:
+            candidate = Offer(kind, item_hits, [h for h in offers if near(h)], hooks, [])
+            if candidate.parts > best_parts:
+                best, best_parts = candidate, candidate.parts
+        if best is not None and best.strong:  # counter-signals matter only to a full offer
             best.counters = self._counters_of(hits, best)
         return best
 
     def _counters_of(self, hits: dict[str, list[Hit]], offer: Offer) -> list[tuple[CounterKind, list[Hit]]]:
         if not self._lure.isdisjoint(hits):
             return []  # the writer pushes their own contact: not a member warning, asking or joking
+        denials = hits.get("@anti_warning", ())  # "不是骗子", "not a scam": a seller's words, not a warning
         out = []
         for counter, keys in self._counters:
-            found = [h for k in keys for h in hits.get(k, ())]
-            if found and not any(offer.hooks.get(h) for h in counter.unless_hooks):
-                out.append((counter, sorted(found, key=lambda h: h.start)))
+            present = keys.intersection(hits)
+            if not present or any(offer.hooks.get(h) for h in counter.unless_hooks):
+                continue
+            found = sorted((h for k in present for h in hits[k]
+                            if not any(d.start <= h.start and h.end <= d.end for d in denials)), key=_start)
+            if found:
+                out.append((counter, found))
         return out
+
+
+def _start(hit: Hit) -> int:
+    return hit.start
 
 
 def _zero_price(hit: Hit) -> bool:

@@ -99,16 +99,17 @@ class SignalExtractor:
             out.append((start, end, LinkInfo(url, host, kind, brand)))
         return out
 
-    def extract(self, norm: str, contact_cue: bool = True) -> dict[str, list[Hit]]:
+    def extract(self, norm: str, contact_cue: bool = True, number_words: bool = True) -> dict[str, list[Hit]]:
         """Signal hits keyed "$price", "$scam_price", "$contact_handle", "$link", "$lookalike", "$official_link".
 
         contact_cue: the term matcher saw a contact word (vx, 微信, qq...); without one, and without a digit,
-        "@" or "/", no contact handle can be in the text, so that regex is skipped."""
+        "@" or "/", no contact handle can be in the text, so that regex is skipped.
+        number_words: also read prices written in words (the engine asks only for messages about AI)."""
         hits: dict[str, list[Hit]] = {}
         tail = norm.rstrip()
         if tail.endswith(("?", "？")):
             hits["$question"] = [Hit("$question", "?", len(tail) - 1, len(tail))]
-        for s, e, value in word_prices(norm, SCAM_PRICE_VALUES):
+        for s, e, value in word_prices(norm, SCAM_PRICE_VALUES) if number_words else ():
             hits.setdefault("$price", []).append(Hit("$price", norm[s:e], s, e))
             if value in SCAM_PRICE_VALUES:
                 hits.setdefault("$scam_price", []).append(Hit("$scam_price", norm[s:e], s, e))
