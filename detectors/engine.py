@@ -42,9 +42,11 @@ FAST_SURE_LOW, FAST_SURE_HIGH = 0.4, 0.85
 OFF_TOPIC_LOG_ODDS = -4.0  # a message with none of the topic words: the classifier is not even consulted
 # ...unless a scam pattern fired all the same ("一步慢步步慢，上车私聊" names no AI but is the playbook itself)
 OFF_TOPIC_PATTERNED_LOG_ODDS = -2.0
-# An offer's full shape (item + two of offer, price, contact) with no counter-signal is at least this far (in
+# An offer's full shape (item + three of offer, price, contact, urgency) with no counter-signal is at least this far (in
 # log-odds) above the scam threshold: word statistics may not cancel it (detectors/structure.py).
 STRUCTURE_FLOOR = 0.7
+# Bumped whenever the classifier's features change in code, so that cached weights of older features are not loaded.
+FEATURES_VERSION = 2
 # A message that names no AI product, no AI at all and links no look-alike domain is not an AI-hype scam
 # (concert tickets, a used GPU, "DM me the Q3 numbers"): the classifier is skipped for it.
 _TOPIC_KEYS = frozenset({"@product", "@generic_ai", "$lookalike"})
@@ -184,7 +186,8 @@ class Engine:
             labelled += [(t, "clean") for t in cr.rule.examples.no_match if cr.rule.category != CONTEXT_CATEGORY]
         self._labelled = labelled
         self._nearest = NearestScam(scams, self._sample_tokens)
-        key = model_cache.cache_key(labelled, self.pack.model_dump_json(), self.classifier.settings)
+        key = model_cache.cache_key(labelled, self.pack.model_dump_json(),
+                                    {**self.classifier.settings, "features": FEATURES_VERSION})
         cached = model_cache.load(key)
         if cached is not None:
             try:
@@ -217,6 +220,7 @@ class Engine:
         rules_fired = self._rule_index.fired(hits)
         fired = ["R:" + cr.rule.id for cr, _ in rules_fired]
         self._note_quoted_offer(n, [chosen for _, chosen in rules_fired], hits)
+        hits.update(self.structure.features(self.structure.read(hits)))
         runs = han_runs(n.norm)
         toks = self._tokens(n, hits, runs)
         offset = sum(PRIOR_SCALE * cr.rule.weight for cr, _ in rules_fired)
@@ -330,6 +334,8 @@ class Engine:
         else:
             matched = self._pattern_matches(nb, hits, 0)
             self._note_quoted_offer(nb, [chosen for _, _, chosen in matched], hits)
+        offer = self.structure.read(hits) if topical else None
+        hits.update(self.structure.features(offer))
         runs = han_runs(nb.norm)
         lang = self._language(body, nb, runs)
         findings = self._pattern_findings(matched, self.fast)
@@ -347,10 +353,8 @@ class Engine:
                 findings = self._pattern_findings(matched, model)
         findings += self._signal_findings(nb, hits, 0, model)
         findings += self._classifier_findings(contrib, hits, model, topical, bool(matched))
-        if topical:
-            offer = self.structure.read(hits)
-            if offer is not None and offer.strong:
-                findings.append(self._structure_finding(nb, offer, sum(f.score for f in findings)))
+        if offer is not None and offer.strong:
+            findings.append(self._structure_finding(nb, offer, sum(f.score for f in findings)))
         if toks is not None and not any(f.category in CATEGORIES for f in findings):
             z = sum(f.score for f in findings)
             if self.fast.probability(z) >= self.settings.suspicious_threshold:

@@ -58,11 +58,25 @@ def readable_feature(name: str, zh: bool) -> str:
     if name.startswith("<num") and name.endswith(">"):
         digits = name[4:-1]
         return f"{digits} 位数字" if zh else f"a {digits}-digit number"
+    if name.startswith("$item_"):
+        return ("提供" if zh else "an offer of ") + _ITEMS.get(name[6:], (name[6:], name[6:]))[1 if zh else 0]
+    if name == "$offer_full":
+        return "完整的推销（货品加报价或联系方式）" if zh else "a complete offer (item with a price or contact)"
+    if name.startswith("$counter_"):
+        return ("反向信号：" if zh else "a counter-signal: ") + name[9:]
     if name[:2] == "R:":
         return ("规则 " if zh else "rule ") + name[2:]
     if name[0] in "@$":  # a list or signal added to the seeds without a description yet
         return name[1:].replace("_", " ")
     return f"\u00ab{name.lstrip('#')}\u00bb"  # "#内测" is a character pair
+
+
+# Item kinds of seeds/structure.yaml, as the "$item_<id>" features name them.
+_ITEMS = {
+    "generated": ("generation instructions", "生成指令"), "access": ("accounts or access", "账号或使用资格"),
+    "api": ("API or app access", "接口或客户端"), "course": ("a course", "课程"), "group": ("a group place", "群名额"),
+    "insider": ("insider status", "内部身份"), "funnel": ("a money-making package", "赚钱套餐"),
+}
 
 
 def readable_features(names: Iterable[str], zh: bool) -> str:
