@@ -491,7 +491,7 @@ class Engine:
         for key in _SIGNAL_FINDINGS.keys() & hits.keys():
             words.pop(key, None)  # shown as signal findings of their own
         total = model.bias + sum(words.values())
-        top = [t for t, _ in _strongest(words, 4, total >= 0)]  # the strongest words on the side it leans to
+        top = tuple(t for t, _ in _strongest(words, 4, total >= 0))  # the strongest words on the side it leans to
         listed_en, listed_zh = readable_features(top, zh=False), readable_features(top, zh=True)
         if total >= 0:
             en, zh = f"Wording resembles the scam samples ({listed_en})", f"措辞与骗局样本相似（{listed_zh}）"

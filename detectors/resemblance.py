@@ -79,11 +79,12 @@ _ITEMS = {
 }
 
 
-def readable_features(names: Iterable[str], zh: bool) -> str:
+@lru_cache(maxsize=65536)  # the same handful of strongest words recur message after message
+def readable_features(names: tuple[str, ...], zh: bool) -> str:
     return ", ".join(dict.fromkeys(readable_feature(n, zh) for n in names)) or "-"
 
 
-COMMON_SHARE = 0.05  # tokens in more than this share of the scam samples are not indexed
+COMMON_SHARE = 0.02  # tokens in more than this share of the scam samples are not indexed
 
 
 class NearestScam:
