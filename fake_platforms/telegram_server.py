@@ -294,6 +294,8 @@ class FakeTelegramServer(TelegramWorld):
 
     def _chat(self, p: JSON) -> JSON:
         c = self.chats.get(p.get("chat_id"))  # type: ignore[arg-type]
+        if c is None and p.get("chat_id") in self.users:  # a user who never opened a chat with the bot
+            raise ApiError(403, "Forbidden: bot can't initiate conversation with a user")
         if c is None:
             raise ApiError(400, "Bad Request: chat not found")
         return c

@@ -181,10 +181,11 @@ class TelegramSession:
         self.app = build_application(self.config, rate_limiter=rate_limiter, concurrent_updates=concurrent_updates,
                                      connection_pool=connection_pool)
         self.bot = self.app.bot
-        self.executor = TelegramExecutor(self.bot, admin_chat_id=self.config.telegram.admin_chat_id)
+        self.admins = AdminDirectory(self.bot)
+        self.executor = TelegramExecutor(self.bot, admin_chat_id=self.config.telegram.admin_chat_id,
+                                         admins=self.admins)
         self.chat_settings = services.chat_settings
         self.moderator = services.moderator(self.executor)
-        self.admins = AdminDirectory(self.bot)
         self.commands = TelegramCommands(self, services.commands(self.executor))
         self._order = _KeyedLocks()
         self._started = False
@@ -225,6 +226,13 @@ class TelegramSession:
                                              poll_interval=self.poll_interval)
         self._started = True
         log.info("telegram: polling as @%s", self.bot.username)
+        if self.config.telegram.admin_chat_id:
+            log.info("telegram: incident notices go to the admin chat %s (telegram.admin_chat_id)",
+                     self.config.telegram.admin_chat_id)
+        else:
+            log.info("telegram: no telegram.admin_chat_id set: incident notices go privately to each group's "
+                     "admins who have started a chat with the bot (or to an admin chat chosen in /settings), "
+                     "never into the group")
 
     async def stop(self) -> None:
         try:

@@ -65,6 +65,7 @@ class AdminDirectory:
         self.bot = bot
         self.failure_ttl = failure_ttl
         self._lists = _TTLCache(list_ttl)
+        self._people = _TTLCache(list_ttl)
         self._members = _TTLCache(member_ttl)
 
     async def admin_ids(self, chat_id: int) -> frozenset[int]:
@@ -77,6 +78,18 @@ class AdminDirectory:
                 return frozenset(), self.failure_ttl
             return frozenset(a.user.id for a in admins), self._lists.ttl
         return await self._lists.get(chat_id, load)
+
+    async def people(self, chat_id: int) -> tuple[int, ...]:
+        """Ids of the chat's human admins (no bots), creator first: who receives incident notices privately."""
+        async def load() -> tuple[tuple[int, ...], float]:
+            try:
+                admins = await self.bot.get_chat_administrators(chat_id)
+            except TelegramError as exc:
+                log.warning("cannot list admins of chat %s: %s", chat_id, exc)
+                return (), self.failure_ttl
+            ranked = sorted((a for a in admins if not a.user.is_bot), key=lambda a: a.status != "creator")
+            return tuple(a.user.id for a in ranked), self._people.ttl
+        return await self._people.get(chat_id, load)
 
     async def member(self, chat_id: int, user_id: int) -> ChatMember | None:
         async def load() -> tuple[ChatMember | None, float]:
@@ -98,6 +111,7 @@ class AdminDirectory:
     def forget_chat(self, chat_id: int) -> None:
         """Membership changed (bot promoted, admin demoted): ask Telegram again next time."""
         self._lists.forget(lambda k: k == chat_id)
+        self._people.forget(lambda k: k == chat_id)
         self._members.forget(lambda k: k[0] == chat_id)
 
 

@@ -13,7 +13,9 @@ from telegram import Bot, ChatPermissions, InlineKeyboardMarkup, LinkPreviewOpti
 from telegram.constants import ParseMode
 from telegram.error import BadRequest, Forbidden, RetryAfter, TelegramError
 
+from adapters.telegram.admins import AdminDirectory
 from adapters.telegram.images import fetch_image
+from adapters.telegram.texts import notice_hint
 from adapters.telegram.render import render_html, render_keyboard
 from bot.actions import Action, ActionResult, Reply
 from leekguard_types import ImageRef, Message
@@ -27,9 +29,11 @@ RIGHT_FOR = {"delete": "can_delete_messages", "mute": "can_restrict_members", "b
 
 
 class TelegramExecutor:
-    def __init__(self, bot: Bot, *, admin_chat_id: int | str | None = None):
+    def __init__(self, bot: Bot, *, admin_chat_id: int | str | None = None, admins: AdminDirectory | None = None):
         self.bot = bot
         self.admin_chat_id = admin_chat_id
+        self.admins = admins or AdminDirectory(bot)
+        self._hinted: set[str] = set()  # groups told how their admins can receive notices (once per run)
 
     async def execute(self, msg: Message, action: Action, reply: Reply | None,
                       incident_id: int | None) -> ActionResult:
@@ -80,15 +84,44 @@ class TelegramExecutor:
         return f"skipped: unknown action {action.kind}"
 
     async def _notify(self, msg: Message, reply: Reply) -> str:
+        """An incident notice names the sender, their id and the incident: it never goes where members read
+        it. To the admin chat (/settings, else telegram.admin_chat_id); the group itself only when its admins
+        chose it with /settings; otherwise privately to each of the group's admins who has started a chat
+        with the bot."""
         target = reply.extra.get("admin_target") or self.admin_chat_id
-        if target not in (None, "") and str(target) != msg.chat_id:
+        if target not in (None, "") and str(target) == msg.chat_id:  # the admins' own choice in /settings
+            sent = await self.send(int(msg.chat_id), reply, reply_to=int(msg.message_id))
+            return f"notified admins in the group, as its settings ask (message {sent})"
+        if target not in (None, ""):
             try:
                 sent = await self.send(_chat_ref(target), reply)
                 return f"notified admin chat {target} (message {sent})"
-            except (BadRequest, Forbidden) as exc:  # admin chat gone or bot removed: tell the group instead
-                log.warning("admin chat %s unreachable (%s); notifying in the group", target, exc)
-        sent = await self.send(int(msg.chat_id), reply, reply_to=int(msg.message_id))
-        return f"notified admins in the group (message {sent})"
+            except (BadRequest, Forbidden) as exc:  # admin chat gone or bot removed: the admins privately
+                log.warning("admin chat %s unreachable (%s); notifying the group's admins privately", target, exc)
+        return await self._notify_privately(msg, reply)
+
+    async def _notify_privately(self, msg: Message, reply: Reply) -> str:
+        reached = []
+        for user_id in await self.admins.people(int(msg.chat_id)):
+            try:
+                await self.send(user_id, reply)
+                reached.append(user_id)
+            except (BadRequest, Forbidden):  # never started a chat with the bot, or blocked it
+                continue
+        if reached:
+            return f"notified {len(reached)} admin(s) privately"
+        await self._hint_once(msg, reply.extra.get("lang") or "en")
+        return "skipped: no admin chat set and no admin of the group has started a private chat with the bot"
+
+    async def _hint_once(self, msg: Message, lang: str) -> None:
+        """Tell the group once how its admins can receive notices; the hint names no incident and no sender."""
+        if msg.chat_id in self._hinted:
+            return
+        self._hinted.add(msg.chat_id)
+        try:
+            await self.bot.send_message(int(msg.chat_id), notice_hint(lang), link_preview_options=NO_PREVIEW)
+        except TelegramError as exc:
+            log.warning("cannot post the admin-notice hint in chat %s: %s", msg.chat_id, exc)
 
     async def send(self, chat_id: int | str, reply: Reply, *, reply_to: int | None = None,
                    markup: InlineKeyboardMarkup | None = None) -> int:

@@ -47,7 +47,18 @@ _TEXTS: dict[str, dict[str, str]] = {
     "failed": {"en": "That did not work: {reason}", "zh-Hans": "操作失败：{reason}"},
     "slow": {"en": "Too many checks; try again in a minute.", "zh-Hans": "检查太频繁，请一分钟后再试。"},
     "policy.none": {"en": "nothing", "zh-Hans": "不处理"},
+    "notice.hint": {
+        "en": "Admins: LeekGuard does not post incident notices in the group. To receive them, open a private "
+              "chat with me and press Start, or set an admin chat (telegram.admin_chat_id, or /settings). "
+              "/incidents lists them meanwhile.",
+        "zh-Hans": "管理员请注意：LeekGuard 不会把事件通知发在群里。想接收通知，请私聊我并点击“开始”，"
+                   "或设置管理员群（telegram.admin_chat_id，或 /settings）。在此之前可用 /incidents 查看。",
+    },
 }
+
+
+def notice_hint(lang: str | None) -> str:
+    return tg_text("notice.hint", lang)
 
 
 def tg_text(key: str, lang: str | None, **values: object) -> str:

@@ -5,6 +5,7 @@ Each test reads like a chat: somebody posts, the bot answers (or does not), the 
 
 from __future__ import annotations
 
+import logging
 import time
 
 import pytest
@@ -35,6 +36,7 @@ def world(server):
     users = {name: server.add_user(100 + i, name, username=name.lower()) for i, name in
              enumerate(["Alice", "Bob", "Carol", "Admin"])}
     server.set_member(GROUP_ID, users["Admin"], "administrator", can_delete_messages=True)
+    server.private_chat(users["Admin"])  # the admin has opened a private chat with the bot: notices go there
     return group, users
 
 
@@ -47,8 +49,9 @@ async def test_scam_gets_a_warning_reply_and_an_incident(server, world, engine, 
     group, users = world
     async with running_bot(server, engine, tmp_path / "lg.db") as bot:
         scam = server.push_message(group, users["Alice"], SCAM)
-        await server.wait_for_calls("sendMessage", 2)  # default policy: warn + notify admins (in the group)
-        warning, notice = server.sent_messages(GROUP_ID)
+        await server.wait_for_calls("sendMessage", 2)  # default policy: warn in the group + notify the admin
+        [warning] = server.sent_messages(GROUP_ID)
+        [notice] = server.sent_messages(users["Admin"]["id"])  # privately: members never read the notice
         assert warning.params["reply_parameters"]["message_id"] == scam["message_id"]
         assert warning.params["parse_mode"] == "HTML"
         assert warning.params["link_preview_options"] == {"is_disabled": True}
@@ -97,7 +100,8 @@ async def test_edited_message_that_becomes_a_scam_is_warned(server, world, engin
         assert server.sent_messages() == []
         server.push_edited_message(original, "ChatGPT Plus 共享账号 38元/月 联系 @seller")
         await server.wait_for_calls("sendMessage", 2)
-        assert len(warnings_to(server, original)) == 2  # the warning and the admin notice both reply to it
+        assert len(warnings_to(server, original)) == 1  # the warning replies to it; the notice went privately
+        assert len(server.sent_messages(users["Admin"]["id"])) == 1
         [incident] = await bot.incidents(GROUP_ID)
         assert incident.message_id == str(original["message_id"]) and "ChatGPT Plus" in incident.text
 
@@ -204,12 +208,38 @@ async def test_a_promotion_refreshes_the_cached_admin_list(server, world, engine
         assert len(server.calls_of("getChatAdministrators")) == 2  # asked again after the promotion
 
 
-async def test_an_unreachable_admin_chat_falls_back_to_the_group(server, world, engine, tmp_path):
+async def test_an_unreachable_admin_chat_falls_back_to_the_admins_privately(server, world, engine, tmp_path):
     group, users = world
     async with running_bot(server, engine, tmp_path / "lg.db", telegram={"admin_chat_id": -100404}) as bot:
         scam = server.push_message(group, users["Alice"], SCAM)  # the bot was never added to -100404
         await server.wait_for_calls("sendMessage", 2)
-        assert len(warnings_to(server, scam)) == 2  # warning + notice, both in the group
+        assert len(warnings_to(server, scam)) == 1  # only the warning is in the group
+        assert len(server.sent_messages(users["Admin"]["id"])) == 1
         [incident] = await bot.incidents(GROUP_ID)
         assert incident.action_results[1]["status"] == "done"
-        assert "in the group" in incident.action_results[1]["detail"]
+        assert "privately" in incident.action_results[1]["detail"]
+
+
+async def test_nothing_meant_for_admins_reaches_the_group_when_no_admin_can_be_reached(server, engine, tmp_path,
+                                                                                        caplog):
+    group = server.add_chat(GROUP_ID, title="AI 学习群")
+    mallory = server.add_user(200, "Mallory", username="mallory")
+    trudy = server.add_user(201, "Trudy", username="trudy")
+    admin = server.add_user(300, "Admin")
+    server.set_member(GROUP_ID, admin, "administrator")  # never opened a private chat with the bot
+    caplog.set_level(logging.INFO)
+    async with running_bot(server, engine, tmp_path / "lg.db") as bot:
+        first = server.push_message(group, mallory, SCAM)
+        await server.wait_for_calls("sendMessage", 2)  # the warning, and once the hint for admins
+        second = server.push_message(group, trudy, "出售 Sora2 邀请码，一个 99，加V sora_code 秒发")
+        await server.wait_for_calls("sendMessage", 3)
+        await server.wait_idle()
+        texts = [c.result["text"] for c in server.sent_messages(GROUP_ID)]
+        incidents = await bot.incidents(GROUP_ID)
+    assert len(incidents) == 2 and len(texts) == 3  # two warnings and one hint, no notice
+    assert sum("/incidents" in t for t in texts) == 1  # the hint says how to receive notices, once
+    for text in texts:  # no incident numbers, no sender ids in the group
+        assert not any(s in text for s in ("200", "201", "#", "Mallory", "Trudy", "LeekGuard 事件")), text
+    assert all(i.action_results[-1]["status"] == "skipped" for i in incidents)  # still listed for /incidents
+    assert "never into the group" in caplog.text  # the start-up log says where notices go
+    assert first and second

@@ -29,6 +29,7 @@ def world(server):
     users = {name: server.add_user(200 + i, name, username=name.lower(), language_code="en") for i, name in
              enumerate(["Alice", "Bob", "Admin"])}
     server.set_member(GROUP_ID, users["Admin"], "administrator", can_delete_messages=True)
+    server.private_chat(users["Admin"])  # notices reach the admin privately
     return group, users
 
 
@@ -86,11 +87,12 @@ async def test_check_is_rate_limited_per_user(server, world, engine, tmp_path):
 
 
 async def notice_for(server, bot, scam_text, author):
-    """Post a scam, wait for the admin notice; returns (incident id, notice message JSON)."""
+    """Post a scam, wait for the admin notice (sent to the admin privately); returns (incident id, notice JSON)."""
     group = server.chats[GROUP_ID]
     server.push_message(group, author, scam_text)
     await server.wait_for_calls("sendMessage", where=lambda c: "reply_markup" in c.params)
-    notice = next(c for c in server.sent_messages(GROUP_ID) if "reply_markup" in c.params).result
+    assert not any("reply_markup" in c.params for c in server.sent_messages(GROUP_ID))  # never in the group
+    notice = next(c for c in server.sent_messages() if "reply_markup" in c.params).result
     [incident] = await bot.incidents(GROUP_ID)
     return incident.id, notice
 
