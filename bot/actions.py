@@ -23,6 +23,7 @@ class Action:
     kind: ActionKind
     seconds: int | None = None  # mute duration
     silent: bool = False  # repeated advert: act without another warning
+    brief: bool = False  # warn: a one-line mark pointing to the first warning (a repeat in the same burst)
 
     def describe(self) -> str:
         if self.kind == "mute" and self.seconds:

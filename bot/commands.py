@@ -27,9 +27,8 @@ from bot.pipeline import ActionExecutor, DryRunExecutor
 from bot.policy import effective_label
 from bot.replies import incident_line, lift_lines, render_check, show_value
 from bot.store.types import Incident, NewIncident, StoreError
-from bot.texts import category_name, t
+from bot.texts import category_name, normalise_language, t
 from bot.undo import deleted_a_message, in_effect, lift, message_of
-from bot.warnings import pick_language
 from leekguard_types import Author, Message, Verdict
 
 log = logging.getLogger(__name__)
@@ -142,7 +141,7 @@ class Commands:
         verdict = self.engine.analyze(subject, reply_to_text=None if text else (target and target.reply_to_text),
                                       chat_key=ctx.chat_key)
         label = effective_label(verdict, settings)
-        lang = pick_language(verdict, lang)
+        lang = normalise_language(verdict.lang, normalise_language(lang))  # /check answers in the message's language
         incident_id = await self._record_check(ctx, subject, verdict, label, from_reply=not text)
         return render_check(subject, verdict, label, lang, incident_id)
 

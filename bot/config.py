@@ -24,8 +24,9 @@ from pydantic import (BaseModel, BeforeValidator, ConfigDict, Field, SecretStr, 
 
 ActionName = Literal["warn", "delete", "mute", "ban", "notify_admins"]
 ACTION_NAMES: tuple[str, ...] = ("warn", "delete", "mute", "ban", "notify_admins")
-Language = Literal["zh-Hans", "zh-Hant", "en"]
-LANGUAGES: tuple[str, ...] = ("zh-Hans", "zh-Hant", "en")
+# "auto": each warning in the language of the message it answers; a named language always wins over it.
+Language = Literal["auto", "zh-Hans", "zh-Hant", "en"]
+LANGUAGES: tuple[str, ...] = ("auto", "zh-Hans", "zh-Hant", "en")
 Sensitivity = Literal["low", "normal", "high"]
 
 DEFAULT_PATH = "leekguard.yaml"
@@ -110,6 +111,8 @@ class PolicyConfig(_Section):
     sensitivity: Sensitivity = "normal"
     dry_run: bool = False
     burst_seconds: Seconds = 600
+    # what a sender's second and later flagged messages in one burst add to the chat's policy (e.g. [mute])
+    repeat: ActionList = []
 
 
 class ChatOverride(_Section):
@@ -125,6 +128,7 @@ class ChatOverride(_Section):
     sensitivity: Sensitivity | None = None
     dry_run: bool | None = None
     burst_seconds: Seconds | None = None
+    repeat: ActionList | None = None
     language: Language | None = None
     admin_target: str | None = None  # where admin notifications go (chat / channel id); None = default
 
@@ -174,7 +178,7 @@ class ImagesConfig(_Section):
 class Config(_Section):
     database: str = "./leekguard.db"
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"] = "INFO"
-    language: Language = "zh-Hans"
+    language: Language = "auto"
     detection: DetectionConfig = DetectionConfig()
     policy: PolicyConfig = PolicyConfig()
     guards: GuardsConfig = GuardsConfig()

@@ -20,7 +20,7 @@ from bot.chat_settings import ChatSettingsService
 from bot.config import Config
 from bot.policy import BurstMemory, ChatSettings, decide, effective_label
 from bot.store.types import NewIncident, RecordResult
-from bot.warnings import render_admin_notice, render_warning, with_lines
+from bot.warnings import render_admin_notice, render_brief_mark, render_warning, with_lines
 from leekguard_types import Finding, Message, Verdict
 
 log = logging.getLogger(__name__)
@@ -178,7 +178,7 @@ class Moderator:
         # cannot both be warned about
         state = self.burst.observe(chat_key, msg.author.id, advert, settings.burst_seconds)
         actions = decide(verdict, settings, state)
-        self.burst.remember(chat_key, msg.author.id, advert, actions, settings.burst_seconds)
+        self.burst.remember(chat_key, msg.author.id, advert, actions, settings.burst_seconds, verdict.label)
 
         record = await self._record(msg, verdict, actions)
         if record is not None and not record.created and not record.changed and not record.pending:
@@ -213,20 +213,33 @@ class Moderator:
             reply = self._reply_for(action, msg, verdict, settings, actions, incident_id)
             if reply is not None and extra_lines is not None:
                 reply = with_lines(reply, extra_lines(reply.extra.get("lang") or settings.language))
-            try:
-                result = await executor.execute(msg, action, reply, incident_id)
-            except Exception as exc:
-                result = ActionResult(action, "failed", f"{type(exc).__name__}: {exc}")
-            result = replace(result, detail=redact(result.detail, self._secrets))  # details are stored
+            result = await self._carry_out(executor, msg, action, reply, incident_id)
             if result.status == "failed":
                 log.warning("%s on %s:%s/%s failed: %s", action.describe(), msg.platform, msg.chat_id,
                             msg.message_id, result.detail)
             results.append(result)
+            if (action.kind == "delete" and result.status == "failed"
+                    and not any(a.kind == "warn" for a in actions)):
+                # the message stays up after all: members must still see it marked
+                mark = Action("warn", brief=True)
+                results.append(await self._carry_out(executor, msg, mark,
+                                                     render_brief_mark(msg, verdict, settings.language),
+                                                     incident_id))
         return results
+
+    async def _carry_out(self, executor, msg: Message, action: Action, reply: Reply | None,
+                         incident_id: int | None) -> ActionResult:
+        try:
+            result = await executor.execute(msg, action, reply, incident_id)
+        except Exception as exc:
+            result = ActionResult(action, "failed", f"{type(exc).__name__}: {exc}")
+        return replace(result, detail=redact(result.detail, self._secrets))  # details are stored
 
     def _reply_for(self, action: Action, msg: Message, verdict: Verdict, settings: ChatSettings,
                    actions: list[Action], incident_id: int | None) -> Reply | None:
         if action.kind == "warn":
+            if action.brief:
+                return render_brief_mark(msg, verdict, settings.language)
             return render_warning(msg, verdict, verdict.label, settings.language)
         if action.kind == "notify_admins":
             return render_admin_notice(msg, verdict, verdict.label, incident_id, actions, settings.language,

@@ -9,9 +9,11 @@ Rules, in order:
    chat's sensitivity), so a chat set to "high" acts on lower scores without retraining anything.
 2. Escalation: a `suspicious` message from a user already flagged in this burst, or a re-post of an advert
    already flagged in this chat, is handled as `scam` (repetition is what spammers do).
-3. One warning per user per burst: no second warning to the same user, and none for a re-posted advert
-   (same text_hash) whoever posts it; the remaining actions of a re-post are carried out silently.
-4. Admins hear once per user and advert per burst.
+3. One full warning per user per burst: no second warning to the same user, and none for a re-posted
+   advert (same text_hash) whoever posts it. Members read each message on its own, so every later scam stays
+   marked: deleted where the policy deletes, otherwise a one-line reply that points to the first warning.
+4. Repeats escalate: a sender's second and later flagged messages in a burst add the chat's `repeat`
+   actions (e.g. mute); admins hear once per sender per burst.
 5. Order: warn first (it replies to the message, which must still exist), then delete, mute, ban, notify;
    a ban makes a mute pointless.
 """
@@ -27,6 +29,7 @@ from bot.actions import Action
 from bot.config import ChatOverride, Config
 from leekguard_types import Verdict
 
+LABEL_RANK = {"": 0, "suspicious": 1, "scam": 2}
 SENSITIVITY_SHIFT = {"low": 0.10, "normal": 0.0, "high": -0.10}
 ACTION_ORDER = ("warn", "delete", "mute", "ban", "notify_admins")
 
@@ -43,6 +46,7 @@ class ChatSettings:
     language: str
     dry_run: bool
     burst_seconds: int
+    repeat: tuple[str, ...]
     admin_target: str | None
     scam_threshold: float  # already shifted by sensitivity
     suspicious_threshold: float
@@ -70,6 +74,7 @@ def effective_settings(config: Config, chat_key: str, stored: dict[str, Any] | N
         language=merged["language"],
         dry_run=merged["dry_run"],
         burst_seconds=merged["burst_seconds"],
+        repeat=tuple(merged["repeat"]),
         admin_target=merged["admin_target"],
         scam_threshold=clamp(config.detection.scam_threshold + shift),
         suspicious_threshold=clamp(config.detection.suspicious_threshold + shift),
@@ -93,7 +98,7 @@ class BurstState:
     user_flags: int = 0  # how often this user was flagged in the current burst
     user_warned: bool = False  # this user already got a warning in the current burst
     advert_seen: bool = False  # the same advert (text_hash) was already flagged in this chat
-    admins_told: bool = False  # admins already heard about this user posting this advert
+    admins_told: str = ""  # the worst label admins already heard about for this user in this burst ("" = none)
 
 
 @dataclass(slots=True)
@@ -115,7 +120,7 @@ class BurstMemory:
         self.clock = clock
         self._users: OrderedDict[tuple[str, str], _UserEntry] = OrderedDict()
         self._adverts: OrderedDict[tuple[str, str], float] = OrderedDict()
-        self._told: OrderedDict[tuple[str, str, str], float] = OrderedDict()
+        self._told: OrderedDict[tuple[str, str], tuple[float, str]] = OrderedDict()
 
     def __len__(self) -> int:
         return len(self._users) + len(self._adverts) + len(self._told)
@@ -126,15 +131,16 @@ class BurstMemory:
         if user is not None and now - user.last > window:
             user = None
         advert_at = self._adverts.get((chat_key, text_hash))
-        told_at = self._told.get((chat_key, user_id, text_hash))
+        told_at, told_label = self._told.get((chat_key, user_id), (None, ""))
         return BurstState(
             user_flags=user.flags if user else 0,
             user_warned=bool(user and user.warned),
             advert_seen=advert_at is not None and now - advert_at <= window,
-            admins_told=told_at is not None and now - told_at <= window,
+            admins_told=told_label if told_at is not None and now - told_at <= window else "",
         )
 
-    def remember(self, chat_key: str, user_id: str, text_hash: str, actions: list[Action], window: int) -> None:
+    def remember(self, chat_key: str, user_id: str, text_hash: str, actions: list[Action], window: int,
+                 label: str = "scam") -> None:
         now = self.clock()
         key = (chat_key, user_id)
         user = self._users.get(key)
@@ -144,8 +150,13 @@ class BurstMemory:
         user.warned = user.warned or any(a.kind == "warn" for a in actions)
         self._put(self._users, key, user)
         self._put(self._adverts, (chat_key, text_hash), now)
+        told_at, told_label = self._told.get(key, (None, ""))
+        if told_at is not None and now - told_at > window:
+            told_label = ""
         if any(a.kind == "notify_admins" for a in actions):
-            self._put(self._told, (chat_key, user_id, text_hash), now)
+            told_label = max(told_label, label, key=LABEL_RANK.get)
+        if told_label:  # told once for the whole burst, however long the sender keeps on
+            self._put(self._told, key, (now, told_label))
 
     def _put(self, table: OrderedDict, key: Any, value: Any) -> None:
         table[key] = value
@@ -164,16 +175,22 @@ def decide(verdict: Verdict, settings: ChatSettings, burst: BurstState = BurstSt
     if label == "suspicious" and (burst.user_flags > 0 or burst.advert_seen):
         label = "scam"
     kinds = set(settings.actions_for(label))
+    if burst.user_flags > 0:
+        kinds.update(settings.repeat)  # escalation along the chat's policy
     if "ban" in kinds:
         kinds.discard("mute")
-    repeat = burst.user_warned or burst.advert_seen
-    if repeat:
-        kinds.discard("warn")
-    if burst.admins_told:
-        kinds.discard("notify_admins")
+    brief = False
+    if (burst.user_warned or burst.advert_seen) and "warn" in kinds:
+        # no second full warning; a message that stays up still gets a one-line mark
+        brief = "delete" not in kinds
+        if not brief:
+            kinds.discard("warn")
+    if LABEL_RANK.get(burst.admins_told, 0) >= LABEL_RANK[label]:
+        kinds.discard("notify_admins")  # admins already know this sender; told again only when it got worse
     actions = []
     for kind in ACTION_ORDER:
         if kind in kinds:
-            action = Action(kind, seconds=settings.mute_seconds if kind == "mute" else None)  # type: ignore[arg-type]
-            actions.append(replace(action, silent=burst.advert_seen))
+            action = Action(kind, seconds=settings.mute_seconds if kind == "mute" else None,  # type: ignore[arg-type]
+                            silent=burst.advert_seen and kind != "warn", brief=kind == "warn" and brief)
+            actions.append(action)
     return actions

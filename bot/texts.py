@@ -29,6 +29,9 @@ TEXTS: dict[str, dict[str, str]] = {
     # the warning posted in the chat
     "warn.head.scam": {"en": "⚠️ LeekGuard: this looks like a scam: {category}.",
                        "zh-Hans": "⚠️ LeekGuard提醒：这条消息疑似诈骗：{category}。"},
+    "warn.brief": {"en": "⚠️ LeekGuard: this too looks like a scam ({category}); see the warning above. "
+                            "Don't pay, don't add contacts.",
+                   "zh-Hans": "⚠️ LeekGuard提醒：这条同样疑似诈骗（{category}），见上方提醒。请勿付款或加好友。"},
     "warn.head.suspicious": {"en": "⚠️ LeekGuard: this may be a scam: {category}.",
                              "zh-Hans": "⚠️ LeekGuard提醒：这条消息可能是骗局：{category}。"},
     "warn.evidence": {"en": "Evidence: {evidence}", "zh-Hans": "证据：{evidence}"},

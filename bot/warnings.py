@@ -16,7 +16,7 @@ from functools import lru_cache
 from typing import Iterable
 
 from bot.actions import Action, Button, Reply
-from bot.texts import category_name, normalise_language, t, to_traditional
+from bot.texts import LANGUAGES, category_name, normalise_language, t, to_traditional
 from detectors.packs import Pack, PackError, Product, Statement, load_pack
 from leekguard_types import Message, Span, Verdict
 
@@ -120,8 +120,11 @@ def pick_statement(categories: Iterable[str], products: Iterable[Product],
 
 
 def pick_language(verdict: Verdict, chat_language: str) -> str:
-    """The message's language when we speak it, else the chat's setting."""
-    return normalise_language(verdict.lang, normalise_language(chat_language))
+    """The chat's language when it chose one; with "auto", the message's own language (Simplified Chinese
+    when it is none we speak)."""
+    if chat_language in LANGUAGES:
+        return chat_language
+    return normalise_language(verdict.lang)
 
 
 def shorten(text: str, limit: int) -> str:
@@ -192,6 +195,13 @@ def render_warning(msg: Message, verdict: Verdict, label: str, chat_language: st
     return Reply(text="\n".join(lines), title="LeekGuard", fields=tuple(fields), highlight=tuple(spans),
                  quote=msg.text, extra={"lang": lang, "statement": statement.id if statement else None,
                                         "kind": "warning"})
+
+
+def render_brief_mark(msg: Message, verdict: Verdict, chat_language: str) -> Reply:
+    """A repeat in the same burst: one line that marks the message and points to the first warning."""
+    lang = pick_language(verdict, chat_language)
+    text = t("warn.brief", lang, category=category_name(main_category(verdict), lang))
+    return Reply(text=text, title="LeekGuard", quote=msg.text, extra={"lang": lang, "kind": "warning", "brief": True})
 
 
 def admin_buttons(incident_id: int | None, lang: str) -> tuple[Button, ...]:

@@ -31,7 +31,7 @@ def test_no_file_gives_the_documented_defaults(tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
     config = load_config(env={})
     assert config.database == "./leekguard.db"
-    assert config.language == "zh-Hans"
+    assert config.language == "auto"
     assert config.policy.scam == ["warn", "notify_admins"]
     assert config.policy.suspicious == ["notify_admins"]
     assert (config.detection.scam_threshold, config.detection.suspicious_threshold) == (0.70, 0.45)
@@ -64,7 +64,7 @@ def test_missing_file_named_explicitly_is_an_error(tmp_path):
     ("detection:\n  scam_threshold: 0.3\n",
      "config error: detection: suspicious_threshold must not be above scam_threshold"),
     ("detection:\n  scam_threshold: 1.5\n", "config error: detection.scam_threshold: "),
-    ("language: fr\n", "config error: language: 'fr' is not one of zh-Hans, zh-Hant, en"),
+    ("language: fr\n", "config error: language: 'fr' is not one of auto, zh-Hans, zh-Hant, en"),
     ("guards:\n  allowlist: [12345]\n", "config error: guards.allowlist[0]: "),
     ("guards:\n  allowlist: ['12345']\n",
      "config error: guards.allowlist[0]: '12345' must look like platform:id (e.g. telegram:12345)"),

@@ -135,7 +135,7 @@ async def test_an_edit_is_reanalysed_and_updates_its_incident(chat, engine, stor
     engine.verdicts["maybe, DM me"] = verdict_for("maybe, DM me", 0.95, lang="en")
     edited = await chat.say("alice", "maybe, DM me", message_id="50", edited=True)
     assert edited.label == "scam" and edited.incident_id == first.incident_id
-    # escalated to the scam policy; she had not been warned yet
+    # escalated to the scam policy; she had not been warned yet, and admins hear again: it got worse
     assert chat.kinds() == ["warn", "notify_admins"]
     incidents = await store.list()
     assert len(incidents) == 1 and incidents[0].verdict == "scam" and incidents[0].text == "maybe, DM me"

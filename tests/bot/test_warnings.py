@@ -38,11 +38,11 @@ def test_warning_in_each_language_fits_a_phone():
         ("zh-Hant", "這條訊息疑似詐騙：虛假AI產品帳號/內測資格", "Sora官方入口：https://sora.com"),
         ("en", "this looks like a scam: fake access to an AI product", "The real Sora: https://sora.com"),
     ]:
-        reply = render_warning(message(text), verdict_for(text, lang=lang, evidence=("内测账号",)), "scam", "en")
+        reply = render_warning(message(text), verdict_for(text, lang=lang, evidence=("内测账号",)), "scam", "auto")
         assert head in reply.text and official in reply.text, lang
         assert "«内测账号»" in reply.text
         assert len(reply.text) <= 600 and len(reply.text.splitlines()) <= 6
-    hant = render_warning(message(text), verdict_for(text, lang="zh-Hant"), "scam", "en").text
+    hant = render_warning(message(text), verdict_for(text, lang="zh-Hant"), "scam", "auto").text
     assert "OpenAI" in hant and "譯文" in hant and "憑證" in hant  # the translation is in Traditional characters
 
 
@@ -60,3 +60,10 @@ def test_a_warning_never_repeats_the_scammers_contact_details():
     assert "«内测账号»" in reply and "«只要299»" in reply
     for detail in ("sora_vip88", "t.me", "@sorabot", "123456789"):
         assert detail not in reply
+
+
+def test_the_chats_language_wins_over_the_messages_unless_it_chose_auto():
+    text = "Sora beta invites, only $99, DM me"
+    english_scam = verdict_for(text, lang="en", evidence=("Sora",))
+    assert "这条消息疑似诈骗" in render_warning(message(text), english_scam, "scam", "zh-Hans").text
+    assert "this looks like a scam" in render_warning(message(text), english_scam, "scam", "auto").text

@@ -88,8 +88,8 @@ async def test_console_transcript(services):
     text = "\n".join(lines)
     assert lines[0] == "#1 member: hello everyone"
     assert lines[1] == f"#2 alice: {SCAM}"
-    assert lines[2].startswith("[LeekGuard] ⚠️ LeekGuard提醒")  # the message's language
-    assert "            Sora官方入口：https://sora.com（只认官网）" in lines
+    assert lines[2].startswith("[LeekGuard] ⚠️ LeekGuard: this looks like a scam")  # the chat's language wins
+    assert "            The real Sora: https://sora.com (official site only)" in lines
     assert "[LeekGuard] deleted message #2 of alice" in lines
     assert any(line.startswith("[LeekGuard → admins] LeekGuard incident #1") for line in lines)
     assert "[Confirm scam: /button confirm:1]" in text

@@ -113,13 +113,19 @@ async def test_moderators_bots_and_allowlisted_users_are_not_acted_on(fake, worl
         assert [i.message_id for i in await bot.store.list()] == [last["id"]]
 
 
-async def test_one_warning_per_user_per_burst(fake, world, engine, tmp_path):
+async def test_one_full_warning_per_user_per_burst(fake, world, engine, tmp_path):
     async with running_bot(fake, engine, tmp_path / "lg.db") as bot:
         await fake.post(world.guild, world.general, world.alice, SCAM)
         await fake.post(world.guild, world.general, world.alice, SCAM_LINK)
         incidents = await bot.incidents(world.guild.id, count=2)
+        await eventually(lambda: _replied(fake, world.general, 2))
         warnings = [c for c in fake.calls_to(CREATE_MESSAGE) if c.params["channel_id"] == world.general]
-        assert len(incidents) == 2 and len(warnings) == 1
+        assert len(incidents) == 2 and len(warnings) == 2  # the second scam is marked too...
+        assert sum("见上方提醒" in str(c.body) for c in warnings) == 1  # ...with one line, not a second warning
+
+
+async def _replied(fake, channel_id, count: int) -> bool:
+    return len([c for c in fake.calls_to(CREATE_MESSAGE) if c.params["channel_id"] == channel_id]) >= count
 
 
 async def test_policy_delete_and_timeout(fake, world, engine, tmp_path):
@@ -195,3 +201,24 @@ def test_proxy_addresses_are_checked_and_completed():
         api_base("rest-proxy:8080")
     with pytest.raises(ConfigurationError, match="gateway_url"):
         gateway("http://gateway-proxy:7878")
+
+
+async def test_three_scams_from_one_sender_are_each_marked_with_one_full_warning(fake, world, engine, tmp_path):
+    scams = ["出售Sora内测账号，只要299，加V私聊", "GPT-5 内测邀请码 99元一个 私聊我",
+             "Midjourney 永久会员 低价出售 加微信 mj8888"]
+    async with running_bot(fake, engine, tmp_path / "lg.db") as bot:
+        posted = [await fake.post(world.guild, world.general, world.alice, text) for text in scams]
+        await sentinel(fake, world, bot)
+        incidents = await bot.incidents(world.guild.id)
+    marks = {str(c.body["message_reference"]["message_id"]): c.body for c in fake.calls_to(CREATE_MESSAGE, status=200)
+             if c.body.get("message_reference")}
+    assert all(p["id"] in marks for p in posted)  # every scam is marked for members
+    first, *later = [marks[p["id"]] for p in posted]
+    assert first["embeds"] and "来源" in first["embeds"][0]["description"]  # one full warning with its citation
+    for body in later:  # then one line that points to it
+        text = body.get("content") or "".join(e.get("description", "") + e.get("title", "") for e in body["embeds"])
+        assert "见上方提醒" in text and len(text) < 120
+    notices = [c for c in fake.calls_to(CREATE_MESSAGE, status=200)
+               if c.params["channel_id"] == world.mod_log and str(world.alice) in str(c.body)]
+    assert len(notices) == 1  # admins hear of alice once in the burst
+    assert len([i for i in incidents if i.author_id == world.alice]) == 3

@@ -44,6 +44,11 @@ def world(fake):
 
 
 def warnings_for(fake, message_ids) -> list:
+    """Full warnings that reply to these messages (a repeat's one-line mark does not count)."""
+    return [c for c in replies_for(fake, message_ids) if "见上方提醒" not in str(c.body)]
+
+
+def replies_for(fake, message_ids) -> list:
     wanted = {int(m) for m in message_ids}
     return [c for c in fake.calls_to(CREATE_MESSAGE, status=200)
             if (c.body.get("message_reference") or {}).get("message_id") in wanted]
@@ -58,7 +63,8 @@ async def test_a_dropped_gateway_connection_is_resumed_and_nothing_is_lost(fake,
                   for user, text in zip((world.alice, world.bob, world.alice), SCAMS)]
         incidents = await bot.incidents(world.guild.id, count=3, timeout=10)
         assert {i.message_id for i in incidents} == {m["id"] for m in posted}
-        assert len(warnings_for(fake, [posted[0]["id"], posted[1]["id"]])) == 2  # alice: one per burst
+        assert len(warnings_for(fake, [m["id"] for m in posted])) == 2  # alice: one full warning per burst
+        assert await eventually(lambda: _true(len(replies_for(fake, [posted[2]["id"]])) == 1))  # her second: a mark
         assert fake.gateway.identifies == 1 and fake.gateway.resumes == 1  # a resume, not a new session
         # with a gateway URL configured, the resume goes through it too (not Discord's resume_gateway_url)
         assert fake.gateway.paths == ["/gateway", "/gateway"]
@@ -66,6 +72,7 @@ async def test_a_dropped_gateway_connection_is_resumed_and_nothing_is_lost(fake,
         late = await fake.post(world.guild, world.general, world.bob, "Claude Pro 账号合租 季付 59，私信 tg @cs")
         await bot.incidents(world.guild.id, count=4)
         assert len(warnings_for(fake, [late["id"]])) == 0  # bob was already warned in this burst
+        assert await eventually(lambda: _true(len(replies_for(fake, [late["id"]])) == 1))  # but it is marked
 
 
 async def test_an_unresumable_session_starts_a_new_one(fake, world, engine, tmp_path):

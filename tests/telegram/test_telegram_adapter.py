@@ -243,3 +243,21 @@ async def test_nothing_meant_for_admins_reaches_the_group_when_no_admin_can_be_r
     assert all(i.action_results[-1]["status"] == "skipped" for i in incidents)  # still listed for /incidents
     assert "never into the group" in caplog.text  # the start-up log says where notices go
     assert first and second
+
+
+async def test_three_scams_from_one_sender_are_each_marked_with_one_full_warning(server, world, engine, tmp_path):
+    group, users = world
+    scams = ["出售Sora内测账号，只要299，加V私聊", "GPT-5 内测邀请码 99元一个 私聊我",
+             "Midjourney 永久会员 低价出售 加微信 mj8888"]
+    async with running_bot(server, engine, tmp_path / "lg.db") as bot:
+        posted = []
+        for text in scams:
+            posted.append(server.push_message(group, users["Alice"], text))
+            await server.wait_for_calls("sendMessage", where=lambda c, p=posted[-1]: c in warnings_to(server, p))
+        replies = [warnings_to(server, p) for p in posted]
+        assert all(len(r) == 1 for r in replies)  # every scam is marked for members
+        full, *marks = [r[0].result["text"] for r in replies]
+        assert "Sora" in full and len(full) > 200  # one full warning, with its citation
+        assert all("见上方提醒" in m and len(m) < 100 for m in marks)  # then one line pointing to it
+        assert len(server.sent_messages(users["Admin"]["id"])) == 1  # admins hear once
+        assert len(await bot.incidents(GROUP_ID)) == 3
