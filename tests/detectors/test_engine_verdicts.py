@@ -81,7 +81,7 @@ def test_learning_from_reviews_changes_the_verdict_and_can_be_undone():
     from detectors.engine import Engine
 
     e = Engine.load()
-    text = "Veo7 金牌陪跑营 本周开营 详询小助理"
+    text = "Pika 周六 线下交流 详询小助理"  # a low-key pitch the model is unsure of (moves with the samples)
     before = e.analyze(text).score
     for _ in range(3):
         e.learn(text, "scam")
