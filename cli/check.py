@@ -239,8 +239,9 @@ def _check_image(config, engine, path: str, caption: str | None, lang: str | Non
                                               config=config, database=config.database))
     warning = _warning_text(verdict, caption or "", lang, config.language, at)
     if as_json:
-        out = report.to_dict()
+        out = verdict_json(None, verdict)  # one shape with text checks: the verdict on top, the image beside
         out["warning"] = warning or None
+        out["image"] = report.to_dict()
         click.echo(json.dumps(out, ensure_ascii=False, indent=2))
         return
     click.echo(format_image_report(report, lang or config.language))

@@ -1,7 +1,7 @@
 """`leekguard check --image FILE [--caption TEXT] [--json]`: the image half, called by cli/check.py.
 
     verdict, report = await check_image(path, caption, engine, lang, config=config, database=config.database)
-    print(format_image_report(report, lang))     # or: json.dumps(report.to_dict())  (includes the verdict)
+    print(format_image_report(report, lang))     # or: json.dumps(report.to_dict())  (the image's own details)
 
 Also used for photos that a chat export includes (`leekguard scan`): `file_fetcher(path, max_bytes)` gives
 ImageAnalyzer.analyze() a fetch that refuses an oversized file without reading it.

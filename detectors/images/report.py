@@ -68,6 +68,7 @@ class ImageReport:
         return ("；" if zh else "; ").join(parts)
 
     def to_dict(self) -> dict:
+        """The image's own details; the verdict (caption and image together) is reported beside them."""
         return {
             "analysed": self.analysed,
             "rejected": self.rejected,
@@ -86,5 +87,4 @@ class ImageReport:
             ),
             "notes": list(self.notes),
             "timings_ms": {k: round(v * 1000, 1) for k, v in self.timings.items()},
-            **({"verdict": self.verdict.to_dict()} if self.verdict else {}),
         }

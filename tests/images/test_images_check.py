@@ -44,7 +44,7 @@ async def test_check_image_flags_a_qr_with_hype_caption_and_formats_it(tmp_path,
     assert SCAM_QR in text and "WeChat contact" in text and "PNG 700x700" in text
     assert "二维码" in format_image_report(report, "zh-Hans")
     as_json = json.loads(json.dumps(report.to_dict(), ensure_ascii=False))
-    assert as_json["qr"][0]["kind"] == "wechat_contact" and as_json["verdict"]["verdict"] == "scam"
+    assert as_json["qr"][0]["kind"] == "wechat_contact" and report.verdict.label == "scam"
 
 
 async def test_a_50_megabyte_file_is_refused_without_being_read(tmp_path, engine):
@@ -89,7 +89,8 @@ def test_leekguard_check_image_command(tmp_path):
     result = CliRunner().invoke(main, ["check", "--json", "--image", str(path), "--caption", "Sora内测来了"], env=env)
     assert result.exit_code == 0, result.output
     out = json.loads(result.output)
-    assert out["qr"][0]["text"] == SCAM_QR and out["verdict"]["verdict"] == "scam"
+    out_image = out["image"]
+    assert out_image["qr"][0]["text"] == SCAM_QR and out["verdict"] == "scam"
 
 
 def test_start_up_status_says_why_images_are_off():
@@ -148,3 +149,24 @@ print(heavy)
     result = _run_python(code)
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip() == "[]"
+
+
+def test_text_and_image_checks_print_one_documented_json_shape(tmp_path):
+    import jsonschema
+
+    from cli.main import main
+
+    schema = json.loads((Path(__file__).resolve().parents[2] / "docs" / "check-output.schema.json").read_text())
+    env = {"LEEKGUARD_DB": str(tmp_path / "none.db")}
+    text = CliRunner().invoke(main, ["check", "--json", "Sora内测账号 只要299 加V私聊"], env=env)
+    image = CliRunner().invoke(main, ["check", "--json", "--image", str(_qr_picture(tmp_path / "p.png")),
+                                      "--caption", "Sora内测来了"], env=env)
+    for result in (text, image):
+        assert result.exit_code == 0, result.output
+        out = json.loads(result.output)
+        jsonschema.validate(out, schema)  # raises, naming the field, when the shape drifts
+        assert out["verdict"] == "scam"  # the label at the top, in both
+    assert "image" not in json.loads(text.output) and json.loads(image.output)["image"]["qr"]
+    bad = {**json.loads(image.output), "verdict": {"verdict": "scam"}}  # the old nested shape is refused
+    with pytest.raises(jsonschema.ValidationError):
+        jsonschema.validate(bad, schema)
