@@ -447,7 +447,13 @@ class Commands:
                                                       if k in ("open", "confirmed", "dismissed") else k)),
                 t("stats.by_day", lang, items=items(stats["by_day"], limit=7)),
             ]
-        return Reply("\n".join(lines), title=t("stats.title", lang), extra={"stats": stats})
+        # /check results are logged as their own source; counted on their own line, as /incidents lists them
+        checks = await self.store.stats(chat=f"check:{ctx.chat_key}")
+        if checks.get("total"):
+            lines.append(t("stats.checks", lang, n=checks["total"],
+                           items=items(checks["by_verdict"], lambda k: t(f"label.{k}", lang)
+                                       if k in ("scam", "suspicious", "clean") else k)))
+        return Reply("\n".join(lines), title=t("stats.title", lang), extra={"stats": stats, "checks": checks})
 
     async def help(self, ctx: CommandContext, args: str = "") -> Reply:
         lang = await self._lang(ctx)

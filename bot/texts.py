@@ -87,7 +87,9 @@ TEXTS: dict[str, dict[str, str]] = {
                   "zh-Hans": "/undo 编号：撤销事件的审核，并解除 LeekGuard 对发送者的禁言或封禁（管理员）"},
     "help.settings": {"en": "/settings [set KEY VALUE | reset KEY]: this chat's policy (admins)",
                       "zh-Hans": "/settings [set 键 值 | reset 键]：本群策略（管理员）"},
-    "help.stats": {"en": "/stats: what LeekGuard caught here", "zh-Hans": "/stats：本群统计"},
+    "help.stats": {"en": "/stats: what LeekGuard caught here; /check results that found something are counted on "
+                         "their own line, and /incidents lists both",
+                   "zh-Hans": "/stats：本群统计；/check 查出问题的结果单独一行计数，/incidents 两者都会列出"},
     "unknown_command": {"en": "Unknown command {name}; /help lists the commands.",
                         "zh-Hans": "未知命令 {name}；/help 查看命令列表。"},
     "bad_usage": {"en": "Usage: {usage}", "zh-Hans": "用法：{usage}"},
@@ -144,6 +146,8 @@ TEXTS: dict[str, dict[str, str]] = {
     # /stats
     "stats.title": {"en": "LeekGuard stats for this chat", "zh-Hans": "本群 LeekGuard 统计"},
     "stats.total": {"en": "Incidents: {n}", "zh-Hans": "事件数：{n}"},
+    "stats.checks": {"en": "/check results that found something: {n} ({items})",
+                     "zh-Hans": "/check 查出问题的结果：{n}（{items}）"},
     "stats.by_verdict": {"en": "By verdict: {items}", "zh-Hans": "按结论：{items}"},
     "stats.by_state": {"en": "By review: {items}", "zh-Hans": "按审核：{items}"},
     "stats.by_category": {"en": "By kind: {items}", "zh-Hans": "按类型：{items}"},

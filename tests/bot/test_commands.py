@@ -279,6 +279,16 @@ async def test_stats_counts_this_chat(chat):
     assert "By review: open 2" in reply.text
 
 
+async def test_stats_and_incidents_agree_about_check_results(chat):
+    await chat.say("alice", SCAM)
+    await chat.command("/check " + SCAM_EN, user="bob", is_admin=False)  # found something: logged
+    listed = (await chat.command("/incidents")).text
+    stats = (await chat.command("/stats")).text
+    assert "#1 " in listed and "#2 " in listed  # the incident and the /check result are both listed
+    assert "Incidents: 1" in stats and "/check results that found something: 1 (scam 1)" in stats
+    assert "/check results" in (await chat.command("/help")).text  # /help says how they are counted
+
+
 async def test_help_shows_admin_commands_to_admins_only(chat):
     member = (await chat.command("/help", user="bob", is_admin=False)).text
     admin = (await chat.command("/help")).text
