@@ -37,6 +37,7 @@ from adapters.telegram.convert import chat_key, to_message
 from adapters.telegram.executor import TelegramExecutor
 from adapters.telegram.http_request import AiohttpRequest
 from adapters.telegram.log_redaction import protect_token
+from adapters.telegram.polling import polling_error, quiet_shutdown
 from adapters.telegram.ratelimit import MessageRateLimiter
 from adapters.telegram.texts import right_name, tg_text
 from bot.actions import Reply
@@ -222,8 +223,9 @@ class TelegramSession:
         self.moderator.self_ids.update({str(self.bot.id), f"telegram:{self.bot.id}"})
         await self.commands.publish_menu(self.bot)
         await self.app.start()
+        quiet_shutdown()
         await self.app.updater.start_polling(timeout=self.poll_timeout, allowed_updates=ALLOWED_UPDATES,
-                                             poll_interval=self.poll_interval)
+                                             poll_interval=self.poll_interval, error_callback=polling_error)
         self._started = True
         log.info("telegram: polling as @%s", self.bot.username)
         if self.config.telegram.admin_chat_id:

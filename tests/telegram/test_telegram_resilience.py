@@ -142,3 +142,17 @@ async def test_a_failed_start_is_retried_by_the_runner_and_a_rejected_token_is_n
         assert len(server.calls_of("getMe", ok_only=False)) == 3
     finally:
         await store.close()
+
+
+async def test_polling_errors_and_a_stop_mid_poll_are_one_line_each_without_a_traceback(server, world, engine,
+                                                                                        tmp_path, caplog):
+    caplog.set_level(logging.INFO)
+    async with running_bot(server, engine, tmp_path / "lg.db", policy={"scam": ["warn"]}, poll_timeout=5):
+        server.fail_next("getUpdates", status=500)  # a hiccup while polling
+        await server.wait_for_calls("getUpdates", where=lambda c: c.status == 500, ok_only=False)
+        await asyncio.sleep(0.2)  # back in a long poll
+        server.fail_next("getUpdates", status=500)  # ...and the last getUpdates at the stop fails too
+    telegram_records = [r for r in caplog.records if r.name.startswith(("telegram", "adapters.telegram"))]
+    assert not [r for r in telegram_records if r.exc_info or r.exc_text], "a traceback was logged"
+    assert sum("polling failed" in r.getMessage() for r in telegram_records) == 1
+    assert sum("stopped during a long poll" in r.getMessage() for r in telegram_records) == 1
