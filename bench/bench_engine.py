@@ -135,10 +135,10 @@ def main() -> None:
     big_ms = (time.thread_time() - t) * 1000
 
     print(f"corpus: {len(msgs)} messages, mean {mean_len:.0f} chars, {flagged} flagged as scam")
-    print(f"check --jsonl throughput: {statistics.median(rates):,.0f} messages/s on one core (target >= 7,500; "
+    print(f"check --jsonl throughput: {statistics.median(rates):,.0f} messages/s on one core ("
           f"rounds: {', '.join(f'{r:,.0f}' for r in rates)})")
     print(f"  yardstick, jieba.lcut alone on the same corpus in the same rounds: {statistics.median(yardsticks):,.0f} "
-          f"messages/s; check --jsonl runs at {statistics.median(ratios):.2f}x jieba (target 7,500 / 7,000 = 1.07x)")
+          f"messages/s; check --jsonl runs at {statistics.median(ratios):.2f}x jieba (target >= 1.2x)")
     print(f"per-message latency: p50 {lat[len(lat) // 2]:.3f} ms, p99 {lat[int(len(lat) * 0.99)]:.3f} ms (target p99 <= 2 ms)")
     print(f"64 KB message: {big_ms:.1f} ms, verdict {v.label} (target <= 50 ms)")
     print(f"start-up to first verdict (warm, `python -m cli check`): {startup:.2f} s, ok={ok} (target <= 2 s)")

@@ -200,6 +200,11 @@ class DiscordSession:
             self.gateway_result()
             raise ConnectionError("discord: the gateway closed before the session started")
         log.info("discord: connected as %s", self.client.user)
+        where = (f"channel {self.executor.mod_log_channel_id} (discord.mod_log_channel_id)"
+                 if self.executor.mod_log_channel_id else
+                 "each server's mod-log channel (/settings channel:, or a channel named mod-log)")
+        log.info("discord: incident notices go to %s, never to the channel of the scam; without one they are "
+                 "skipped and /incidents lists them", where)
         freeze_startup_objects()
 
     def gateway_result(self) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import date
 
 from bot.warnings import load_products, load_statements, pick_statement, products_in, render_warning
@@ -67,3 +68,18 @@ def test_the_chats_language_wins_over_the_messages_unless_it_chose_auto():
     english_scam = verdict_for(text, lang="en", evidence=("Sora",))
     assert "这条消息疑似诈骗" in render_warning(message(text), english_scam, "scam", "zh-Hans").text
     assert "this looks like a scam" in render_warning(message(text), english_scam, "scam", "auto").text
+
+
+def test_evidence_merges_overlapping_quotes_and_keeps_the_message_order():
+    from bot.warnings import evidence_spans
+    from leekguard_types import Finding, Span
+
+    text = "Sora内测号 299 加微信 sora888"
+    spans = lambda *words: tuple(Span(text.index(w), text.index(w) + len(w), w) for w in words)  # noqa: E731
+    verdict = replace(verdict_for(text), findings=(
+        Finding("pattern", "fake_access", 1.2, "r", "r", "rule.a", evidence=spans("加微", "Sora")),
+        Finding("signal", "signal", 0.8, "r", "r", "signal.contact", evidence=spans("加微信", "微信")),
+        Finding("structure", "fake_access", 0.0, "r", "r", "structure.access", evidence=spans("内测号", "299")),
+    ))
+    quoted = [s.text for s in evidence_spans(verdict, limit=5, text=text)]
+    assert quoted == ["Sora", "内测号", "299", "加微信"]  # offer, item and hook, merged, in order

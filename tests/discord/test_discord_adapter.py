@@ -203,7 +203,9 @@ def test_proxy_addresses_are_checked_and_completed():
         gateway("http://gateway-proxy:7878")
 
 
-async def test_three_scams_from_one_sender_are_each_marked_with_one_full_warning(fake, world, engine, tmp_path):
+async def test_three_scams_from_one_sender_are_each_marked_with_one_full_warning(fake, world, engine, tmp_path,
+                                                                                  caplog):
+    caplog.set_level("INFO")
     scams = ["出售Sora内测账号，只要299，加V私聊", "GPT-5 内测邀请码 99元一个 私聊我",
              "Midjourney 永久会员 低价出售 加微信 mj8888"]
     async with running_bot(fake, engine, tmp_path / "lg.db") as bot:
@@ -222,3 +224,4 @@ async def test_three_scams_from_one_sender_are_each_marked_with_one_full_warning
                if c.params["channel_id"] == world.mod_log and str(world.alice) in str(c.body)]
     assert len(notices) == 1  # admins hear of alice once in the burst
     assert len([i for i in incidents if i.author_id == world.alice]) == 3
+    assert "incident notices go to each server's mod-log channel" in caplog.text  # the start-up log says where

@@ -237,3 +237,24 @@ async def test_undo_button_reopens_and_stats_help_start_answer(server, world, en
 
 async def _state_is(bot, incident_id, state):
     return (await bot.store.get(incident_id)).state == state
+
+
+async def test_stats_agrees_with_incidents_and_the_chats_language_wins(server, world, engine, tmp_path):
+    group, users = world
+    chats = {f"telegram:{GROUP_ID}": {"language": "zh-Hans"}}  # a Chinese group
+    async with running_bot(server, engine, tmp_path / "lg.db", chats=chats) as bot:
+        scam = server.push_message(group, users["Alice"], "Sora beta invites, only $99, DM me @sora_inv")
+        await server.wait_for_calls("sendMessage", where=lambda c: c.params.get("chat_id") == GROUP_ID)
+        [warning] = answers_to(server, scam)
+        assert "疑似诈骗" in warning  # an English scam in a Chinese group: the group's language
+        ask = server.push_message(group, users["Bob"], "/check GPT-5 内测邀请码 99元一个 私聊我")
+        await server.wait_for_calls("sendMessage", where=lambda c: c in server.sent_messages(GROUP_ID)
+                                    and (c.params.get("reply_parameters") or {}).get("message_id") == ask["message_id"])
+        stats = server.push_message(group, users["Bob"], "/stats")
+        await server.wait_for_calls("sendMessage", where=lambda c: (c.params.get("reply_parameters") or {})
+                                    .get("message_id") == stats["message_id"])
+        [stats_text] = answers_to(server, stats)
+        listed = await bot.store.list(chat=f"telegram:{GROUP_ID}") + await bot.store.list(
+            chat=f"check:telegram:{GROUP_ID}")
+    assert len(listed) == 2  # what /incidents lists: the incident and the /check result
+    assert "事件数：1" in stats_text and "/check 查出问题的结果：1" in stats_text  # /stats counts both, apart
