@@ -236,8 +236,10 @@ class Engine:
 
     def warm_up(self) -> None:
         """Load what the first doubtful message would otherwise wait for (jieba's dictionary, most of a
-        second). Long-running commands call it at start; a one-off `check TEXT` does not need to."""
+        second; the nearest-sample index). Long-running commands call it at start; a one-off `check TEXT`
+        does not need to."""
         load_jieba()
+        self._nearest.build()
 
     # ---------- learning and exemptions (admin reviews) ----------
 

@@ -85,6 +85,7 @@ def readable_features(names: tuple[str, ...], zh: bool) -> str:
 
 
 COMMON_SHARE = 0.02  # tokens in more than this share of the scam samples are not indexed
+RAREST_TOKENS = 12  # a look-up counts the samples of the message's rarest indexed tokens only
 
 
 class NearestScam:
@@ -98,7 +99,7 @@ class NearestScam:
         self._sizes: list[int] = []
         self._lock = threading.Lock()
 
-    def _build(self) -> dict[str, list[int]]:
+    def build(self) -> dict[str, list[int]]:
         with self._lock:
             if self._index is None:
                 index: dict[str, list[int]] = defaultdict(list)
@@ -117,11 +118,13 @@ class NearestScam:
 
     def nearest(self, tokens: Iterable[str]) -> tuple[str, str, float] | None:
         """(sample text, its category, cosine) of the closest scam sample, or None when nothing is shared."""
-        index = self._index or self._build()
+        index = self._index or self.build()
         query = set(tokens)
         if not query:
             return None
-        overlap = Counter(chain.from_iterable(index.get(tok, ()) for tok in query))  # counted in C
+        # the rarest shared tokens say most about which sample is nearest, and walk the shortest lists
+        postings = sorted((ids for ids in map(index.get, query) if ids), key=len)[:RAREST_TOKENS]
+        overlap = Counter(chain.from_iterable(postings))  # counted in C
         if not overlap:
             return None
         sizes = self._sizes
