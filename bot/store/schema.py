@@ -131,7 +131,12 @@ _V3_STATE_INDEXES = [
     END""",
 ]
 
-MIGRATIONS: list[list[str]] = [_V1_INCIDENT_LOG, _V2_REVIEW_AND_LEARNING, _V3_STATE_INDEXES]
+# v4: the verdict filter (web console, `incidents list --verdict`) walked every row; now an index range.
+_V4_VERDICT_INDEX = [
+    "CREATE INDEX incidents_verdict_time ON incidents (verdict, created_at)",
+]
+
+MIGRATIONS: list[list[str]] = [_V1_INCIDENT_LOG, _V2_REVIEW_AND_LEARNING, _V3_STATE_INDEXES, _V4_VERDICT_INDEX]
 OWN_TABLES = ("incidents", "incident_categories", "chat_settings", "samples", "rule_exemptions")
 CURRENT_VERSION = len(MIGRATIONS)
 

@@ -27,7 +27,7 @@ async def test_new_file_gets_current_schema_and_wal(tmp_path):
     path = tmp_path / "lg.db"
     async with await IncidentStore.open(path):
         pass
-    assert pragma(path, "user_version") == CURRENT_VERSION == 3
+    assert pragma(path, "user_version") == CURRENT_VERSION == 4
     assert pragma(path, "application_id") == APPLICATION_ID
     assert pragma(path, "journal_mode") == "wal"
 
@@ -65,7 +65,7 @@ async def test_newer_database_is_refused_and_left_alone(tmp_path):
     con.execute("PRAGMA user_version = 99")
     con.commit()
     con.close()
-    with pytest.raises(SchemaTooNew, match=r"schema version 99, newer than this LeekGuard understands \(up to 3\)"):
+    with pytest.raises(SchemaTooNew, match=r"schema version 99, newer than this LeekGuard understands \(up to 4\)"):
         await IncidentStore.open(path)
     assert pragma(path, "user_version") == 99
 
