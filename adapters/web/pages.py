@@ -1,0 +1,136 @@
+"""The HTML pages: login, the incident list (with bulk review and export links), one incident, stats."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from starlette.exceptions import HTTPException
+from starlette.requests import Request
+from starlette.responses import RedirectResponse, Response, StreamingResponse
+
+from adapters.web import csrf, exports, query, show
+from adapters.web.auth import token_matches
+from adapters.web.review import DECISIONS
+from adapters.web.texts import language, translator
+from bot.store.types import StoreError
+
+log = logging.getLogger("leekguard.web")
+WHO = "web:admin"  # how a token holder is named in review records
+
+
+def render(request: Request, name: str, status: int = 200, **context: Any) -> Response:
+    lang = language(request.headers.get("accept-language"))
+    return request.app.state.templates.TemplateResponse(
+        request, name, {"t": translator(lang), "lang": "zh-Hans" if lang == "zh" else "en", "csrf": csrf.token(request),
+                        "logged_in": bool(request.session.get("admin")), **context},
+        status_code=status)
+
+
+async def login(request: Request) -> Response:
+    if request.method == "GET":
+        return render(request, "login.html")
+    form = await csrf.checked_form(request)
+    if not token_matches(str(form.get("token") or ""), request.app.state.token):
+        return render(request, "login.html", 401, failed=True)
+    request.session.clear()  # a fresh session (and CSRF token) after login
+    request.session["admin"] = True
+    return RedirectResponse("/", 303)
+
+
+async def logout(request: Request) -> Response:
+    await csrf.checked_form(request)
+    request.session.clear()
+    return RedirectResponse("/login", 303)
+
+
+def _query(request: Request) -> query.Query:
+    try:
+        return query.parse(request.query_params)
+    except query.BadQuery as exc:
+        raise HTTPException(400, str(exc)) from None
+
+
+async def incident_list(request: Request) -> Response:
+    q = _query(request)
+    store = request.app.state.store
+    page, nxt = await query.fetch(store, q)
+    return render(request, "list.html", q=q, incidents=page, next_after=nxt, paged=q.after is not None,
+                  flash=request.query_params.get("done"))
+
+
+async def incident_page(request: Request) -> Response:
+    incident_id = request.path_params["id"]
+    inc = await request.app.state.store.get(incident_id)
+    t = translator(language(request.headers.get("accept-language")))
+    if inc is None:
+        raise HTTPException(404, t("not_found", id=incident_id))
+    lang = language(request.headers.get("accept-language"))
+    return render(request, "incident.html", inc=inc, message=show.highlighted(inc.text, inc.findings),
+                  statement=_statement(inc, lang), flash=request.query_params.get("done"))
+
+
+def _statement(inc: Any, lang: str) -> str | None:
+    """The official statement a warning about this incident cites (as chat warnings pick it)."""
+    try:
+        from bot.warnings import pick_statement, products_in, statement_line
+
+        st = pick_statement(inc.categories, products_in(inc.text), on=inc.created_at.date())
+        return statement_line(st, "en" if lang == "en" else "zh-Hans") if st else None
+    except Exception:
+        log.exception("no statement for incident %s", inc.id)
+        return None
+
+
+def _decision(form: Any) -> tuple[str, str | None]:
+    decision = str(form.get("decision") or "")
+    if decision not in DECISIONS:
+        raise HTTPException(400, "decision: confirm, dismiss or undo")
+    return decision, (str(form.get("note") or "").strip() or None)
+
+
+async def review(request: Request) -> Response:
+    form = await csrf.checked_form(request)
+    decision, note = _decision(form)
+    incident_id = request.path_params["id"]
+    try:
+        result = await request.app.state.reviewer.review(incident_id, decision, WHO, note)
+    except StoreError as exc:
+        raise HTTPException(404 if "not found" in str(exc).lower() or "no incident" in str(exc).lower() else 409,
+                            str(exc)) from None
+    return RedirectResponse(f"/incidents/{incident_id}?done={result.incident.state}", 303)
+
+
+async def bulk_review(request: Request) -> Response:
+    form = await csrf.checked_form(request)
+    decision, note = _decision(form)
+    ids = [int(v) for v in form.getlist("ids") if str(v).isdigit()]
+    back = str(form.get("back") or "")
+    if not ids:
+        return RedirectResponse(f"/?{back}&done=none" if back else "/?done=none", 303)
+    done = 0
+    for incident_id in ids:
+        try:
+            await request.app.state.reviewer.review(incident_id, decision, WHO, note)
+            done += 1
+        except StoreError as exc:
+            log.warning("bulk review skipped incident %s: %s", incident_id, exc)
+    return RedirectResponse(f"/?{back}&done={done}" if back else f"/?done={done}", 303)
+
+
+async def export(request: Request) -> Response:
+    fmt = request.path_params["fmt"]
+    if fmt not in exports.MEDIA:
+        raise HTTPException(404)
+    q = _query(request)
+    return StreamingResponse(exports.lines(request.app.state.store, q.filter, fmt), media_type=exports.MEDIA[fmt],
+                             headers={"Content-Disposition": f'attachment; filename="incidents.{fmt}"'})
+
+
+async def stats(request: Request) -> Response:
+    q = _query(request)
+    s = await request.app.state.store.stats(chat=q.filter.chat, since=q.filter.since)
+    days = dict(reversed(list(s["by_day"].items())[:30]))  # the last 30 days that had incidents, oldest first
+    return render(request, "stats.html", q=q, total=s["total"], per_day=show.bars(days),
+                  per_category=show.bars(s["by_category"]), per_chat=show.bars(s["by_chat"]),
+                  outcomes=show.bars(s["by_state"]), verdicts=show.bars(s["by_verdict"]))
