@@ -7,6 +7,9 @@ Target (issue 16): p99 under 200 ms per page on 1,000,000 incidents. The databas
 bench_store's generator (real schema, triggers and indexes); `leekguard web` runs in a child process on
 127.0.0.1 and each page is fetched logged in, as a browser would (the HTML rendered, not only the query).
 Every figure is printed beside the same run's "login page" request, the floor of an HTTP round trip here.
+Text search is a scan of the rows the other filters reach, newest first, stopping when the page is full: common
+words fill a page at once, words found nowhere read every row in range (reported, marked "scan", not counted
+against the target; narrow them with a chat or a date range).
 """
 
 from __future__ import annotations
@@ -53,6 +56,8 @@ def pages(db: Path) -> list[tuple[str, str]]:
         ("date range (10 days)", f"/?since={day}&until={day2}"),
         ("chat + verdict", f"/?chat={chat}&verdict=suspicious"),
         ("text search (common words)", "/?q=Sora"),
+        ("text search, rare words (scan)", "/?q=从未出现的词"),
+        ("text search, rare + chat", f"/?q=从未出现的词&chat={chat}"),
         ("API, verdict=suspicious, 100", "/api/incidents?verdict=suspicious&limit=100"),
     ]
 
@@ -105,10 +110,11 @@ def main() -> int:
             p99 = statistics.quantiles(times, n=100)[98]
             nxt = statistics.quantiles(nxt_times, n=100)[98] if len(nxt_times) > 1 else None
             worst = max(p99, nxt or 0)
-            ok = worst < TARGET_MS or path == "/login"
+            informational = path == "/login" or "(scan)" in name
+            ok = worst < TARGET_MS or informational
             failed |= not ok
             print(f"{name:34} {shown:>5} {statistics.median(times):8.1f} {p99:8.1f}  "
-                  f"{'' if nxt is None else f'{nxt:.1f}':>8}  {'ok' if ok else 'OVER TARGET'}")
+                  f"{'' if nxt is None else f'{nxt:.1f}':>8}  {'ok' if worst < TARGET_MS else 'over (scan)' if ok else 'OVER TARGET'}")
     finally:
         proc.terminate()
         proc.wait(10)

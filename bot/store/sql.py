@@ -163,8 +163,11 @@ def filter_sql(f: IncidentFilter) -> tuple[str, list[str], list[Any], str, str]:
         else:
             where.append(f"{plus}i.state = ?")
         params.append(f.state)
-    if f.verdict is not None:  # not indexed: checked on the rows the other filters reach
-        where.append("i.verdict = ?")
+    if f.verdict is not None:
+        # Three verdicts split the log coarsely: its index (schema v4) drives only when nothing narrower is
+        # given; beside a chat, author, category or state the "+" keeps the planner on that filter's index.
+        narrower = any(v is not None for v in (f.chat, f.author, f.category, f.state))
+        where.append("+i.verdict = ?" if narrower else "i.verdict = ?")
         params.append(clean_text(f.verdict))
     if f.search:
         where.append("i.text LIKE ? ESCAPE '\\'")

@@ -343,3 +343,20 @@ async def test_web_console_reads_verdict_index_text_search_keyset_pages_and_chat
     finally:
         con.close()
     assert "incidents_verdict_time" in plan, plan
+
+
+async def test_verdict_beside_a_narrower_filter_leaves_that_filter_s_index_in_charge(store):
+    """One chat's suspicious incidents: the chat index drives (the verdict index would walk a third of the log)."""
+    from bot.store.sql import IncidentFilter, select_incidents
+
+    await store.record(incident(message_id="p1", verdict="suspicious"))
+    con = sqlite3.connect(store.path)
+    try:
+        for f, index in ((IncidentFilter(chat="telegram:-100", verdict="suspicious"), "incidents_chat_time"),
+                         (IncidentFilter(verdict="suspicious"), "incidents_verdict_time")):
+            sql, params = select_incidents(f, 50)
+            plan = " ".join(r[3] for r in con.execute("EXPLAIN QUERY PLAN " + sql, params))
+            assert index in plan, plan
+    finally:
+        con.close()
+    assert [i.message_id for i in await store.list(chat="telegram:-100", verdict="suspicious")] == ["p1"]
