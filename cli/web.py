@@ -8,35 +8,8 @@ elsewhere (README: "Web review console").
 from __future__ import annotations
 
 import asyncio
-import ipaddress
-import os
 
 import click
-
-TOKEN_ENV = "LEEKGUARD_WEB_TOKEN"
-MIN_TOKEN = 16
-
-
-def is_loopback(host: str) -> bool:
-    if host == "localhost":
-        return True
-    try:
-        return ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        return False
-
-
-def web_token() -> str:
-    """The admin token from the environment; a clear refusal when it is missing or too short to be safe."""
-    token = os.environ.get(TOKEN_ENV, "").strip()
-    if not token:
-        raise click.ClickException(f"set {TOKEN_ENV} to an admin token (for example: "
-                                   "python3 -c 'import secrets; print(secrets.token_urlsafe(32))'); "
-                                   "the console serves nothing without one")
-    if len(token) < MIN_TOKEN:
-        raise click.ClickException(f"{TOKEN_ENV} is too short: use at least {MIN_TOKEN} random characters")
-    return token
-
 
 @click.command("web")
 @click.option("--host", default="127.0.0.1", show_default=True,
@@ -52,10 +25,14 @@ def web(ctx: click.Context, host: str, port: int, db: str | None, secure_cookies
         LEEKGUARD_WEB_TOKEN=... leekguard web --port 8080
     Browsers log in with the token; scripts send `Authorization: Bearer <token>` to /api/incidents.
     """
+    from adapters.web.auth import admin_token
     from cli.incidents import _db_path
     from cli.logs import setup_logging
 
-    token = web_token()
+    try:
+        token = admin_token()
+    except ValueError as exc:
+        raise click.ClickException(str(exc)) from None
     setup_logging("INFO", [token])
     path = _db_path(ctx, db)
     try:
@@ -64,28 +41,18 @@ def web(ctx: click.Context, host: str, port: int, db: str | None, secure_cookies
         pass
 
 
-async def serve(path: str, token: str, host: str, port: int, *, secure_cookies: bool = False,
-                learning=None, store=None) -> None:
-    """Serve until stopped. `store` / `learning`: the bot's own, when the console runs inside `leekguard run`."""
-    import uvicorn
-
-    from adapters.web.app import create_app
+async def serve(path: str, token: str, host: str, port: int, *, secure_cookies: bool = False) -> None:
+    from adapters.web.server import serve_app
     from bot.store.service import IncidentStore
     from bot.store.types import StoreError
 
-    own = store is None
-    if own:
-        try:
-            store = await IncidentStore.open(path, retention_days=None, create=False, maintenance=False,
-                                             busy_timeout_ms=5000)
-        except StoreError as exc:
-            raise click.ClickException(str(exc)) from None
     try:
-        app = create_app(store, token, learning=learning, secure_cookies=secure_cookies)
-        config = uvicorn.Config(app, host=host, port=port, log_level="warning", access_log=False,
-                                proxy_headers=True, forwarded_allow_ips="127.0.0.1", server_header=False)
+        store = await IncidentStore.open(path, retention_days=None, create=False, maintenance=False,
+                                         busy_timeout_ms=5000)
+    except StoreError as exc:
+        raise click.ClickException(str(exc)) from None
+    try:
         click.echo(f"LeekGuard web console on http://{host}:{port}/ (database {path})", err=True)
-        await uvicorn.Server(config).serve()
+        await serve_app(store, token, host, port, secure_cookies=secure_cookies)
     finally:
-        if own:
-            await store.close()
+        await store.close()

@@ -6,6 +6,8 @@ browsers log in once with the token and then carry a signed, HttpOnly, SameSite=
 
 from __future__ import annotations
 
+import ipaddress
+import os
 import secrets
 from typing import Any
 
@@ -13,6 +15,29 @@ from starlette.datastructures import Headers
 from starlette.responses import JSONResponse, RedirectResponse
 
 PUBLIC = ("/login",)
+TOKEN_ENV = "LEEKGUARD_WEB_TOKEN"
+MIN_TOKEN = 16
+
+
+def is_loopback(host: str) -> bool:
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+def admin_token() -> str:
+    """The admin token from the environment. ValueError (never quoting it) when it is missing or too short:
+    the console serves nothing without one, on loopback or any other address."""
+    token = os.environ.get(TOKEN_ENV, "").strip()
+    if not token:
+        raise ValueError(f"set {TOKEN_ENV} to an admin token (for example: python3 -c 'import secrets; "
+                         "print(secrets.token_urlsafe(32))'); the web console serves nothing without one")
+    if len(token) < MIN_TOKEN:
+        raise ValueError(f"{TOKEN_ENV} is too short: use at least {MIN_TOKEN} random characters")
+    return token
 
 
 def token_matches(sent: str | None, token: str) -> bool:
