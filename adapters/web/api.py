@@ -27,7 +27,8 @@ async def get_incident(request: Request) -> JSONResponse:
     inc = await request.app.state.store.get(request.path_params["id"])
     if inc is None:
         return JSONResponse({"error": "no such incident"}, 404)
-    return JSONResponse(inc.to_dict())
+    reviews = await request.app.state.store.review_log(inc.id)
+    return JSONResponse({**inc.to_dict(), "reviews": [{**r, "at": r["at"].isoformat()} for r in reviews]})
 
 
 async def review(request: Request) -> JSONResponse:

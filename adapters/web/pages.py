@@ -67,7 +67,8 @@ async def incident_page(request: Request) -> Response:
         raise HTTPException(404, t("not_found", id=incident_id))
     lang = language(request.headers.get("accept-language"))
     return render(request, "incident.html", inc=inc, message=show.highlighted(inc.text, inc.findings),
-                  statement=_statement(inc, lang), flash=request.query_params.get("done"))
+                  statement=_statement(inc, lang), reviews=await request.app.state.store.review_log(inc.id),
+                  flash=request.query_params.get("done"))
 
 
 def _statement(inc: Any, lang: str) -> str | None:

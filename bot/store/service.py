@@ -382,6 +382,11 @@ class IncidentStore:
                 f"{q} SELECT date(created_at, 'unixepoch'), count(*) FROM m GROUP BY 1 ORDER BY 1 DESC"),
         }
 
+    async def review_log(self, incident_id: int) -> list[dict[str, Any]]:
+        """Every review of the incident (confirm, dismiss, reopen), oldest first."""
+        async with self._reading() as conn:
+            return await rv.review_log(conn, incident_id)
+
     async def list_samples(self, label: str | None = None, after_id: int | None = None) -> list[Sample]:
         async with self._reading() as conn:
             return await rv.list_samples(conn, label, after_id)

@@ -52,6 +52,18 @@ def chrome():
         driver.quit()
 
 
+def click(driver, element) -> None:
+    """Click something that loads a page, and wait until the new page has replaced the old one."""
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.support import expected_conditions as EC
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    old = driver.find_element(By.TAG_NAME, "html")
+    element.click()
+    WebDriverWait(driver, 15).until(EC.staleness_of(old))
+    WebDriverWait(driver, 15).until(lambda d: d.execute_script("return document.readyState") == "complete")
+
+
 def shoot(driver, name: str, tmp_path: Path) -> None:
     where = Path(os.environ.get("LEEKGUARD_SCREENSHOTS") or tmp_path)
     where.mkdir(parents=True, exist_ok=True)
@@ -69,11 +81,11 @@ def test_log_in_filter_open_confirm_and_the_cli_sees_it(site, chrome, tmp_path):
     chrome.get(url + "/")
     assert chrome.current_url == url + "/login"  # nothing without the token
     chrome.find_element(By.ID, "token").send_keys("not-the-token")
-    chrome.find_element(By.ID, "login").click()
+    click(chrome, chrome.find_element(By.ID, "login"))
     assert "Wrong token" in chrome.find_element(By.ID, "login-error").text
     shoot(chrome, "login", tmp_path)
     chrome.find_element(By.ID, "token").send_keys(TOKEN)
-    chrome.find_element(By.ID, "login").click()
+    click(chrome, chrome.find_element(By.ID, "login"))
 
     rows = chrome.find_elements(By.CSS_SELECTOR, "#incidents tbody tr")
     assert [int(r.get_attribute("data-id")) for r in rows] == [ids["hostile"], ids["api"], ids["clean"], ids["course"]]
@@ -84,16 +96,16 @@ def test_log_in_filter_open_confirm_and_the_cli_sees_it(site, chrome, tmp_path):
 
     Select(chrome.find_element(By.NAME, "verdict")).select_by_value("scam")
     chrome.find_element(By.ID, "q").send_keys("月入过万")
-    chrome.find_element(By.ID, "filter").click()
+    click(chrome, chrome.find_element(By.ID, "filter"))
     rows = chrome.find_elements(By.CSS_SELECTOR, "#incidents tbody tr")
     assert [int(r.get_attribute("data-id")) for r in rows] == [ids["course"]]
 
-    rows[0].find_element(By.CSS_SELECTOR, "a.open-incident").click()
+    click(chrome, rows[0].find_element(By.CSS_SELECTOR, "a.open-incident"))
     assert chrome.find_element(By.CSS_SELECTOR, "#message mark").text == "零基础月入过万"  # evidence highlighted
     assert "paid_course.income" in chrome.find_element(By.ID, "findings").text
     assert chrome.find_element(By.ID, "state").text == "open"
     chrome.find_element(By.ID, "note").send_keys("网页审核: 典型割韭菜")
-    chrome.find_element(By.ID, "confirm").click()
+    click(chrome, chrome.find_element(By.ID, "confirm"))
     assert chrome.find_element(By.ID, "state").text == "confirmed"
     assert "is now confirmed" in chrome.find_element(By.ID, "flash").text
     assert "网页审核: 典型割韭菜" in chrome.find_element(By.ID, "review-record").text
@@ -123,7 +135,7 @@ def test_chinese_browser_gets_chinese_pages(site, tmp_path):
         driver.get(url + "/login")
         assert driver.find_element(By.ID, "login").text == "登录"
         driver.find_element(By.ID, "token").send_keys(TOKEN)
-        driver.find_element(By.ID, "login").click()
+        click(driver, driver.find_element(By.ID, "login"))
         assert driver.find_element(By.TAG_NAME, "h1").text == "事件"
         shoot(driver, "list-zh", tmp_path)
     finally:

@@ -151,8 +151,14 @@ def test_page_review_undo_and_bulk(site):
     assert "is now dismissed" in after and "a real reseller" in after and "web:admin" in after
     assert cli_show(db, ids["api"])["state"] == "dismissed"
     assert [s["label"] for s in cli_samples(db)] == ["clean"]
-    client.post(target, data={"decision": "undo", "csrf": csrf_of(after)})
+    undone = client.post(target, data={"decision": "undo", "note": "wrong button", "csrf": csrf_of(after)})
     assert cli_show(db, ids["api"])["state"] == "open" and cli_samples(db) == []  # what it taught is forgotten
+    history = client.get(undone.headers["location"]).text
+    record = history[history.index('id="review-record"'):history.index("</ol>", history.index('id="review-record"'))]
+    assert record.index("a real reseller") < record.index("wrong button")  # both reviews, oldest first
+    api = httpx.get(f"{url}/api/incidents/{ids['api']}", headers=AUTH).json()
+    assert [(r["state"], r["note"]) for r in api["reviews"]] == [("dismissed", "a real reseller"),
+                                                                  ("open", "wrong button")]
 
     listing = client.get("/", params={"verdict": "scam"}).text
     r = client.post("/review", data={"decision": "confirm", "ids": [ids["hostile"], ids["course"]],
