@@ -182,6 +182,7 @@ class WebConfig(_Section):
     host: str = "127.0.0.1"
     port: int = Field(8080, ge=1, le=65535)
     secure_cookies: bool = False  # behind an HTTPS reverse proxy
+    public_url: str | None = None  # the address admins open (the proxy's), for /web sign-in links
 
 
 class Config(_Section):

@@ -30,6 +30,7 @@ def create_app(store: Any, token: str, *, learning: Any = None, secure_cookies: 
     routes = [
         Route("/login", pages.login, methods=["GET", "POST"]),
         Route("/logout", pages.logout, methods=["POST"]),
+        Route("/signin", pages.signin),
         Route("/", pages.incident_list),
         Route("/incidents/{id:int}", pages.incident_page),
         Route("/incidents/{id:int}/review", pages.review, methods=["POST"]),
@@ -50,6 +51,7 @@ def create_app(store: Any, token: str, *, learning: Any = None, secure_cookies: 
     app = Starlette(routes=routes, middleware=middleware)
     app.state.store, app.state.token = store, token
     app.state.reviewer = WebReviewer(store, learning)
+    app.state.used_links = set()  # nonces of /web sign-in links already used (each works once)
     env = jinja2.Environment(loader=jinja2.FileSystemLoader(Path(__file__).with_name("templates")), autoescape=True)
     env.globals["safe"] = show.safe  # the macros in _text.html cut names and texts into escaped pieces
     app.state.templates = Jinja2Templates(env=env)

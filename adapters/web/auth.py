@@ -14,7 +14,7 @@ from typing import Any
 from starlette.datastructures import Headers
 from starlette.responses import JSONResponse, RedirectResponse
 
-PUBLIC = ("/login",)
+PUBLIC = ("/login", "/signin")
 TOKEN_ENV = "LEEKGUARD_WEB_TOKEN"
 MIN_TOKEN = 16
 
@@ -64,7 +64,8 @@ class RequireLogin:
             refused = JSONResponse({"error": "authentication required: Authorization: Bearer <token>"}, 401,
                                    headers={"WWW-Authenticate": "Bearer"})
             return await refused(scope, receive, send)
-        if scope.get("session", {}).get("admin"):
+        session = scope.get("session", {})
+        if session.get("admin") or session.get("chats"):  # the token holder, or a chat admin's /web link
             return await self.app(scope, receive, send)
         return await RedirectResponse("/login", 303)(scope, receive, send)
 

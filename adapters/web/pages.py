@@ -23,7 +23,7 @@ def render(request: Request, name: str, status: int = 200, **context: Any) -> Re
     lang = language(request.headers.get("accept-language"))
     return request.app.state.templates.TemplateResponse(
         request, name, {"t": translator(lang), "lang": "zh-Hans" if lang == "zh" else "en", "csrf": csrf.token(request),
-                        "logged_in": bool(request.session.get("admin")), **context},
+                        "logged_in": bool(request.session.get("admin") or request.session.get("chats")), **context},
         status_code=status)
 
 
@@ -38,6 +38,43 @@ async def login(request: Request) -> Response:
     return RedirectResponse("/", 303)
 
 
+async def signin(request: Request) -> Response:
+    """A /web link from the bot: once, within its minutes, for the chats its admin runs."""
+    from bot.web_link import read_link
+
+    data = read_link(request.app.state.token, str(request.query_params.get("t") or ""))
+    used = request.app.state.used_links
+    if data is None or data["nonce"] in used:
+        t = translator(language(request.headers.get("accept-language")))
+        return render(request, "login.html", 403, failed_link=t("link.bad"))
+    used.add(data["nonce"])
+    request.session.clear()
+    request.session.update({"chats": [str(c) for c in data["chats"]], "who": str(data.get("by") or "chat admin")})
+    return RedirectResponse("/", 303)
+
+
+def scope(request: Request) -> list[str] | None:
+    """The chats this session may see (a /web link), or None: every chat (the token holder)."""
+    return None if request.session.get("admin") else list(request.session.get("chats") or [])
+
+
+def who(request: Request) -> str:
+    return WHO if request.session.get("admin") else str(request.session.get("who"))
+
+
+def incident_chat(inc: Any) -> str:
+    return inc.chat_id if inc.source == "check" else inc.chat_key
+
+
+async def _incident_in_scope(request: Request, incident_id: int) -> Any:
+    inc = await request.app.state.store.get(incident_id)
+    chats = scope(request)
+    if inc is None or (chats is not None and incident_chat(inc) not in chats):
+        t = translator(language(request.headers.get("accept-language")))
+        raise HTTPException(404, t("not_found", id=incident_id))
+    return inc
+
+
 async def logout(request: Request) -> Response:
     await csrf.checked_form(request)
     request.session.clear()
@@ -45,8 +82,15 @@ async def logout(request: Request) -> Response:
 
 
 def _query(request: Request) -> query.Query:
+    """The filter asked for; a /web session sees its own chats only (its first one unless it names another)."""
+    params = dict(request.query_params)
+    chats = scope(request)
+    if chats is not None:
+        params.setdefault("chat", chats[0])
+        if params["chat"] not in chats:
+            raise HTTPException(403, "that chat is not one of yours")
     try:
-        return query.parse(request.query_params)
+        return query.parse(params)
     except query.BadQuery as exc:
         raise HTTPException(400, str(exc)) from None
 
@@ -56,15 +100,11 @@ async def incident_list(request: Request) -> Response:
     store = request.app.state.store
     page, nxt = await query.fetch(store, q)
     return render(request, "list.html", q=q, incidents=page, next_after=nxt, paged=q.after is not None,
-                  flash=request.query_params.get("done"))
+                  flash=request.query_params.get("done"), chats=scope(request))
 
 
 async def incident_page(request: Request) -> Response:
-    incident_id = request.path_params["id"]
-    inc = await request.app.state.store.get(incident_id)
-    t = translator(language(request.headers.get("accept-language")))
-    if inc is None:
-        raise HTTPException(404, t("not_found", id=incident_id))
+    inc = await _incident_in_scope(request, request.path_params["id"])
     lang = language(request.headers.get("accept-language"))
     return render(request, "incident.html", inc=inc, message=show.highlighted(inc.text, inc.findings),
                   statement=_statement(inc, lang), reviews=await request.app.state.store.review_log(inc.id),
@@ -93,9 +133,9 @@ def _decision(form: Any) -> tuple[str, str | None]:
 async def review(request: Request) -> Response:
     form = await csrf.checked_form(request)
     decision, note = _decision(form)
-    incident_id = request.path_params["id"]
+    incident_id = (await _incident_in_scope(request, request.path_params["id"])).id
     try:
-        result = await request.app.state.reviewer.review(incident_id, decision, WHO, note)
+        result = await request.app.state.reviewer.review(incident_id, decision, who(request), note)
     except StoreError as exc:
         raise HTTPException(404 if "not found" in str(exc).lower() or "no incident" in str(exc).lower() else 409,
                             str(exc)) from None
@@ -112,9 +152,10 @@ async def bulk_review(request: Request) -> Response:
     done = 0
     for incident_id in ids:
         try:
-            await request.app.state.reviewer.review(incident_id, decision, WHO, note)
+            await _incident_in_scope(request, incident_id)
+            await request.app.state.reviewer.review(incident_id, decision, who(request), note)
             done += 1
-        except StoreError as exc:
+        except (StoreError, HTTPException) as exc:
             log.warning("bulk review skipped incident %s: %s", incident_id, exc)
     return RedirectResponse(f"/?{back}&done={done}" if back else f"/?done={done}", 303)
 
@@ -134,4 +175,4 @@ async def stats(request: Request) -> Response:
     days = dict(reversed(list(s["by_day"].items())[:30]))  # the last 30 days that had incidents, oldest first
     return render(request, "stats.html", q=q, total=s["total"], per_day=show.bars(days),
                   per_category=show.bars(s["by_category"]), per_chat=show.bars(s["by_chat"]),
-                  outcomes=show.bars(s["by_state"]), verdicts=show.bars(s["by_verdict"]))
+                  outcomes=show.bars(s["by_state"]), verdicts=show.bars(s["by_verdict"]), chats=scope(request))

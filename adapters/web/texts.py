@@ -7,6 +7,8 @@ TEXTS: dict[str, tuple[str, str]] = {  # key: (English, 中文)
     "incidents": ("Incidents", "事件"), "stats": ("Stats", "统计"), "logout": ("Log out", "退出"),
     "login": ("Log in", "登录"), "token": ("Admin token", "管理令牌"),
     "login.bad": ("Wrong token.", "令牌不正确。"),
+    "link.bad": ("This sign-in link is not valid any more: ask the bot for /web again.",
+                 "此登录链接已失效:请再向机器人发送 /web。"),
     "chat": ("Chat", "群组"), "verdict": ("Verdict", "判定"), "category": ("Category", "类别"),
     "state": ("State", "状态"), "since": ("From", "起始日期"), "until": ("To", "截止日期"), "q": ("Text", "文本"),
     "any": ("any", "全部"), "filter": ("Filter", "筛选"), "reset": ("Reset", "清除"),
