@@ -13,7 +13,7 @@ from adapters.web import csrf, exports, query, show
 from adapters.web.auth import token_matches
 from adapters.web.review import DECISIONS
 from adapters.web.texts import language, translator
-from bot.store.types import StoreError
+from bot.store.types import NotFound, StoreError
 
 log = logging.getLogger("leekguard.web")
 WHO = "web:admin"  # how a token holder is named in review records
@@ -136,16 +136,18 @@ async def review(request: Request) -> Response:
     incident_id = (await _incident_in_scope(request, request.path_params["id"])).id
     try:
         result = await request.app.state.reviewer.review(incident_id, decision, who(request), note)
+    except NotFound as exc:
+        raise HTTPException(404, str(exc)) from None
     except StoreError as exc:
-        raise HTTPException(404 if "not found" in str(exc).lower() or "no incident" in str(exc).lower() else 409,
-                            str(exc)) from None
+        raise HTTPException(409, str(exc)) from None
     return RedirectResponse(f"/incidents/{incident_id}?done={result.incident.state}", 303)
 
 
 async def bulk_review(request: Request) -> Response:
     form = await csrf.checked_form(request)
     decision, note = _decision(form)
-    ids = [int(v) for v in form.getlist("ids") if str(v).isdigit()]
+    # the ticked incidents, or with "all" every incident of the page shown (the filtered page)
+    ids = [int(v) for v in form.getlist("page_ids" if form.get("all") else "ids") if str(v).isdigit()]
     back = str(form.get("back") or "")
     if not ids:
         return RedirectResponse(f"/?{back}&done=none" if back else "/?done=none", 303)

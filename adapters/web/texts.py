@@ -20,7 +20,7 @@ TEXTS: dict[str, tuple[str, str]] = {  # key: (English, 中文)
     "clean": ("clean", "正常"),
     "confirm": ("Confirm", "确认"), "dismiss": ("Dismiss", "驳回"), "undo": ("Undo", "撤销"),
     "note": ("Note", "备注"), "bulk": ("Review the selected incidents", "批量审核所选事件"),
-    "select": ("Select", "选择"),
+    "select": ("Select", "选择"), "all_on_page": ("all {n} on this page", "本页全部 {n} 个"),
     "findings": ("Findings", "检测依据"), "reason": ("Reason", "原因"), "rule": ("Rule", "规则"),
     "evidence": ("Evidence", "证据"), "statement": ("Statement cited", "引用的官方声明"),
     "actions": ("Actions taken", "已采取的措施"), "history": ("Review history", "审核记录"),

@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import re
 
 import httpx
 import pytest
@@ -167,6 +168,13 @@ def test_page_review_undo_and_bulk(site):
     assert "2 incidents reviewed" in client.get(r.headers["location"]).text
     assert {cli_show(db, i)["state"] for i in (ids["hostile"], ids["course"])} == {"confirmed"}
     assert cli_show(db, ids["clean"])["state"] == "open"
+
+    # the whole filtered page at once: every incident shown, nothing else
+    page = client.get("/", params={"verdict": "clean"}).text
+    r = client.post("/review", data={"decision": "dismiss", "all": "1", "page_ids": re.findall(
+        r'name="page_ids" value="(\d+)"', page), "back": "verdict=clean", "csrf": csrf_of(page)})
+    assert "done=1" in r.headers["location"]
+    assert cli_show(db, ids["clean"])["state"] == "dismissed" and cli_show(db, ids["api"])["state"] == "open"
 
 
 def test_export_the_filtered_set(site):
