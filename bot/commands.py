@@ -102,7 +102,7 @@ class Commands:
         name, args = parsed
         handler = {
             "check": self.check, "incidents": self.incidents, "review": self.review, "undo": self.undo,
-            "settings": self.settings, "stats": self.stats,
+            "settings": self.settings, "stats": self.stats, "web": self.web,
         }.get(name)
         try:
             if handler is not None:
@@ -454,6 +454,27 @@ class Commands:
                            items=items(checks["by_verdict"], lambda k: t(f"label.{k}", lang)
                                        if k in ("scam", "suspicious", "clean") else k)))
         return Reply("\n".join(lines), title=t("stats.title", lang), extra={"stats": stats, "checks": checks})
+
+    async def web(self, ctx: CommandContext, args: str = "") -> Reply:
+        """/web in a private chat: a short-lived sign-in link to the web console, limited to the chats the
+        asker administers (the adapter fills ctx.admin_chats)."""
+        lang = await self._lang(ctx)
+        if not ctx.is_private:
+            return Reply(t("web.private_only", lang), ephemeral=True)
+        if not ctx.admin_chats:
+            return Reply(t("admins_only", lang), ephemeral=True)
+        from bot import web_link
+
+        token, web = web_link.web_token(), self.config.web
+        if token is None:
+            return Reply(t("web.off", lang), ephemeral=True)
+        try:
+            link = web_link.make_link(web.public_url or f"http://{web.host}:{web.port}", token, ctx.by,
+                                      ctx.admin_chats)
+        except ImportError:  # the `web` extra is not installed
+            return Reply(t("web.off", lang), ephemeral=True)
+        return Reply(t("web.link", lang, chats=", ".join(ctx.admin_chats), minutes=web_link.LINK_MINUTES, link=link),
+                     ephemeral=True)
 
     async def help(self, ctx: CommandContext, args: str = "") -> Reply:
         lang = await self._lang(ctx)

@@ -175,6 +175,16 @@ class ImagesConfig(_Section):
     workers: int = Field(1, ge=1)
 
 
+class WebConfig(_Section):
+    """The review console inside `leekguard run` (adapters/web); the token comes from LEEKGUARD_WEB_TOKEN."""
+
+    enabled: bool = False
+    host: str = "127.0.0.1"
+    port: int = Field(8080, ge=1, le=65535)
+    secure_cookies: bool = False  # behind an HTTPS reverse proxy
+    public_url: str | None = None  # the address admins open (the proxy's), for /web sign-in links
+
+
 class Config(_Section):
     database: str = "./leekguard.db"
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"] = "INFO"
@@ -186,6 +196,7 @@ class Config(_Section):
     telegram: TelegramConfig = TelegramConfig()
     discord: DiscordConfig = DiscordConfig()
     images: ImagesConfig = ImagesConfig()
+    web: WebConfig = WebConfig()
     chats: dict[PlatformKey, ChatOverride] = {}
 
     # Where the values came from, for messages; not part of the schema.

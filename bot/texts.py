@@ -71,6 +71,13 @@ TEXTS: dict[str, dict[str, str]] = {
     "check.partial": {"en": "(some detectors failed; the result may be incomplete)",
                       "zh-Hans": "（部分检测器出错，结果可能不完整）"},
     "check.never_acts": {"en": "/check only reports; it never acts.", "zh-Hans": "/check 只报告，不执行任何处理。"},
+    # /web
+    "web.link": {"en": "Your sign-in link to the review console ({chats}), valid {minutes} minutes, once. "
+                       "Do not share it:\n{link}",
+                 "zh-Hans": "审核台登录链接（{chats}），{minutes} 分钟内有效，仅可使用一次。请勿转发：\n{link}"},
+    "web.private_only": {"en": "Ask me for /web in a private chat: the link is personal.",
+                         "zh-Hans": "请在与我的私聊中发送 /web：链接仅供你本人使用。"},
+    "web.off": {"en": "The web review console is not set up here.", "zh-Hans": "这里尚未启用网页审核台。"},
     # other commands
     "admins_only": {"en": "Only admins of this chat can do that.", "zh-Hans": "只有本群管理员可以这样做。"},
     "start": {"en": "LeekGuard watches this chat for AI-hype scams (fake access, paid courses, fake APIs) "

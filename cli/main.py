@@ -19,6 +19,7 @@ COMMANDS: list[tuple[str, str]] = [
     ("cli.incidents", "incidents_group"),
     ("cli.incidents", "db_group"),
     ("cli.incidents", "samples_group"),
+    ("cli.web", "web"),
 ]
 
 
@@ -31,7 +32,7 @@ def main(ctx: click.Context, config_path: str | None) -> None:
     ctx.ensure_object(dict)
     ctx.obj["config_path"] = config_path
     # Warnings and errors of every command go through one handler that hides tokens; `run` raises the level.
-    setup_logging("WARNING", secrets=[v for k in ("TELEGRAM_BOT_TOKEN", "DISCORD_BOT_TOKEN") if (v := os.environ.get(k))])
+    setup_logging("WARNING", secrets=[v for k in ("TELEGRAM_BOT_TOKEN", "DISCORD_BOT_TOKEN", "LEEKGUARD_WEB_TOKEN") if (v := os.environ.get(k))])
 
 
 for _module, _attr in COMMANDS:

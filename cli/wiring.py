@@ -21,6 +21,7 @@ PLATFORMS: dict[str, tuple[str, str]] = {
     "discord": ("adapters.discord.adapter", "DiscordAdapter"),
 }
 CONSOLE = ("adapters.console", "ConsoleAdapter")
+WEB = ("adapters.web.server", "WebAdapter")  # beside the others when `web.enabled`
 
 
 def platforms_configured(config: Config) -> list[str]:
@@ -36,11 +37,11 @@ def choose_adapters(config: Config, force_console: bool = False) -> list[Adapter
     A platform whose adapter cannot be loaded is logged and left out; the others still run."""
     wanted = [] if force_console else [PLATFORMS[name] for name in platforms_configured(config)]
     adapters = []
-    for module, cls in wanted or [CONSOLE]:
+    for module, cls in [*(wanted or [CONSOLE]), *([WEB] if config.web.enabled else [])]:
         try:
             adapters.append(getattr(importlib.import_module(module), cls)())
         except (ImportError, AttributeError) as exc:
             log.error("cannot load %s.%s: %s", module, cls, exc)
-    if not adapters:
+    if not [a for a in adapters if a.name != "web"]:
         raise NoAdapter("no adapter could be loaded; see the errors above")
     return adapters

@@ -33,7 +33,7 @@ if TYPE_CHECKING:
     from bot.runner import Services
 
 log = logging.getLogger(__name__)
-COMMAND_NAMES = [name for name, _, _ in COMMANDS] + ["undo"]
+COMMAND_NAMES = [name for name, _, _ in COMMANDS] + ["undo", "web"]  # /web: a private sign-in link (not in the menu)
 ANSWER_CHARS = 200  # Telegram's limit for callback answers
 KNOWN_CHATS_CHECKED = 20  # private /incidents: at most this many chats are asked about
 SETTINGS_PREFIX = "set:"
@@ -102,7 +102,7 @@ class TelegramCommands:
         if parsed is None:
             return
         name = parsed[0]
-        ctx = await self.context_for(tg, want_admin_chats=name == "incidents" and tg.chat.type == "private")
+        ctx = await self.context_for(tg, want_admin_chats=name in ("incidents", "web") and tg.chat.type == "private")
         reply = await self.commands.dispatch(ctx, tg.text)
         if reply is None:
             return

@@ -21,7 +21,7 @@ from bot.store.sql import (
     row_to_sample,
 )
 from bot.store.text import clean_opt, clean_text, to_json
-from bot.store.types import Exemption, Incident, NotFound, ReviewResult, Sample
+from bot.store.types import Exemption, Incident, NotFound, ReviewResult, Sample, from_epoch
 
 DECISIONS = {"confirm": "confirmed", "confirmed": "confirmed", "dismiss": "dismissed", "dismissed": "dismissed",
              "open": "open", "reopen": "open"}
@@ -76,6 +76,8 @@ async def review(
     before = await fetch_incident(conn, incident_id)
     if before is None:
         raise NotFound(f"no incident #{incident_id}")
+    await conn.execute("INSERT INTO reviews (incident_id, state, reviewed_by, note, at) VALUES (?, ?, ?, ?, ?)",
+                       (before.id, state, clean_opt(by), clean_opt(note), now))
     if state == "open":
         by, note, at = None, None, None
     else:
@@ -99,6 +101,13 @@ async def review(
     after = await fetch_incident(conn, before.id)
     assert after is not None
     return ReviewResult(incident=after, previous_state=before.state, sample=sample, replaced=replaced)
+
+
+async def review_log(conn: aiosqlite.Connection, incident_id: int) -> list[dict[str, Any]]:
+    """Every review of an incident, oldest first: state, reviewed_by, note, at (a datetime)."""
+    sql = "SELECT state, reviewed_by, note, at FROM reviews WHERE incident_id = ? ORDER BY id"
+    async with conn.execute(sql, (int(incident_id),)) as cur:
+        return [{"state": r[0], "reviewed_by": r[1], "note": r[2], "at": from_epoch(r[3])} async for r in cur]
 
 
 async def list_samples(

@@ -131,8 +131,34 @@ _V3_STATE_INDEXES = [
     END""",
 ]
 
-MIGRATIONS: list[list[str]] = [_V1_INCIDENT_LOG, _V2_REVIEW_AND_LEARNING, _V3_STATE_INDEXES]
-OWN_TABLES = ("incidents", "incident_categories", "chat_settings", "samples", "rule_exemptions")
+# v4: the verdict filter (web console, `incidents list --verdict`) walked every row; now an index range.
+_V4_VERDICT_INDEX = [
+    "CREATE INDEX incidents_verdict_time ON incidents (verdict, created_at)",
+]
+
+# v5: every review is kept (who, when, which state, the note), not only the latest one on the incident row: the
+# web console's review history. Reviews made before v5 enter it from the incident row. Deleting an incident
+# (purge, forget-user) deletes its reviews.
+_V5_REVIEW_LOG = [
+    """CREATE TABLE reviews (
+        id          INTEGER PRIMARY KEY AUTOINCREMENT,
+        incident_id INTEGER NOT NULL,
+        state       TEXT NOT NULL,
+        reviewed_by TEXT,
+        note        TEXT,
+        at          REAL NOT NULL
+    )""",
+    "CREATE INDEX reviews_incident ON reviews (incident_id, id)",
+    """INSERT INTO reviews (incident_id, state, reviewed_by, note, at)
+       SELECT id, state, reviewed_by, review_note, reviewed_at FROM incidents WHERE reviewed_at IS NOT NULL""",
+    """CREATE TRIGGER incidents_reviews_ad AFTER DELETE ON incidents BEGIN
+        DELETE FROM reviews WHERE incident_id = OLD.id;
+    END""",
+]
+
+MIGRATIONS: list[list[str]] = [_V1_INCIDENT_LOG, _V2_REVIEW_AND_LEARNING, _V3_STATE_INDEXES, _V4_VERDICT_INDEX,
+                               _V5_REVIEW_LOG]
+OWN_TABLES = ("incidents", "incident_categories", "chat_settings", "samples", "rule_exemptions", "reviews")
 CURRENT_VERSION = len(MIGRATIONS)
 
 

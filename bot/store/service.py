@@ -333,11 +333,13 @@ class IncidentStore:
     async def list(self, chat: str | None = None, state: str | None = None, category: str | None = None,
                    author: str | None = None, since: datetime | float | None = None, limit: int | None = 50,
                    *, offset: int = 0, verdict: str | None = None, until: datetime | float | None = None,
-                   ) -> list[Incident]:
-        """Newest first. chat / author: 'platform:id' or a bare id. since / until: datetime or epoch."""
+                   search: str | None = None, after: tuple[float, int] | None = None) -> list[Incident]:
+        """Newest first. chat / author: 'platform:id' or a bare id. since / until: datetime or epoch.
+        search: text the message contains. after: (created_at epoch, id) of the last row of the previous page
+        (keyset paging: a deep page costs what the first one does)."""
         f = IncidentFilter(chat=chat, state=state, category=category, author=author, verdict=verdict, since=since,
-                           until=until)
-        sql, params = select_incidents(f, limit, offset)
+                           until=until, search=search)
+        sql, params = select_incidents(f, limit, offset, after)
         return [row_to_incident(r) for r in await self._read(sql, params)]
 
     async def iter_incidents(self, f: IncidentFilter | None = None, *, page: int = 500,
@@ -359,7 +361,7 @@ class IncidentStore:
             after = (rows[-1][16], rows[-1][0])
 
     async def stats(self, chat: str | None = None, since: datetime | float | None = None) -> dict[str, Any]:
-        """Counts per category, state, verdict and UTC day (newest day first)."""
+        """Counts per category, state, verdict, chat (the 20 busiest) and UTC day (newest day first)."""
         inner, params = select_for_stats(IncidentFilter(chat=chat, since=since))
 
         async def counts(sql: str) -> dict[str, int]:
@@ -373,9 +375,17 @@ class IncidentStore:
             "by_category": await counts(
                 f"{q} SELECT c.category, count(*) FROM m JOIN incident_categories c ON c.incident_id = m.id "
                 "GROUP BY c.category ORDER BY 2 DESC"),
+            "by_chat": await counts(
+                f"{q} SELECT i.source || ':' || i.chat_id, count(*) FROM m JOIN incidents i ON i.id = m.id "
+                "GROUP BY 1 ORDER BY 2 DESC LIMIT 20"),
             "by_day": await counts(
                 f"{q} SELECT date(created_at, 'unixepoch'), count(*) FROM m GROUP BY 1 ORDER BY 1 DESC"),
         }
+
+    async def review_log(self, incident_id: int) -> list[dict[str, Any]]:
+        """Every review of the incident (confirm, dismiss, reopen), oldest first."""
+        async with self._reading() as conn:
+            return await rv.review_log(conn, incident_id)
 
     async def list_samples(self, label: str | None = None, after_id: int | None = None) -> list[Sample]:
         async with self._reading() as conn:

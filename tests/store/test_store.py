@@ -315,3 +315,48 @@ async def test_backup_while_writing(store, tmp_path):
     con.close()
     assert not (tmp_path / "copy.db.partial").exists() and not (tmp_path / "copy.db-wal").exists()
     assert (await store.record(incident())).created  # the live store carries on
+
+
+async def test_web_console_reads_verdict_index_text_search_keyset_pages_and_chat_counts(store, tmp_path):
+    """What the web console asks of the store: the verdict filter is an index range (schema v4), text search
+    finds words (LIKE wildcards in the words are literal), keyset pages follow each other, stats per chat."""
+    made = []
+    for n, (verdict, text, chat) in enumerate([("scam", "Sora 100% 内测", "-100"), ("clean", "hello", "-100"),
+                                               ("scam", "cheap_key", "-200"), ("suspicious", "GPT api", "-200")]):
+        made.append((await store.record(incident(message_id=f"w{n}", verdict=verdict, text=text, chat_id=chat,
+                                                 created_at=days_ago(4 - n)))).id)
+    assert [i.id for i in await store.list(verdict="scam")] == [made[2], made[0]]
+    assert [i.id for i in await store.list(search="100%")] == [made[0]]
+    assert [i.id for i in await store.list(search="%")] == [made[0]]
+    assert [i.id for i in await store.list(search="e_p")] == []  # "_" is no wildcard ("cheap" has no "e_p")
+    assert [i.id for i in await store.list(search="p_k")] == [made[2]]
+    assert [i.id for i in await store.list(search="gpt API")] == [made[3]]  # ASCII case-insensitive
+    first = await store.list(limit=2)
+    rest = await store.list(limit=2, after=(first[-1].created_at.timestamp(), first[-1].id))
+    assert [i.id for i in first + rest] == made[::-1]
+    stats = await store.stats()
+    assert stats["by_chat"] == {"telegram:-100": 2, "telegram:-200": 2}
+    con = sqlite3.connect(store.path)
+    try:
+        plan = " ".join(r[3] for r in con.execute(
+            "EXPLAIN QUERY PLAN SELECT id FROM incidents i WHERE i.verdict = 'scam' ORDER BY i.created_at DESC"))
+    finally:
+        con.close()
+    assert "incidents_verdict_time" in plan, plan
+
+
+async def test_verdict_beside_a_narrower_filter_leaves_that_filter_s_index_in_charge(store):
+    """One chat's suspicious incidents: the chat index drives (the verdict index would walk a third of the log)."""
+    from bot.store.sql import IncidentFilter, select_incidents
+
+    await store.record(incident(message_id="p1", verdict="suspicious"))
+    con = sqlite3.connect(store.path)
+    try:
+        for f, index in ((IncidentFilter(chat="telegram:-100", verdict="suspicious"), "incidents_chat_time"),
+                         (IncidentFilter(verdict="suspicious"), "incidents_verdict_time")):
+            sql, params = select_incidents(f, 50)
+            plan = " ".join(r[3] for r in con.execute("EXPLAIN QUERY PLAN " + sql, params))
+            assert index in plan, plan
+    finally:
+        con.close()
+    assert [i.message_id for i in await store.list(chat="telegram:-100", verdict="suspicious")] == ["p1"]

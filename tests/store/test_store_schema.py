@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import sqlite3
 import time
+from datetime import datetime, timedelta, timezone
 
 import aiosqlite
 import pytest
@@ -27,7 +28,7 @@ async def test_new_file_gets_current_schema_and_wal(tmp_path):
     path = tmp_path / "lg.db"
     async with await IncidentStore.open(path):
         pass
-    assert pragma(path, "user_version") == CURRENT_VERSION == 3
+    assert pragma(path, "user_version") == CURRENT_VERSION == 5
     assert pragma(path, "application_id") == APPLICATION_ID
     assert pragma(path, "journal_mode") == "wal"
 
@@ -65,7 +66,7 @@ async def test_newer_database_is_refused_and_left_alone(tmp_path):
     con.execute("PRAGMA user_version = 99")
     con.commit()
     con.close()
-    with pytest.raises(SchemaTooNew, match=r"schema version 99, newer than this LeekGuard understands \(up to 3\)"):
+    with pytest.raises(SchemaTooNew, match=r"schema version 99, newer than this LeekGuard understands \(up to 5\)"):
         await IncidentStore.open(path)
     assert pragma(path, "user_version") == 99
 
@@ -116,3 +117,23 @@ async def test_missing_file_is_refused_when_not_creating(tmp_path):
     assert not (tmp_path / "nope.db").exists()
     with pytest.raises(StoreError, match="cannot open database"):
         await IncidentStore.open(tmp_path / "no-such-dir" / "lg.db")
+
+
+async def test_v4_database_gets_the_review_log_with_its_earlier_reviews(tmp_path):
+    path = tmp_path / "v4.db"
+    conn = await aiosqlite.connect(path, isolation_level=None)
+    await ensure_schema(conn, str(path), upto=4)
+    now = time.time()
+    await conn.execute(
+        "INSERT INTO incidents (source, chat_id, message_id, verdict, score, text, created_at, updated_at, state, "
+        "reviewed_by, reviewed_at, review_note) VALUES ('telegram', '-100', 'm', 'scam', 0.9, 'x', ?, ?, "
+        "'confirmed', 'telegram:1 (Ann)', ?, 'old note')", (now, now, now))
+    await conn.close()
+    async with await IncidentStore.open(path) as store:
+        (inc,) = await store.list()
+        assert [(r["state"], r["reviewed_by"], r["note"]) for r in await store.review_log(inc.id)] == [
+            ("confirmed", "telegram:1 (Ann)", "old note")]
+        await store.review(inc.id, "open", by="web:admin", note="undo")
+        assert [r["state"] for r in await store.review_log(inc.id)] == ["confirmed", "open"]
+        assert await store.purge(datetime.now(timezone.utc) + timedelta(days=1)) == 1
+        assert await store.review_log(inc.id) == []  # an incident's reviews go with it

@@ -258,3 +258,24 @@ async def test_stats_agrees_with_incidents_and_the_chats_language_wins(server, w
             chat=f"check:telegram:{GROUP_ID}")
     assert len(listed) == 2  # what /incidents lists: the incident and the /check result
     assert "事件数：1" in stats_text and "/check 查出问题的结果：1" in stats_text  # /stats counts both, apart
+
+
+async def test_web_in_private_gives_a_sign_in_link_for_the_chats_one_administers(server, world, engine, tmp_path,
+                                                                                monkeypatch):
+    import re
+
+    from bot.web_link import read_link
+
+    token = "telegram-test-web-token-0123456789"
+    monkeypatch.setenv("LEEKGUARD_WEB_TOKEN", token)
+    group, users = world
+    async with running_bot(server, engine, tmp_path / "lg.db") as bot:
+        await notice_for(server, bot, "Sora invite code, only $20, DM @sora_invites", users["Alice"])
+        mine = server.push_message(server.private_chat(users["Admin"]), users["Admin"], "/web")
+        bob = server.push_message(server.private_chat(users["Bob"]), users["Bob"], "/web")
+        in_group = server.push_message(group, users["Admin"], "/web")
+        await server.wait_for_calls("sendMessage", 5)
+        link = re.search(r"http://127\.0\.0\.1:8080/signin\?t=(\S+)", answers_to(server, mine)[0])
+        assert link and read_link(token, link.group(1))["chats"] == [f"telegram:{GROUP_ID}"]
+        assert "signin" not in answers_to(server, bob)[0] and "admins" in answers_to(server, bob)[0]
+        assert "private chat" in answers_to(server, in_group)[0]
