@@ -24,7 +24,7 @@ from detectors.classifier import PRIOR_SCALE, LogisticModel, Sample
 from detectors.text.matcher import Hit, TermMatcher
 from detectors.packs import CONTEXT_CATEGORY, Pack, load_pack
 from detectors.text.quotes import quoted_offers
-from detectors.resemblance import NearestScam, readable_features
+from detectors.resemblance import NearestScam, mask_contacts, readable_features
 from detectors.rules import CompiledRule, RuleIndex
 from detectors.scoring import Thresholds, categories_of, combine
 from detectors.text.signals import SignalExtractor
@@ -510,7 +510,8 @@ class Engine:
         text, category, _ = nearest
         kind = next((k for k in self.pack.structure.items if k.category == category), None)
         what_en, what_zh = (kind.en, kind.zh) if kind else (category.replace("_", " "), category)
-        sample = text if len(text) <= 60 else text[:59] + "…"
+        sample = mask_contacts(text)  # a sample's handles and links are never repeated to members
+        sample = sample if len(sample) <= 60 else sample[:59] + "…"
         return Finding("resemblance", category, 0.0,
                        f"Worded like known scams offering {what_en} (closest known sample: «{sample}»)",
                        f"措辞接近已知的推销{what_zh}的骗局（最接近的样本：«{sample}»）",

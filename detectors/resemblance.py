@@ -9,6 +9,7 @@ are shown as words, never as the engine's internal feature names ("@product", "<
 from __future__ import annotations
 
 import math
+import re
 import threading
 from collections import Counter, defaultdict
 from itertools import chain
@@ -82,6 +83,16 @@ _ITEMS = {
 @lru_cache(maxsize=65536)  # the same handful of strongest words recur message after message
 def readable_features(names: tuple[str, ...], zh: bool) -> str:
     return ", ".join(dict.fromkeys(readable_feature(n, zh) for n in names)) or "-"
+
+
+# Contact details in a quoted sample (handles, links, ids, phone numbers): never repeated to members.
+_CONTACT = re.compile(r"(?<![A-Za-z])@\w+|https?://\S+|\b(?:t|wa)\s*\.\s*me\S*"
+                      r"|[\w-]+(?:\.|\[\.\]|\(dot\))(?:com|io|net|cn|me|store|top|xyz|app|ai)\b\S*"
+                      r"|\d{6,}|(?<=[:：\s])[a-z][a-z0-9]*_[a-z0-9_]+", re.I)
+
+
+def mask_contacts(text: str) -> str:
+    return _CONTACT.sub("…", text)
 
 
 COMMON_SHARE = 0.02  # tokens in more than this share of the scam samples are not indexed

@@ -248,3 +248,17 @@ def test_messages_checked_while_an_unlearned_review_retrains_keep_the_old_weight
     monkeypatch.setattr(LogisticModel, "_step", check_a_message_mid_training)
     e.unlearn(taught, "scam")
     assert during == [before]  # judged by the whole old model, not by weights half-way through training
+
+
+def test_a_verdict_of_words_alone_names_its_kind_in_words_and_repeats_no_contact():
+    import re
+
+    from detectors.resemblance import mask_contacts
+
+    v = shared_engine().analyze("Sora 2 keys in stock, ping me")
+    assert v.label == "scam" and v.categories  # a category even when no pattern fired
+    [near] = [f for f in v.findings if f.rule == "resemblance.nearest_sample"]
+    assert "closest known sample" in near.reason and "最接近的样本" in near.reason_zh
+    for f in v.findings:  # no internal feature names reach a member
+        assert not re.search(r"(?<![\w«])[@$][a-z_]+|<num\d>", f.reason + f.reason_zh), f.reason
+    assert mask_contacts("ping @vidkeys_bot or t.me/x 加V: sora_vip88") == "ping … or … 加V: …"
