@@ -15,7 +15,6 @@ import logging
 import math
 import threading
 from dataclasses import dataclass
-from operator import itemgetter
 from pathlib import Path
 
 from detectors import model_cache
@@ -24,11 +23,11 @@ from detectors.classifier import PRIOR_SCALE, LogisticModel, Sample
 from detectors.text.matcher import Hit, TermMatcher
 from detectors.packs import CONTEXT_CATEGORY, Pack, load_pack
 from detectors.text.quotes import quoted_offers
-from detectors.resemblance import NearestScam, mask_contacts, readable_features
+from detectors.resemblance import NearestScam, readable_features, strongest
 from detectors.rules import CompiledRule, RuleIndex
 from detectors.scoring import Thresholds, categories_of, combine
 from detectors.text.signals import SignalExtractor
-from detectors.structure import Offer, StructureReader
+from detectors.structure import StructureReader
 from detectors.text.tokenize import chinese_tokens, han_bigrams, han_runs, init_jieba, latin_tokens, load_jieba
 from leekguard_types import CATEGORIES, Finding, Message, Span, Verdict
 
@@ -91,18 +90,6 @@ class _Blend:
 
     def get(self, key: str, default: float = 0.0) -> float:
         return (self._fast.get(key, default) + self._full.get(key, default)) / 2
-
-
-def _strongest(weights: dict[str, float], k: int, highest: bool) -> list[tuple[str, float]]:
-    """The k highest (or lowest) weighted words; equal weights in name order, so explanations are
-    reproducible (words met in only one sample share one weight, and a set's order varies per process)."""
-    ranked = sorted(weights.items(), key=itemgetter(1), reverse=highest)
-    if len(ranked) > k:
-        cut, edge = k, ranked[k - 1][1]
-        while cut < len(ranked) and ranked[cut][1] == edge:
-            cut += 1
-        ranked = ranked[:cut]
-    return sorted(sorted(ranked), key=itemgetter(1), reverse=highest)[:k]
 
 
 def _logit(p: float) -> float:
@@ -356,11 +343,13 @@ class Engine:
         findings += self._signal_findings(nb, hits, 0, model)
         findings += self._classifier_findings(contrib, hits, model, topical, bool(matched))
         if offer is not None and offer.strong:
-            findings.append(self._structure_finding(nb, offer, sum(f.score for f in findings)))
+            floor = _logit(self.settings.scam_threshold) + STRUCTURE_FLOOR
+            findings.append(self.structure.finding(offer, self._spans(nb, offer.evidence, 0),
+                                                   sum(f.score for f in findings), floor))
         if toks is not None and not any(f.category in CATEGORIES for f in findings):
             z = sum(f.score for f in findings)
             if self.fast.probability(z) >= self.settings.suspicious_threshold:
-                found = self._resemblance_finding(toks)
+                found = self._nearest.finding(toks, self.pack.structure.items)
                 if found is not None:
                     findings.append(found)
         if truncated:
@@ -493,7 +482,7 @@ class Engine:
         for key in _SIGNAL_FINDINGS.keys() & hits.keys():
             words.pop(key, None)  # shown as signal findings of their own
         total = model.bias + sum(words.values())
-        top = tuple(t for t, _ in _strongest(words, 4, total >= 0))  # the strongest words on the side it leans to
+        top = tuple(t for t, _ in strongest(words, 4, total >= 0))  # the strongest words on the side it leans to
         listed_en, listed_zh = readable_features(top, zh=False), readable_features(top, zh=True)
         if total >= 0:
             en, zh = f"Wording resembles the scam samples ({listed_en})", f"措辞与骗局样本相似（{listed_zh}）"
@@ -501,42 +490,6 @@ class Engine:
             en, zh = f"Wording resembles ordinary chat ({listed_en})", f"措辞与正常聊天相似（{listed_zh}）"
         name = "classifier.logistic_fast" if model is self.fast else "classifier.logistic"
         return Finding("classifier", CONTEXT_CATEGORY, total, en, zh, name, "seeds/samples")
-
-    def _resemblance_finding(self, toks: list[str]) -> Finding | None:
-        """Words alone made it a hit: say which kind of known scam it is closest to, in words."""
-        nearest = self._nearest.nearest(toks)
-        if nearest is None:
-            return None
-        text, category, _ = nearest
-        kind = next((k for k in self.pack.structure.items if k.category == category), None)
-        what_en, what_zh = (kind.en, kind.zh) if kind else (category.replace("_", " "), category)
-        sample = mask_contacts(text)  # a sample's handles and links are never repeated to members
-        sample = sample if len(sample) <= 60 else sample[:59] + "…"
-        return Finding("resemblance", category, 0.0,
-                       f"Worded like known scams offering {what_en} (closest known sample: «{sample}»)",
-                       f"措辞接近已知的推销{what_zh}的骗局（最接近的样本：«{sample}»）",
-                       "resemblance.nearest_sample", "seeds/samples")
-
-    def _structure_finding(self, n: norm_mod.Normalized, offer: Offer, z: float) -> Finding:
-        """The offer's shape, with its evidence. Without a counter-signal it lifts the verdict to at least
-        STRUCTURE_FLOOR above the scam threshold (by exactly what was missing, so the findings still add up);
-        with one, it only says why it did not."""
-        item = offer.item
-        parts_en = [item.en] + [self.pack.structure.hooks[h].en for h in offer.hooks]
-        parts_zh = [item.zh] + [self.pack.structure.hooks[h].zh for h in offer.hooks]
-        spans = self._spans(n, offer.evidence, 0)
-        if offer.counters:
-            counter, _ = offer.counters[0]
-            return Finding("structure", CONTEXT_CATEGORY, 0.0,
-                           f"Has the shape of an offer ({'; '.join(parts_en)}), but {counter.en}",
-                           f"形似推销（{'；'.join(parts_zh)}），但{counter.zh}", f"structure.{item.id}.{counter.id}",
-                           "seeds/structure.yaml", spans)
-        floor = _logit(self.settings.scam_threshold) + STRUCTURE_FLOOR
-        return Finding("structure", item.category, max(0.0, floor - z),
-                       f"Offers {item.en} with {' and '.join(parts_en[1:]) or 'a selling pitch'}, and nothing in it "
-                       "reads as a question, a warning, a joke or news",
-                       f"在推销{item.zh}，附有{'和'.join(parts_zh[1:]) or '推销话术'}，且没有提问、提醒、玩笑或新闻的迹象",
-                       f"structure.{item.id}", "seeds/structure.yaml", spans)
 
     @staticmethod
     def _shift_spans(spans: tuple[Span, ...], offset: int) -> tuple[Span, ...]:

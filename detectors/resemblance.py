@@ -13,8 +13,11 @@ import re
 import threading
 from collections import Counter, defaultdict
 from itertools import chain
+from operator import itemgetter
 from functools import lru_cache
 from typing import Callable, Iterable
+
+from leekguard_types import Finding
 
 # Feature names the engine uses internally -> what they mean to a reader (English, Chinese).
 _CONCEPTS: dict[str, tuple[str, str]] = {
@@ -49,6 +52,18 @@ _CONCEPTS: dict[str, tuple[str, str]] = {
     "$question": ("a question mark", "问号"),
     "$quoted_offer": ("an offer in quotation marks", "引号里的报价"),
 }
+
+
+def strongest(weights: dict[str, float], k: int, highest: bool) -> list[tuple[str, float]]:
+    """The k highest (or lowest) weighted words; equal weights in name order, so explanations are
+    reproducible (words met in only one sample share one weight, and a set's order varies per process)."""
+    ranked = sorted(weights.items(), key=itemgetter(1), reverse=highest)
+    if len(ranked) > k:
+        cut, edge = k, ranked[k - 1][1]
+        while cut < len(ranked) and ranked[cut][1] == edge:
+            cut += 1
+        ranked = ranked[:cut]
+    return sorted(sorted(ranked), key=itemgetter(1), reverse=highest)[:k]
 
 
 @lru_cache(maxsize=65536)  # the same few thousand features come back in every explanation
@@ -142,3 +157,19 @@ class NearestScam:
         best = max(overlap, key=lambda i: (overlap[i] * overlap[i] / sizes[i], -i))  # cosine, up to a constant
         text, category = self._samples[best]
         return text, category, overlap[best] / math.sqrt(sizes[best] * len(query))
+
+    def finding(self, tokens: Iterable[str], kinds: Iterable) -> Finding | None:
+        """Words alone made it a hit: which kind of known scam it is closest to, in words (`kinds`: the item
+        kinds of seeds/structure.yaml, for their descriptions), and the nearest sample with its contacts masked."""
+        nearest = self.nearest(tokens)
+        if nearest is None:
+            return None
+        text, category, _ = nearest
+        kind = next((k for k in kinds if k.category == category), None)
+        what_en, what_zh = (kind.en, kind.zh) if kind else (category.replace("_", " "), category)
+        sample = mask_contacts(text)
+        sample = sample if len(sample) <= 60 else sample[:59] + "\u2026"
+        return Finding("resemblance", category, 0.0,
+                       f"Worded like known scams offering {what_en} (closest known sample: \u00ab{sample}\u00bb)",
+                       f"措辞接近已知的推销{what_zh}的骗局（最接近的样本：\u00ab{sample}\u00bb）",
+                       "resemblance.nearest_sample", "seeds/samples")

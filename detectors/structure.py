@@ -16,6 +16,9 @@ from dataclasses import dataclass
 from detectors.text.matcher import Hit
 from detectors.packs import CounterKind, ItemKind, StructureSpec
 from detectors.rules import item_key
+from leekguard_types import Finding, Span
+
+_CONTEXT = "context"  # the category of evidence that is no scam category (detectors.packs.CONTEXT_CATEGORY)
 
 
 @dataclass(slots=True)
@@ -90,6 +93,25 @@ class StructureReader:
         if best is not None:
             best.counters = self._counters_of(hits, best)
         return best
+
+    def finding(self, offer: Offer, spans: tuple[Span, ...], z: float, floor: float) -> Finding:
+        """The offer's shape, with its evidence. Without a counter-signal it lifts the verdict's log-odds `z`
+        to at least `floor` (by exactly what was missing, so the findings still add up); with one, it only
+        says why it did not."""
+        item, hooks = offer.item, self.spec.hooks
+        parts_en = [item.en] + [hooks[h].en for h in offer.hooks]
+        parts_zh = [item.zh] + [hooks[h].zh for h in offer.hooks]
+        if offer.counters:
+            counter, _ = offer.counters[0]
+            return Finding("structure", _CONTEXT, 0.0,
+                           f"Has the shape of an offer ({'; '.join(parts_en)}), but {counter.en}",
+                           f"形似推销（{'；'.join(parts_zh)}），但{counter.zh}", f"structure.{item.id}.{counter.id}",
+                           "seeds/structure.yaml", spans)
+        return Finding("structure", item.category, max(0.0, floor - z),
+                       f"Offers {item.en} with {' and '.join(parts_en[1:]) or 'a selling pitch'}, and nothing in it "
+                       "reads as a question, a warning, a joke or news",
+                       f"在推销{item.zh}，附有{'和'.join(parts_zh[1:]) or '推销话术'}，且没有提问、提醒、玩笑或新闻的迹象",
+                       f"structure.{item.id}", "seeds/structure.yaml", spans)
 
     @staticmethod
     def features(offer: Offer | None) -> dict[str, list[Hit]]:
