@@ -18,7 +18,7 @@ from typing import Any, Callable, Iterable, Protocol, runtime_checkable
 from bot.actions import Action, ActionResult, Reply
 from bot.chat_settings import ChatSettingsService
 from bot.config import Config
-from bot.policy import BurstMemory, ChatSettings, decide, effective_label
+from bot.policy import LABEL_RANK, BurstMemory, ChatSettings, decide, effective_label
 from bot.store.types import NewIncident, RecordResult
 from bot.warnings import render_admin_notice, render_brief_mark, render_warning, with_lines
 from leekguard_types import Finding, Message, Verdict
@@ -73,7 +73,6 @@ class Outcome:
         return self.verdict.label if self.verdict else "clean"
 
 
-LABEL_RANK = {"clean": 0, "suspicious": 1, "scam": 2}
 ExtraLines = Callable[[str], list[str]]  # language -> lines added to the warning and the admin notice
 
 

@@ -22,14 +22,15 @@ from __future__ import annotations
 
 import time
 from collections import OrderedDict
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from typing import Any, Callable
 
 from bot.actions import Action
 from bot.config import ChatOverride, Config
 from leekguard_types import Verdict
 
-LABEL_RANK = {"": 0, "suspicious": 1, "scam": 2}
+# How bad a label is; an engine error is no verdict, so it is never worse than anything.
+LABEL_RANK = {"error": -1, "clean": 0, "suspicious": 1, "scam": 2}
 SENSITIVITY_SHIFT = {"low": 0.10, "normal": 0.0, "high": -0.10}
 ACTION_ORDER = ("warn", "delete", "mute", "ban", "notify_admins")
 
@@ -154,7 +155,7 @@ class BurstMemory:
         if told_at is not None and now - told_at > window:
             told_label = ""
         if any(a.kind == "notify_admins" for a in actions):
-            told_label = max(told_label, label, key=LABEL_RANK.get)
+            told_label = max(told_label, label, key=lambda lb: LABEL_RANK.get(lb, -1))
         if told_label:  # told once for the whole burst, however long the sender keeps on
             self._put(self._told, key, (now, told_label))
 
@@ -185,7 +186,7 @@ def decide(verdict: Verdict, settings: ChatSettings, burst: BurstState = BurstSt
         brief = "delete" not in kinds
         if not brief:
             kinds.discard("warn")
-    if LABEL_RANK.get(burst.admins_told, 0) >= LABEL_RANK[label]:
+    if LABEL_RANK.get(burst.admins_told, -1) >= LABEL_RANK[label]:
         kinds.discard("notify_admins")  # admins already know this sender; told again only when it got worse
     actions = []
     for kind in ACTION_ORDER:

@@ -31,7 +31,8 @@ from collections import Counter
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Awaitable, Callable, Coroutine
 
-from bot.pipeline import LABEL_RANK, Moderator, Outcome
+from bot.pipeline import Moderator, Outcome
+from bot.policy import LABEL_RANK
 from bot.texts import t, to_traditional
 from detectors.images.settings import ImageSettings, image_support_status, images_available
 from leekguard_types import ImageRef, Message

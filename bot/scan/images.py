@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from bot.images.check import file_fetcher, known_posters
-from bot.pipeline import LABEL_RANK
+from bot.policy import LABEL_RANK
 from bot.scan.scanner import ScanResult, chat_key
 from detectors.images.settings import ImageSettings
 
