@@ -45,7 +45,7 @@ OFF_TOPIC_PATTERNED_LOG_ODDS = -2.0
 # log-odds) above the scam threshold: word statistics may not cancel it (detectors/structure.py).
 STRUCTURE_FLOOR = 0.7
 # Bumped whenever the classifier's features change in code, so that cached weights of older features are not loaded.
-FEATURES_VERSION = 2
+FEATURES_VERSION = 3
 # A message that names no AI product, no AI at all and links no look-alike domain is not an AI-hype scam
 # (concert tickets, a used GPU, "DM me the Q3 numbers"): the classifier is skipped for it.
 _TOPIC_KEYS = frozenset({"@product", "@generic_ai", "$lookalike"})
@@ -207,7 +207,8 @@ class Engine:
         rules_fired = self._rule_index.fired(hits)
         fired = ["R:" + cr.rule.id for cr, _ in rules_fired]
         self._note_quoted_offer(n, [chosen for _, chosen in rules_fired], hits)
-        hits.update(self.structure.features(self.structure.read(hits)))
+        if not _TOPIC_KEYS.isdisjoint(hits):  # as analysis reads the offer: only in a message about AI
+            hits.update(self.structure.features(self.structure.read(hits)))
         runs = han_runs(n.norm)
         toks = self._tokens(n, hits, runs)
         offset = sum(PRIOR_SCALE * cr.rule.weight for cr, _ in rules_fired)
