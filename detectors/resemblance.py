@@ -57,13 +57,18 @@ _CONCEPTS: dict[str, tuple[str, str]] = {
 def strongest(weights: dict[str, float], k: int, highest: bool) -> list[tuple[str, float]]:
     """The k highest (or lowest) weighted words; equal weights in name order, so explanations are
     reproducible (words met in only one sample share one weight, and a set's order varies per process)."""
-    ranked = sorted(weights.items(), key=itemgetter(1), reverse=highest)
-    if len(ranked) > k:
-        cut, edge = k, ranked[k - 1][1]
-        while cut < len(ranked) and ranked[cut][1] == edge:
-            cut += 1
-        ranked = ranked[:cut]
-    return sorted(sorted(ranked), key=itemgetter(1), reverse=highest)[:k]
+    if len(weights) > k:
+        # Sorting the bare floats is done in C; only the few words at or beyond the k-th weight are ranked.
+        edge = sorted(weights.values(), reverse=highest)[k - 1]
+        if highest:
+            ranked = [item for item in weights.items() if item[1] >= edge]
+        else:
+            ranked = [item for item in weights.items() if item[1] <= edge]
+    else:
+        ranked = list(weights.items())
+    ranked.sort()
+    ranked.sort(key=itemgetter(1), reverse=highest)  # stable: equal weights stay in name order
+    return ranked[:k]
 
 
 @lru_cache(maxsize=65536)  # the same few thousand features come back in every explanation
