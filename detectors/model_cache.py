@@ -24,9 +24,15 @@ def cache_dir() -> Path:
     return Path(base)
 
 
+def source_files() -> list[Path]:
+    """The detector code the weights depend on, sub-packages included: the normaliser, matcher and tokeniser
+    in detectors/text/ shape the features as much as the modules beside this one."""
+    return sorted(Path(__file__).parent.rglob("*.py"))
+
+
 def cache_key(labelled: list[tuple[str, str]], pack_json: str, settings: dict) -> str:
     h = hashlib.sha256()
-    for path in sorted(Path(__file__).parent.glob("*.py")):
+    for path in source_files():
         h.update(path.read_bytes())
     h.update(pack_json.encode("utf-8"))
     h.update(json.dumps(settings, sort_keys=True).encode("utf-8"))

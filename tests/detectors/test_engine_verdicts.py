@@ -1,6 +1,7 @@
 """Verdicts a moderator would notice: scams flagged with reasons, hard negatives left alone, evasion caught."""
 
 import json
+from pathlib import Path
 import subprocess
 import sys
 
@@ -262,3 +263,12 @@ def test_a_verdict_of_words_alone_names_its_kind_in_words_and_repeats_no_contact
     for f in v.findings:  # no internal feature names reach a member
         assert not re.search(r"(?<![\w«])[@$][a-z_]+|<num\d>", f.reason + f.reason_zh), f.reason
     assert mask_contacts("ping @vidkeys_bot or t.me/x 加V: sora_vip88") == "ping … or … 加V: …"
+
+
+def test_the_model_cache_is_keyed_on_the_normaliser_and_matcher_too():
+    """A change to detectors/text/ changes the features: a cached model trained on the old ones must not load."""
+    from detectors import model_cache
+
+    package = Path(model_cache.__file__).parent
+    names = {p.relative_to(package).as_posix() for p in model_cache.source_files()}
+    assert {"text/normalize.py", "text/matcher.py", "text/tokenize.py", "engine.py"} <= names
