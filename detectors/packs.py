@@ -242,6 +242,8 @@ def load_pack(seeds_dir: Path | None = None) -> Pack:
     except (ValidationError, TypeError) as exc:
         detail = _fmt(exc) if isinstance(exc, ValidationError) else str(exc)
         raise PackError(f"{root / 'evasion.yaml'}: {detail}") from exc
+    if not rules:  # a broken install must not run as a rule-less filter that still answers "clean"
+        raise PackError(f"{root / 'patterns'}: no rules found (is the seeds package installed with its patterns?)")
     _check_references(rules, lexicons, root)
     _check_structure(structure, lexicons, root)
     return Pack(products=products, lexicons=lexicons, rules=rules, statements=statements, structure=structure,

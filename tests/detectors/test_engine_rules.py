@@ -42,3 +42,17 @@ def test_bad_pack_is_a_clear_error(tmp_path):
         encoding="utf-8")
     with pytest.raises(PackError, match=r"broken.yaml: rule x.y: category"):
         load(root)
+
+
+def test_a_pack_without_rules_refuses_to_load(tmp_path):
+    """An install that lost seeds/patterns must fail at start-up, not answer "clean" to every advert."""
+    import shutil
+
+    from detectors.packs import PackError, _seeds_dir
+    from detectors.packs import load_pack as load
+
+    root = tmp_path / "seeds"
+    shutil.copytree(_seeds_dir(), root)
+    shutil.rmtree(root / "patterns")
+    with pytest.raises(PackError, match="no rules found"):
+        load(root)
