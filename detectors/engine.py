@@ -21,6 +21,7 @@ from detectors import model_cache
 from detectors.text import normalize as norm_mod
 from detectors.classifier import PRIOR_SCALE, LogisticModel, Sample
 from detectors.text.matcher import Hit, TermMatcher
+from detectors.text.misspellings import with_misspellings
 from detectors.packs import CONTEXT_CATEGORY, Pack, load_pack
 from detectors.text.quotes import quoted_offers
 from detectors.resemblance import NearestScam, readable_features, strongest
@@ -137,8 +138,9 @@ class Engine:
         pack = self.pack
         terms: dict[str, list[str]] = {f"@{k}": pack.with_variants(v) for k, v in pack.lexicons.items()}
         terms["@product"] = []
+        taken = {t.casefold() for words in terms.values() for t in words}
         for p in pack.products.products:
-            aliases = pack.with_variants(p.aliases)
+            aliases = with_misspellings(pack.with_variants(p.aliases), taken)
             terms["@product"].extend(aliases)
             terms[f"@product:{p.id}"] = aliases
         terms["@generic_ai"] = pack.with_variants(pack.products.generic_ai)

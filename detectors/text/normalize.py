@@ -116,6 +116,11 @@ def _tables() -> tuple[dict[int, str | None], list[int | str | None], re.Pattern
             table[cp] = folded
     for cp in range(ord("A"), ord("Z") + 1):
         table[cp] = chr(cp).lower()
+    # Letters in black circles and squares (🅞, 🅾): NFKC leaves them alone, scammers spell "S🅾ra" with them.
+    # Regional indicators (🇨 🇳) stay as they are: in pairs they are flags, and a flag beside a word is no letter.
+    for first in (0x1F150, 0x1F170):
+        for i in range(26):
+            table[first + i] = chr(ord("a") + i)
     for cp in list(range(0x00, 0x20)) + list(range(0x7F, 0xA0)):
         table[cp] = " "  # control characters act as separators
     for ch in _PLUS_AS_ADD:
