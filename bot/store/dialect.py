@@ -22,6 +22,10 @@ class Dialect:
     sorted_categories: str  # the JSON list of categories in {} as one sorted, comma-joined string
     history_append: str  # `history` with the row's current verdict appended, as UPDATE ... SET history = <this>
     utc_day: str  # the UTC calendar day of the epoch in {} as 'YYYY-MM-DD'
+    nul: str = "\x00"  # what a NUL character in text is stored as (PostgreSQL text cannot hold NUL)
+
+    def storable(self, value: str) -> str:
+        return value.replace("\x00", self.nul) if self.nul != "\x00" and "\x00" in value else value
 
 
 def _snapshot(as_json: str) -> str:
@@ -53,4 +57,5 @@ POSTGRES = Dialect(
                    "|| CASE WHEN incidents.history = '[]' THEN '' ELSE ',' END "
                    "|| json_build_object(" + _snapshot("({})::json") + ")::text || ']'",
     utc_day="to_char(to_timestamp({}) AT TIME ZONE 'UTC', 'YYYY-MM-DD')",
+    nul="\ufffd",
 )

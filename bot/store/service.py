@@ -187,7 +187,9 @@ class IncidentStore:
         the database cannot be written: the incident is queued and RecordResult.pending is True."""
         self._check_open()
         params = incident_params(incident, self.text_mode, self.excerpt_chars, time.time())
-        key = (params["source"], params["chat_id"], params["message_id"])
+        d = self.backend.dialect
+        params = {k: d.storable(v) if isinstance(v, str) else v for k, v in params.items()}
+        key = (params["source"], params["chat_id"], params["message_id"])  # as stored: answers match by key
         return await self._writer.submit(WriteOp("record", key, params=params, incident=incident))
 
     async def set_action_results(self, incident: int | IncidentKey | RecordResult, results: Iterable[Any]) -> bool:
@@ -198,7 +200,9 @@ class IncidentStore:
         if isinstance(incident, RecordResult):
             incident = incident.id if incident.id is not None else incident.key
         if isinstance(incident, tuple):
-            key = (clean_text(incident[0]), clean_text(incident[1]), clean_text(incident[2]))
+            d = self.backend.dialect
+            key = (d.storable(clean_text(incident[0])), d.storable(clean_text(incident[1])),
+                   d.storable(clean_text(incident[2])))
             return await self._writer.submit(WriteOp("results", key, results_json=payload))
         return await self._writer.submit(WriteOp("results", ("", "", ""), results_json=payload,
                                                  target_id=int(incident)))

@@ -17,6 +17,8 @@ from typing import Any, Iterable, Sequence
 import psycopg
 from psycopg.pq import TransactionStatus
 
+from bot.store.dialect import POSTGRES
+
 _TOKENS = re.compile(r"'(?:[^']|'')*'|\$\$.*?\$\$|\?|%", re.DOTALL)
 
 
@@ -31,7 +33,7 @@ def translate(sql: str) -> str:
 
 
 def _clean(value: Any) -> Any:
-    return value.replace("\x00", "\ufffd") if isinstance(value, str) and "\x00" in value else value
+    return POSTGRES.storable(value) if isinstance(value, str) else value
 
 
 class PgConnection:
