@@ -240,3 +240,48 @@ def test_migrate_errors_are_clear(tmp_path, pg_url):
     r = runner.invoke(main, ["incidents", "migrate", "--from", str(tmp_path / "x.db"),
                              "--to", pg_url.replace(PASSWORD, "nope")])
     assert r.exit_code == 2 and "password authentication failed" in r.stderr and "nope" not in r.stderr
+
+
+# ---- done when: two scans at once on PostgreSQL leave what one SQLite scan leaves ----
+
+EXPORTS = ROOT / "tests" / "scan" / "data" / "exports"
+
+
+def _scan(db: str, cwd: Path) -> subprocess.Popen:
+    env = {**os.environ, "PYTHONPATH": str(ROOT), "LEEKGUARD_DB": db}
+    env.pop("LEEKGUARD_CONFIG", None)
+    return subprocess.Popen([sys.executable, "-m", "cli", "scan", str(EXPORTS), "--record"], cwd=cwd, env=env,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+
+
+def _incident_set(db: str) -> set[tuple]:
+    out = CliRunner().invoke(main, ["incidents", "list", "--limit", "10000", "--json", "--db", db])
+    assert out.exit_code == 0, out.output
+    return {(i["source"], i["chat_id"], i["message_id"], i["verdict"], tuple(i["categories"]))
+            for i in json.loads(out.stdout)}
+
+
+def test_two_scans_at_once_on_postgresql_equal_one_sqlite_scan_and_the_cli_works_on_it(tmp_path, pg_url):
+    sqlite_db = str(tmp_path / "one.db")
+    runs = [_scan(sqlite_db, tmp_path), _scan(pg_url, tmp_path), _scan(pg_url, tmp_path)]
+    for p in runs:
+        out, err = p.communicate(timeout=300)
+        assert p.returncode in (0, 1), err  # 1: something was flagged
+        assert PASSWORD not in out + err
+    expected = _incident_set(sqlite_db)
+    assert expected and _incident_set(pg_url) == expected
+    assert count_rows(pg_url) == len(expected)  # one incident per message, whoever recorded it first
+
+    runner = CliRunner()
+    first = json.loads(runner.invoke(main, ["incidents", "list", "--json", "--db", pg_url]).stdout)[0]
+    r = runner.invoke(main, ["incidents", "review", str(first["id"]), "confirm", "--by", "mod", "--db", pg_url])
+    assert r.exit_code == 0 and "open -> confirmed" in r.stdout and "learned sample" in r.stdout
+    shown = json.loads(runner.invoke(main, ["incidents", "show", str(first["id"]), "--json", "--db", pg_url]).stdout)
+    assert shown["state"] == "confirmed" and shown["reviewed_by"] == "mod"
+    r = runner.invoke(main, ["incidents", "show", str(first["id"]), "--db", pg_url])
+    assert r.exit_code == 0 and first["message_id"] in r.stdout
+    r = runner.invoke(main, ["incidents", "export", "--format", "csv", "-o", str(tmp_path / "x.csv"), "--db", pg_url])
+    assert r.exit_code == 0 and f"wrote {len(expected)} incident(s)" in r.stderr
+    assert runner.invoke(main, ["incidents", "list", "--state", "confirmed", "--db", pg_url]).exit_code == 0
+    stats = json.loads(runner.invoke(main, ["incidents", "stats", "--json", "--db", pg_url]).stdout)
+    assert stats["total"] == len(expected) and stats["by_state"]["confirmed"] == 1
