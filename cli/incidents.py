@@ -338,6 +338,7 @@ async def migrate_cmd(src: str, dest: str, as_json: bool) -> None:
     current schema first). Stop the bot during the copy, or re-run once it is stopped, to catch the latest."""
     import time
 
+    from bot.images.posters import PG_SCHEMA as POSTER_PG_SCHEMA
     from bot.store.dburl import check_postgres_url, is_postgres_url, redact
     from bot.store.pg.copy import copy_sqlite_to_postgres
     from bot.store.service import IncidentStore
@@ -362,7 +363,7 @@ async def migrate_cmd(src: str, dest: str, as_json: bool) -> None:
 
     con = sqlite3.connect(f"file:{os.path.abspath(src)}?mode=ro", uri=True)
     try:
-        report = await copy_sqlite_to_postgres(con, dest, progress=progress)
+        report = await copy_sqlite_to_postgres(con, dest, progress=progress, poster_schema=POSTER_PG_SCHEMA)
     finally:
         con.close()
     if as_json:

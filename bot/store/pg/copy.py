@@ -42,16 +42,15 @@ async def _target_columns(conn: PgConnection, table: str) -> list[str]:
 
 
 async def copy_sqlite_to_postgres(src: sqlite3.Connection, url: str, *, progress: Progress | None = None,
-                                  batch: int = BATCH) -> CopyReport:
-    """Copy the (already opened and upgraded) SQLite store `src` into the PostgreSQL store at `url`."""
-    from bot.images.posters import PG_SCHEMA as POSTER_SCHEMA
-
+                                  batch: int = BATCH, poster_schema: list[str] = ()) -> CopyReport:
+    """Copy the (already opened and upgraded) SQLite store `src` into the PostgreSQL store at `url`.
+    `poster_schema`: bot/images/posters.py's PG_SCHEMA (the store does not import the image checks)."""
     report = CopyReport()
     present = {r[0] for r in src.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
     conn = await PostgresBackend(url).connect()
     try:
         if "poster_hashes" in present:
-            for statement in POSTER_SCHEMA:
+            for statement in poster_schema:
                 await conn.execute(statement)
         for table in TABLES:
             if table not in present:
