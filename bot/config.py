@@ -146,6 +146,8 @@ class GuardsConfig(_Section):
 
 
 class StoreConfig(_Section):
+    # postgresql://user@host:5432/db (or a file path); the same as the top-level `database`, which it replaces
+    url: str | None = None
     retention_days: int = Field(180, ge=1)
     text: Literal["full", "excerpt"] = "full"
     excerpt_chars: int = Field(280, ge=20)
@@ -207,6 +209,31 @@ class Config(_Section):
     def _upper(cls, v: Any) -> Any:
         return v.upper() if isinstance(v, str) else v
 
+    @model_validator(mode="before")
+    @classmethod
+    def _one_database(cls, data: Any) -> Any:
+        """`store.url` names the database as `database` does (the issue's word for it); a postgresql:// URL
+        in either picks PostgreSQL, a path SQLite. Both given and different: which one was meant?"""
+        from bot.store.dburl import redact
+
+        store = data.get("store") if isinstance(data, dict) else None
+        url = store.get("url") if isinstance(store, dict) else None
+        if isinstance(url, str) and url.strip():
+            if data.get("database") not in (None, url):
+                raise ValueError(f"database ({redact(str(data['database']))}) and store.url ({redact(url)}) "
+                                 "name two databases: keep one")
+            data = {**data, "database": url.strip()}
+        return data
+
+    @field_validator("database")
+    @classmethod
+    def _database(cls, v: str) -> str:
+        from bot.store.dburl import check_postgres_url, is_postgres_url
+
+        if is_postgres_url(v):
+            check_postgres_url(v)  # one readable line, password hidden
+        return v
+
     def chat_override(self, chat_key: str) -> ChatOverride | None:
         return self.chats.get(chat_key)
 
@@ -220,6 +247,8 @@ def load_config(path: str | os.PathLike | None = None, env: Mapping[str, str] | 
     raw = _read_yaml(file) if file else {}
     origin = str(file) if file else "defaults"
     _apply_env(raw, env)
+    if (env.get("LEEKGUARD_DB") or "").strip() and isinstance(raw.get("store"), dict):
+        raw["store"].pop("url", None)  # the environment names the database: it wins over the file, as always
     try:
         return Config.model_validate({**raw, "source": origin})
     except ValidationError as exc:
@@ -306,6 +335,10 @@ def explain_errors(exc: ValidationError, data: Any) -> list[str]:
         loc = _real_loc(err["loc"], data)
         if "token" in loc:  # never echo a secret, not even a malformed one
             err = {**err, "input": "***", "msg": err["msg"].split(",")[0]}
+        elif isinstance(err.get("input"), str):  # a database URL's password neither
+            from bot.store.dburl import redact
+
+            err = {**err, "input": redact(err["input"])}
         by_key.setdefault(_dotted(loc) or "(top level)", []).append({**err, "loc": loc})
     lines = []
     for key, errs in by_key.items():

@@ -96,7 +96,10 @@ def guard_reason(msg: Message, config: Config, self_ids: Iterable[str] = ()) -> 
 
 
 def secrets_of(config: Config) -> list[str]:
-    return [s.get_secret_value() for s in (config.telegram.token, config.discord.token) if s is not None]
+    from bot.store.dburl import passwords_in
+
+    tokens = [s.get_secret_value() for s in (config.telegram.token, config.discord.token) if s is not None]
+    return tokens + passwords_in(config.database)  # a PostgreSQL URL's password is a secret too
 
 
 def redact(text: str, secrets: Iterable[str]) -> str:

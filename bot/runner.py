@@ -198,4 +198,6 @@ async def run_bot(config: Config, adapters: list[Adapter], *, force_dry_run: boo
         await asyncio.gather(refresher, return_exceptions=True)
         report = await services.close()
         if report is not None and not getattr(report, "ok", True):
-            log.error("shut down with %d incident(s) not written to %s", len(report.unwritten), config.database)
+            from bot.store.dburl import redact as hide_password
+
+            log.error("shut down with %d incident(s) not written to %s", len(report.unwritten), hide_password(config.database))

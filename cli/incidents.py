@@ -1,7 +1,7 @@
 """`leekguard incidents | db | samples`: review the incident log from the command line.
 
 Every command reads the database named by --db, else the config's `database` (LEEKGUARD_DB overrides
-it), takes --json for machine-readable output, and reports problems as one line on stderr with exit
+it; a SQLite file or a postgresql:// URL), takes --json for machine-readable output, and reports problems as one line on stderr with exit
 status 2 (no tracebacks). Safe to run while the bot runs: SQLite WAL lets readers and the bot go on, and
 writes (review, purge) are short transactions.
 """
@@ -103,7 +103,7 @@ def _confirm(yes: bool, question: str) -> None:
 
 
 db_option = click.option("--db", type=click.Path(dir_okay=False),
-                         help="Database file (default: config `database`, or LEEKGUARD_DB).")
+                         help="Database file or postgresql:// URL (default: config `database`, or LEEKGUARD_DB).")
 json_option = click.option("--json", "as_json", is_flag=True, help="Machine-readable JSON output.")
 
 
@@ -326,6 +326,55 @@ async def forget_user_cmd(ctx: click.Context, user: str, yes: bool, db, as_json)
                    f"{result.posters} poster hash(es) of {user}")
 
 
+@incidents_group.command("migrate")
+@click.option("--from", "src", required=True, metavar="SQLITE_PATH", help="The SQLite incident store to copy.")
+@click.option("--to", "dest", required=True, metavar="URL", help="PostgreSQL: postgresql://user@host:5432/db.")
+@json_option
+@_run
+async def migrate_cmd(src: str, dest: str, as_json: bool) -> None:
+    """Copy a SQLite incident store into PostgreSQL (incidents, reviews, samples, exemptions, settings, posters).
+
+    Safe to re-run: rows already copied are skipped. The SQLite file is left as it is (upgraded to the
+    current schema first). Stop the bot during the copy, or re-run once it is stopped, to catch the latest."""
+    import time
+
+    from bot.images.posters import PG_SCHEMA as POSTER_PG_SCHEMA
+    from bot.store.dburl import check_postgres_url, is_postgres_url, redact
+    from bot.store.pg.copy import copy_sqlite_to_postgres
+    from bot.store.service import IncidentStore
+
+    if not is_postgres_url(dest):
+        raise CliError(f"--to must be a PostgreSQL URL (postgresql://user@host:5432/db), not {redact(dest)!r}")
+    check_postgres_url(dest)
+    if is_postgres_url(src) or not os.path.isfile(src):
+        raise CliError(f"--from must be an existing SQLite file: {redact(src)}")
+    # Open both as stores first: the file is upgraded to the current schema, the server's schema is created,
+    # and a bad URL, an unreachable server or a refused password is reported before anything is copied.
+    for target, create in ((src, False), (dest, True)):
+        store = await IncidentStore.open(target, retention_days=None, create=create, maintenance=False)
+        await store.close()
+    last = [0.0]
+
+    def progress(table: str, done: int, total: int) -> None:
+        now = time.monotonic()
+        if done == total or now - last[0] >= 1.0:
+            last[0] = now
+            click.echo(f"{table}: {done:,}/{total:,}", err=True)
+
+    con = sqlite3.connect(f"file:{os.path.abspath(src)}?mode=ro", uri=True)
+    try:
+        report = await copy_sqlite_to_postgres(con, dest, progress=progress, poster_schema=POSTER_PG_SCHEMA)
+    finally:
+        con.close()
+    if as_json:
+        _echo_json({"from": src, "to": redact(dest), **report.to_dict()})
+        return
+    for table, n in report.copied.items():
+        skipped = report.skipped.get(table, 0)
+        click.echo(f"{table}: {n} copied" + (f", {skipped} already there" if skipped else ""))
+    click.echo(f"copied {src} to {redact(dest)}")
+
+
 # ---- leekguard db ----
 
 @click.group("db")
@@ -343,8 +392,12 @@ def db_group() -> None:
 async def backup_cmd(ctx: click.Context, path: str, force: bool, db, as_json) -> None:
     """Consistent copy of the live database (SQLite online backup; the bot can keep running)."""
     from bot.store.backup import backup_database
+    from bot.store.dburl import is_postgres_url
 
-    info = await asyncio.to_thread(backup_database, _db_path(ctx, db), path, overwrite=force)
+    source = _db_path(ctx, db)
+    if is_postgres_url(source):
+        raise CliError("the incident store is on PostgreSQL: back it up with the server's tools (pg_dump)")
+    info = await asyncio.to_thread(backup_database, source, path, overwrite=force)
     if as_json:
         _echo_json(info)
     else:

@@ -32,7 +32,10 @@ def main(ctx: click.Context, config_path: str | None) -> None:
     ctx.ensure_object(dict)
     ctx.obj["config_path"] = config_path
     # Warnings and errors of every command go through one handler that hides tokens; `run` raises the level.
-    setup_logging("WARNING", secrets=[v for k in ("TELEGRAM_BOT_TOKEN", "DISCORD_BOT_TOKEN", "LEEKGUARD_WEB_TOKEN") if (v := os.environ.get(k))])
+    from bot.store.dburl import passwords_in
+
+    setup_logging("WARNING", secrets=[v for k in ("TELEGRAM_BOT_TOKEN", "DISCORD_BOT_TOKEN", "LEEKGUARD_WEB_TOKEN") if (v := os.environ.get(k))]
+                  + passwords_in(os.environ.get("LEEKGUARD_DB", "")))
 
 
 for _module, _attr in COMMANDS:

@@ -52,7 +52,7 @@ async def serve(path: str, token: str, host: str, port: int, *, secure_cookies: 
     except StoreError as exc:
         raise click.ClickException(str(exc)) from None
     try:
-        click.echo(f"LeekGuard web console on http://{host}:{port}/ (database {path})", err=True)
+        click.echo(f"LeekGuard web console on http://{host}:{port}/ (database {store.label})", err=True)
         await serve_app(store, token, host, port, secure_cookies=secure_cookies)
     finally:
         await store.close()

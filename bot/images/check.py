@@ -67,7 +67,9 @@ async def known_posters(database: str | os.PathLike | None, settings: ImageSetti
     from detectors.images.poster_hash import PosterIndex
 
     index = PosterIndex(settings.poster_max_distance)
-    if database and Path(database).is_file() and not missing_extras():
+    from bot.store.dburl import is_postgres_url, redact
+
+    if database and (is_postgres_url(database) or Path(database).is_file()) and not missing_extras():
         from bot.images.posters import PosterStore
 
         try:
@@ -77,7 +79,7 @@ async def known_posters(database: str | os.PathLike | None, settings: ImageSetti
             finally:
                 await store.close()
         except Exception as e:  # an unreadable DB must not stop the check itself
-            log.warning("known posters not loaded from %s: %s", database, e)
+            log.warning("known posters not loaded from %s: %s", redact(str(database)), e)
     return index
 
 

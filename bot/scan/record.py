@@ -98,13 +98,16 @@ async def learn_from_existing_log(engine, config) -> str | None:
     from bot.learning import load_learned
     from bot.store.service import IncidentStore
 
+    from bot.store.dburl import is_postgres_url, redact
+
     path = config.database
-    if not os.path.isfile(path):
+    if not is_postgres_url(path) and not os.path.isfile(path):
         return None
     try:
         store = await IncidentStore.open(path, create=False, maintenance=False)
     except Exception as e:
-        return f"learned samples not applied (cannot open {path}: {e}); scanning with the shipped patterns"
+        return (f"learned samples not applied (cannot open {redact(path)}: {e}); "
+                "scanning with the shipped patterns")
     try:
         await load_learned(engine, store)
     except Exception as e:
@@ -123,6 +126,7 @@ class Recorder:
 
     @classmethod
     async def open(cls, config) -> "Recorder":
+        from bot.store.dburl import redact
         from bot.store.service import IncidentStore
 
         path = config.database
@@ -132,8 +136,8 @@ class Recorder:
                                              text_mode=config.store.text, excerpt_chars=config.store.excerpt_chars,
                                              maintenance=False)
         except Exception as e:  # a bad path, a locked or newer database: say so before reading anything
-            raise ScanError(f"cannot open the incident log {path}: {e}") from e
-        return cls(store, RecordTally(path))
+            raise ScanError(f"cannot open the incident log {redact(path)}: {e}") from e
+        return cls(store, RecordTally(redact(path)))
 
     async def apply_learning(self, engine) -> str | None:
         """Apply learned samples and exemptions; returns a warning instead of failing the scan."""

@@ -66,9 +66,12 @@ class Outbox:
         initial_wait: float = 0.05,
         max_wait: float = 5.0,
         chunk: int = 500,
+        transient: Callable[[BaseException], bool] = is_transient,
+        reopen_after: Callable[[BaseException | None], bool] = needs_reopen,
     ) -> None:
         self._write = write  # writes ops in one transaction; raises transient errors; idempotent
         self._reopen = reopen
+        self._transient, self._reopen_after = transient, reopen_after  # the backend's view of its errors
         self._items: deque[WriteOp] = deque()
         self._bytes = 0
         self.max_items, self.max_bytes = max_items, max_bytes
@@ -148,7 +151,7 @@ class Outbox:
         exc = state.outcome.exception() if state.outcome else None
         if exc is not None:
             self.last_error = str(exc)
-        if needs_reopen(exc):
+        if self._reopen_after(exc):
             try:
                 await self._reopen()
             except Exception as reopen_exc:  # still broken; the next attempt will say so
@@ -158,7 +161,7 @@ class Outbox:
         retrying = AsyncRetrying(
             # exponential backoff with a little jitter, so several bots on one file do not retry in step
             wait=wait_exponential(multiplier=self._initial_wait, max=self._max_wait) + wait_random(0, self._initial_wait),
-            retry=retry_if_exception(is_transient),
+            retry=retry_if_exception(self._transient),
             before_sleep=self._before_retry,
             reraise=True,
         )

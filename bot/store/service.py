@@ -1,4 +1,7 @@
-"""IncidentStore: the durable incident log on SQLite (aiosqlite), WAL mode.
+"""IncidentStore: the durable incident log, on SQLite (aiosqlite, WAL mode; the default) or PostgreSQL (psycopg).
+
+Which one: `open_store(path_or_url)` (or IncidentStore.open) takes a file path for SQLite and a
+postgresql:// URL for PostgreSQL; bot/store/backend.py holds what differs, everything below is shared.
 
 Moderation path: record() and set_action_results() go through one writer task that commits the writes
 made at the same moment in one transaction (group commit), so each record() returns only after its
@@ -16,19 +19,14 @@ from __future__ import annotations
 import asyncio
 import logging
 import os
-import sqlite3
 import time
 from contextlib import asynccontextmanager, suppress
 from datetime import datetime, timedelta
-from pathlib import Path
 from typing import Any, AsyncIterator, Iterable
 
-import aiosqlite
-
 from bot.store import review as rv
-from bot.store.backup import backup_database
+from bot.store.backend import Backend, backend_for
 from bot.store.queue import WriteOp
-from bot.store.schema import connect, ensure_schema
 from bot.store.sql import (
     INCIDENT_COLUMNS,
     IncidentFilter,
@@ -57,7 +55,7 @@ from bot.store.types import (
 
 log = logging.getLogger("leekguard.store")
 
-__all__ = ["IncidentStore", "IncidentFilter", "NewIncident", "RecordResult", "Incident", "StoreError"]
+__all__ = ["IncidentStore", "open_store", "IncidentFilter", "NewIncident", "RecordResult", "Incident", "StoreError"]
 
 PURGE_CHUNK = 2_000  # rows deleted per transaction, so a big purge never holds the lock for long
 MAINTENANCE_EVERY = 6 * 3600.0
@@ -69,18 +67,18 @@ def _days(value: timedelta | float | int) -> timedelta:
 
 
 class IncidentStore:
-    def __init__(self, path: str, *, retention_days: float | None, text_mode: str, excerpt_chars: int,
-                 busy_timeout_ms: int, synchronous: str, max_pending: int, max_pending_bytes: int,
-                 retry_max_wait: float) -> None:
+    def __init__(self, backend: Backend, *, retention_days: float | None, text_mode: str, excerpt_chars: int,
+                 max_pending: int, max_pending_bytes: int, retry_max_wait: float) -> None:
         if text_mode not in ("full", "excerpt"):
             raise ValueError(f"text_mode must be 'full' or 'excerpt', not {text_mode!r}")
-        self.path = path
+        self.backend = backend
+        self.path = backend.target  # a file path, or a URL that may hold a password: show `label` instead
+        self.label = backend.label
         self.retention_days = retention_days
         self.text_mode, self.excerpt_chars = text_mode, int(excerpt_chars)
-        self._busy_ms, self._synchronous = int(busy_timeout_ms), synchronous
-        self._writer = Writer(path, self._busy_ms, synchronous, max_pending=max_pending,
-                              max_pending_bytes=max_pending_bytes, retry_max_wait=retry_max_wait)
-        self._rconn: aiosqlite.Connection | None = None  # reads never wait behind the writer (WAL)
+        self._writer = Writer(backend, max_pending=max_pending, max_pending_bytes=max_pending_bytes,
+                              retry_max_wait=retry_max_wait)
+        self._rconn: Any = None  # reads never wait behind the writer (WAL; a second session on PostgreSQL)
         self._maintenance: asyncio.Task | None = None
         self._closing = False
         self._close_report: CloseReport | None = None
@@ -103,26 +101,25 @@ class IncidentStore:
         retry_max_wait: float = 5.0,
         maintenance: bool = True,
     ) -> "IncidentStore":
-        """Open (and create or upgrade) the database. `create=False` refuses a missing file (CLI).
-        retention_days None or 0: no automatic purge. synchronous FULL: a returned record() survives
-        a power cut too (NORMAL: a process crash only)."""
-        path = os.fspath(path)
-        if path == ":memory:" or path.startswith("file:"):
-            raise StoreError("the incident store needs a database file path")
-        if not create and not Path(path).exists():
-            raise StoreError(f"database not found: {path}")
-        store = cls(path, retention_days=retention_days, text_mode=text_mode, excerpt_chars=excerpt_chars,
-                    busy_timeout_ms=busy_timeout_ms, synchronous=synchronous, max_pending=max_pending,
-                    max_pending_bytes=max_pending_bytes, retry_max_wait=retry_max_wait)
+        """Open (and create or upgrade) the database: a file path (SQLite) or a postgresql:// URL.
+        `create=False` refuses a missing SQLite file (CLI). retention_days None or 0: no automatic purge.
+        synchronous FULL: a returned record() survives a power cut too (NORMAL: a process crash only;
+        PostgreSQL commits durably as the server is configured). busy_timeout_ms: how long a write waits
+        for a lock another process holds before it goes to the outbox."""
+        backend = backend_for(path, busy_timeout_ms=int(busy_timeout_ms), synchronous=synchronous)
+        if not create:
+            backend.check_exists()
+        store = cls(backend, retention_days=retention_days, text_mode=text_mode, excerpt_chars=excerpt_chars,
+                    max_pending=max_pending, max_pending_bytes=max_pending_bytes, retry_max_wait=retry_max_wait)
         try:
-            await store._writer.open(lambda conn: ensure_schema(conn, path))
-            store._rconn = await connect(path, store._busy_ms, synchronous)
+            await store._writer.open()
+            store._rconn = await backend.connect()
         except BaseException as exc:
             await store._writer.close()
             if store._rconn is not None:
                 await store._rconn.close()
-            if isinstance(exc, sqlite3.Error):
-                raise StoreError(f"cannot open database {path}: {exc}") from exc
+            if isinstance(exc, backend.errors):
+                raise StoreError(f"cannot open database {backend.label}: {backend.describe(exc)}") from exc
             raise
         if maintenance and retention_days:
             store._maintenance = asyncio.get_running_loop().create_task(store._maintain(), name="leekguard-purge")
@@ -190,7 +187,9 @@ class IncidentStore:
         the database cannot be written: the incident is queued and RecordResult.pending is True."""
         self._check_open()
         params = incident_params(incident, self.text_mode, self.excerpt_chars, time.time())
-        key = (params["source"], params["chat_id"], params["message_id"])
+        d = self.backend.dialect
+        params = {k: d.storable(v) if isinstance(v, str) else v for k, v in params.items()}
+        key = (params["source"], params["chat_id"], params["message_id"])  # as stored: answers match by key
         return await self._writer.submit(WriteOp("record", key, params=params, incident=incident))
 
     async def set_action_results(self, incident: int | IncidentKey | RecordResult, results: Iterable[Any]) -> bool:
@@ -201,7 +200,9 @@ class IncidentStore:
         if isinstance(incident, RecordResult):
             incident = incident.id if incident.id is not None else incident.key
         if isinstance(incident, tuple):
-            key = (clean_text(incident[0]), clean_text(incident[1]), clean_text(incident[2]))
+            d = self.backend.dialect
+            key = (d.storable(clean_text(incident[0])), d.storable(clean_text(incident[1])),
+                   d.storable(clean_text(incident[2])))
             return await self._writer.submit(WriteOp("results", key, results_json=payload))
         return await self._writer.submit(WriteOp("results", ("", "", ""), results_json=payload,
                                                  target_id=int(incident)))
@@ -209,13 +210,13 @@ class IncidentStore:
     # ---- admin path: direct transactions with clear errors ----
 
     @asynccontextmanager
-    async def _admin_tx(self, what: str) -> AsyncIterator[aiosqlite.Connection]:
+    async def _admin_tx(self, what: str) -> AsyncIterator[Any]:
         self._check_open()
         try:
             async with self._writer.tx() as conn:
                 yield conn
-        except sqlite3.Error as exc:
-            raise StoreError(f"cannot {what}: {exc}") from exc
+        except self.backend.errors as exc:
+            raise StoreError(f"cannot {what}: {self.backend.describe(exc)}") from exc
 
     async def review(self, incident_id: int, decision: str, by: str | None = None, note: str | None = None,
                      *, learn: bool = True) -> ReviewResult:
@@ -273,10 +274,10 @@ class IncidentStore:
         author_key = f"{clean_text(platform)}:{clean_text(user_id)}"
         theirs = (clean_text(platform), clean_text(user_id))
         async with self._admin_tx("forget user") as conn:
-            await conn.execute("PRAGMA secure_delete = ON")
+            await self.backend.set_secure_delete(conn, True)
             try:
                 posters = 0
-                if await self._has_table(conn, POSTER_TABLE):  # created only once image checks ran
+                if await self.backend.has_table(conn, POSTER_TABLE):  # created only once image checks ran
                     cur = await conn.execute(
                         f"DELETE FROM {POSTER_TABLE} WHERE incident_id IN "
                         "(SELECT id FROM incidents WHERE source = ? AND author_id = ?)", theirs)
@@ -286,15 +287,10 @@ class IncidentStore:
                 cur = await conn.execute("DELETE FROM samples WHERE author_key = ?", (author_key,))
                 samples = cur.rowcount
             finally:
-                await conn.execute("PRAGMA secure_delete = OFF")
-        with suppress(sqlite3.Error):
+                await self.backend.set_secure_delete(conn, False)
+        with suppress(*self.backend.errors):
             await self._writer.checkpoint()
         return ForgetResult(incidents=incidents, samples=samples, posters=posters)
-
-    @staticmethod
-    async def _has_table(conn: aiosqlite.Connection, name: str) -> bool:
-        async with conn.execute("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?", (name,)) as cur:
-            return await cur.fetchone() is not None
 
     async def _maintain(self) -> None:
         """Retention: purge at start-up, then every few hours; a failure is logged and retried next time."""
@@ -308,23 +304,40 @@ class IncidentStore:
             await asyncio.sleep(MAINTENANCE_EVERY)
 
     async def backup(self, path: str | os.PathLike, *, overwrite: bool = True) -> dict:
-        """Consistent copy of the live database (SQLite online backup); writers are not blocked."""
-        return await asyncio.to_thread(backup_database, self.path, path, overwrite=overwrite)
+        """Consistent copy of the live database (SQLite online backup); writers are not blocked.
+        On PostgreSQL a StoreError says to use the server's own tools (pg_dump)."""
+        return await self.backend.backup(path, overwrite)
 
     # ---- reads ----
 
     @asynccontextmanager
-    async def _reading(self) -> AsyncIterator[aiosqlite.Connection]:
+    async def _reading(self) -> AsyncIterator[Any]:
         self._check_open()
-        assert self._rconn is not None
         try:
+            if self._rconn is None or self.backend.is_broken(self._rconn):
+                await self._reconnect_reader()
             yield self._rconn
-        except sqlite3.Error as exc:
-            raise StoreError(f"cannot read the incident database: {exc}") from exc
+        except self.backend.errors as exc:
+            raise StoreError(f"cannot read the incident database: {self.backend.describe(exc)}") from exc
+
+    async def _reconnect_reader(self) -> None:
+        """A database server that restarted ended our session: the next read opens a new one."""
+        old, self._rconn = self._rconn, None
+        if old is not None:
+            with suppress(Exception):
+                await old.close()
+        self._rconn = await self.backend.connect()
 
     async def _read(self, sql: str, params: Iterable[Any] = ()) -> list[Any]:
-        async with self._reading() as conn:
-            return list(await conn.execute_fetchall(sql, tuple(params)))
+        params = tuple(params)
+        try:
+            async with self._reading() as conn:
+                return list(await conn.execute_fetchall(sql, params))
+        except StoreError:
+            if self._rconn is None or not self.backend.is_broken(self._rconn):
+                raise
+        async with self._reading() as conn:  # the session had ended (server restart): once more on a new one
+            return list(await conn.execute_fetchall(sql, params))
 
     async def get(self, incident_id: int) -> Incident | None:
         rows = await self._read(f"SELECT {INCIDENT_COLUMNS} FROM incidents WHERE id = ?", (int(incident_id),))
@@ -339,7 +352,7 @@ class IncidentStore:
         (keyset paging: a deep page costs what the first one does)."""
         f = IncidentFilter(chat=chat, state=state, category=category, author=author, verdict=verdict, since=since,
                            until=until, search=search)
-        sql, params = select_incidents(f, limit, offset, after)
+        sql, params = select_incidents(f, limit, offset, after, self.backend.dialect)
         return [row_to_incident(r) for r in await self._read(sql, params)]
 
     async def iter_incidents(self, f: IncidentFilter | None = None, *, page: int = 500,
@@ -351,7 +364,7 @@ class IncidentStore:
         sent = 0
         while limit is None or sent < limit:
             n = page if limit is None else min(page, limit - sent)
-            sql, params = select_incidents(f, n, 0, after)
+            sql, params = select_incidents(f, n, 0, after, self.backend.dialect)
             rows = await self._read(sql, params)
             for r in rows:
                 yield row_to_incident(r)
@@ -362,7 +375,8 @@ class IncidentStore:
 
     async def stats(self, chat: str | None = None, since: datetime | float | None = None) -> dict[str, Any]:
         """Counts per category, state, verdict, chat (the 20 busiest) and UTC day (newest day first)."""
-        inner, params = select_for_stats(IncidentFilter(chat=chat, since=since))
+        inner, params = select_for_stats(IncidentFilter(chat=chat, since=since), self.backend.dialect)
+        day = self.backend.dialect.utc_day.format("created_at")
 
         async def counts(sql: str) -> dict[str, int]:
             return {str(k): int(n) for k, n in await self._read(sql, params)}
@@ -379,7 +393,7 @@ class IncidentStore:
                 f"{q} SELECT i.source || ':' || i.chat_id, count(*) FROM m JOIN incidents i ON i.id = m.id "
                 "GROUP BY 1 ORDER BY 2 DESC LIMIT 20"),
             "by_day": await counts(
-                f"{q} SELECT date(created_at, 'unixepoch'), count(*) FROM m GROUP BY 1 ORDER BY 1 DESC"),
+                f"{q} SELECT {day}, count(*) FROM m GROUP BY 1 ORDER BY 1 DESC"),
         }
 
     async def review_log(self, incident_id: int) -> list[dict[str, Any]]:
@@ -398,3 +412,8 @@ class IncidentStore:
     async def get_chat_settings(self, chat_key: str) -> dict | None:
         async with self._reading() as conn:
             return await rv.get_chat_settings(conn, chat_key)
+
+async def open_store(path_or_url: str | os.PathLike, **options: Any) -> IncidentStore:
+    """The incident store named by `path_or_url`: a SQLite file path, or a postgresql:// URL (the `postgres`
+    extra). Same API and behaviour on both; `options` as for IncidentStore.open."""
+    return await IncidentStore.open(path_or_url, **options)

@@ -13,6 +13,7 @@ from functools import lru_cache
 from datetime import datetime
 from typing import Any
 
+from bot.store.dialect import SQLITE, Dialect
 from bot.store.text import category, clean_text, excerpt, to_json
 from bot.store.types import (
     REVIEW_STATES,
@@ -36,35 +37,33 @@ INSERT_COLUMNS = ("source", "chat_id", "chat_title", "message_id", "author_id", 
                   "text_hash", "verdict", "score", "categories", "findings", "actions", "created_at", "updated_at")
 UPSERT_CHUNK = 50  # rows per statement: 50 x 16 = 800 parameters, under SQLite's historic 999 limit
 
-_SORTED_CATEGORIES = "(SELECT group_concat(value, ',') FROM (SELECT value FROM json_each({}) ORDER BY value))"
-
 # Dedupe on (source, chat_id, message_id). A redelivery or an edit that keeps the verdict and the set of
 # categories changes nothing (RETURNING gives no row for it). An edit that changes them moves the old
 # verdict into `history` and replaces it; the action results belong to the old verdict and go with it.
 # RETURNING names the key of each row it reports: several incidents go in one statement, and the order
-# of RETURNING rows is not guaranteed.
-_UPSERT_TAIL = f"""
+# of RETURNING rows is not guaranteed. Two processes recording the same message meet at the unique key:
+# the second one's row becomes this same update (or nothing), never a second incident.
+_UPSERT_TAIL = """
 ON CONFLICT (source, chat_id, message_id) DO UPDATE SET
-    history = json_insert(history, '$[#]', json_object(
-        'at', updated_at, 'verdict', verdict, 'score', score, 'categories', json(categories),
-        'text', text, 'text_hash', text_hash, 'actions', json(actions),
-        'action_results', json(action_results))),
+    history = {d.history_append},
     chat_title = excluded.chat_title, author_name = excluded.author_name,
     text = excluded.text, text_len = excluded.text_len, text_hash = excluded.text_hash,
     verdict = excluded.verdict, score = excluded.score, categories = excluded.categories,
     findings = excluded.findings, actions = excluded.actions, action_results = '[]',
-    updated_at = excluded.updated_at, revision = revision + 1
-WHERE incidents.verdict IS NOT excluded.verdict
-   OR {_SORTED_CATEGORIES.format("incidents.categories")} IS NOT {_SORTED_CATEGORIES.format("excluded.categories")}
+    updated_at = excluded.updated_at, revision = incidents.revision + 1
+WHERE incidents.verdict {d.not_same} excluded.verdict
+   OR {old} {d.not_same} {new}
 RETURNING source, chat_id, message_id, id, revision
 """
 
 
-@lru_cache(maxsize=UPSERT_CHUNK)
-def upsert_sql(rows: int) -> str:
-    """INSERT ... ON CONFLICT for `rows` incidents in one statement (one trip to the connection's thread)."""
+@lru_cache(maxsize=2 * UPSERT_CHUNK)
+def upsert_sql(rows: int, dialect: Dialect = SQLITE) -> str:
+    """INSERT ... ON CONFLICT for `rows` incidents in one statement (one trip to the database)."""
     one = "(" + ", ".join("?" * len(INSERT_COLUMNS)) + ")"
-    return f"INSERT INTO incidents ({', '.join(INSERT_COLUMNS)}) VALUES {', '.join([one] * rows)}" + _UPSERT_TAIL
+    tail = _UPSERT_TAIL.format(d=dialect, old=dialect.sorted_categories.format("incidents.categories"),
+                               new=dialect.sorted_categories.format("excluded.categories"))
+    return f"INSERT INTO incidents ({', '.join(INSERT_COLUMNS)}) VALUES {', '.join([one] * rows)}" + tail
 
 
 @lru_cache(maxsize=UPSERT_CHUNK)
@@ -118,7 +117,7 @@ class IncidentFilter:
             raise ValueError(f"state must be one of {', '.join(REVIEW_STATES)}, not {self.state!r}")
 
 
-def filter_sql(f: IncidentFilter) -> tuple[str, list[str], list[Any], str, str]:
+def filter_sql(f: IncidentFilter, dialect: Dialect = SQLITE) -> tuple[str, list[str], list[Any], str, str]:
     """(FROM clause, WHERE conditions, parameters, time column, id column) for a filter.
 
     The driving index is chosen by how narrow each filter usually is, so that a filter that is rare inside
@@ -140,7 +139,8 @@ def filter_sql(f: IncidentFilter) -> tuple[str, list[str], list[Any], str, str]:
             where.append("EXISTS (SELECT 1 FROM incident_categories c WHERE c.incident_id = i.id AND c.category = ?)")
             params.append(category(f.category))
     # With an author given, the author index drives: "+" keeps the chat / state indexes out of the choice.
-    plus = "+" if f.author is not None else ""
+    plus = dialect.noindex if f.author is not None else ""
+    noindex = dialect.noindex
     if f.chat is not None:
         platform, chat_id = split_key(clean_text(f.chat))
         where.append(f"{plus}{chat_col} = ?")
@@ -159,7 +159,7 @@ def filter_sql(f: IncidentFilter) -> tuple[str, list[str], list[Any], str, str]:
         if by_category:
             # (category, state) index, unless a chat is given: then (chat, category) is narrower and the
             # unary + keeps the planner from picking the state index instead.
-            where.append("+c.state = ?" if f.chat is not None else "c.state = ?")
+            where.append(f"{noindex}c.state = ?" if f.chat is not None else "c.state = ?")
         else:
             where.append(f"{plus}i.state = ?")
         params.append(f.state)
@@ -167,10 +167,10 @@ def filter_sql(f: IncidentFilter) -> tuple[str, list[str], list[Any], str, str]:
         # Three verdicts split the log coarsely: its index (schema v4) drives only when nothing narrower is
         # given; beside a chat, author, category or state the "+" keeps the planner on that filter's index.
         narrower = any(v is not None for v in (f.chat, f.author, f.category, f.state))
-        where.append("+i.verdict = ?" if narrower else "i.verdict = ?")
+        where.append(f"{noindex}i.verdict = ?" if narrower else "i.verdict = ?")
         params.append(clean_text(f.verdict))
     if f.search:
-        where.append("i.text LIKE ? ESCAPE '\\'")
+        where.append(f"i.text {dialect.like} ? ESCAPE '\\'")
         params.append("%" + re.sub(r"([%_\\])", r"\\\1", clean_text(f.search)) + "%")
     if f.since is not None:
         where.append(f"{time_col} >= ?")
@@ -182,10 +182,11 @@ def filter_sql(f: IncidentFilter) -> tuple[str, list[str], list[Any], str, str]:
 
 
 def select_incidents(
-    f: IncidentFilter, limit: int | None, offset: int = 0, after: tuple[float, int] | None = None
+    f: IncidentFilter, limit: int | None, offset: int = 0, after: tuple[float, int] | None = None,
+    dialect: Dialect = SQLITE,
 ) -> tuple[str, list[Any]]:
     """Newest first. `after` = (created_at, id) of the last row seen: keyset paging for streaming exports."""
-    source, where, params, time_col, id_col = filter_sql(f)
+    source, where, params, time_col, id_col = filter_sql(f, dialect)
     if after is not None:
         where.append(f"({time_col}, {id_col}) < (?, ?)")
         params.extend([float(after[0]), int(after[1])])
@@ -199,9 +200,9 @@ def select_incidents(
     return sql, params
 
 
-def select_for_stats(f: IncidentFilter) -> tuple[str, list[Any]]:
+def select_for_stats(f: IncidentFilter, dialect: Dialect = SQLITE) -> tuple[str, list[Any]]:
     """The matching incidents' id, state, verdict and time: the base of every stats count."""
-    source, where, params, _, _ = filter_sql(f)
+    source, where, params, _, _ = filter_sql(f, dialect)
     sql = f"SELECT i.id, i.state, i.verdict, i.created_at FROM {source}"
     if where:
         sql += " WHERE " + " AND ".join(where)

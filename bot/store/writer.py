@@ -14,14 +14,11 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import sqlite3
 from contextlib import asynccontextmanager, suppress
-from typing import Any, AsyncIterator, Callable
+from typing import Any, AsyncIterator
 
-import aiosqlite
-
-from bot.store.queue import Outbox, WriteOp, is_transient
-from bot.store.schema import connect
+from bot.store.backend import Backend
+from bot.store.queue import Outbox, WriteOp
 from bot.store.sql import (
     INSERT_COLUMNS,
     SET_RESULTS_BY_ID,
@@ -30,6 +27,7 @@ from bot.store.sql import (
     find_keys_sql,
     upsert_sql,
 )
+from bot.store.dialect import Dialect
 from bot.store.types import RecordResult, StoreError
 
 log = logging.getLogger("leekguard.store")
@@ -44,21 +42,21 @@ def pending_result(op: WriteOp, accepted: bool) -> Any:
 
 
 class Writer:
-    def __init__(self, path: str, busy_timeout_ms: int, synchronous: str, *, max_pending: int,
-                 max_pending_bytes: int, retry_max_wait: float) -> None:
-        self.path, self._busy_ms, self._synchronous = path, busy_timeout_ms, synchronous
-        self.conn: aiosqlite.Connection | None = None
+    def __init__(self, backend: Backend, *, max_pending: int, max_pending_bytes: int, retry_max_wait: float) -> None:
+        self.backend = backend
+        self.conn: Any = None
         self._lock = asyncio.Lock()  # one transaction at a time on the write connection
         self._queue: asyncio.Queue[WriteOp | None] = asyncio.Queue()
         self._task: asyncio.Task | None = None
         self.outbox = Outbox(self._write_pending, self.reopen, max_items=max_pending,
-                             max_bytes=max_pending_bytes, max_wait=retry_max_wait)
+                             max_bytes=max_pending_bytes, max_wait=retry_max_wait,
+                             transient=backend.is_transient, reopen_after=backend.needs_reopen)
 
-    async def open(self, prepare: Callable[[aiosqlite.Connection], Any]) -> None:
-        """Connect, let `prepare` (the schema check) run on the connection, start the writer task."""
-        self.conn = await connect(self.path, self._busy_ms, self._synchronous)
+    async def open(self) -> None:
+        """Connect, create or upgrade the schema, start the writer task."""
+        self.conn = await self.backend.connect()
         try:
-            await prepare(self.conn)
+            await self.backend.prepare(self.conn)
         except BaseException:
             await self.conn.close()
             self.conn = None
@@ -72,7 +70,7 @@ class Writer:
             if old is not None:
                 with suppress(Exception):
                     await old.close()
-            self.conn = await connect(self.path, self._busy_ms, self._synchronous)
+            self.conn = await self.backend.connect()
 
     async def close(self) -> list[WriteOp]:
         """Finish the queued writes, try a last flush of the outbox; returns the writes left unwritten."""
@@ -82,8 +80,8 @@ class Writer:
             self._task = None
         left = await self.outbox.stop()
         if self.conn is not None:
-            with suppress(sqlite3.Error):
-                await self.conn.execute("PRAGMA optimize")
+            with suppress(*self.backend.errors):
+                await self.backend.optimize(self.conn)
             with suppress(Exception):
                 await self.conn.close()
             self.conn = None
@@ -92,20 +90,28 @@ class Writer:
     # ---- transactions ----
 
     @asynccontextmanager
-    async def tx(self) -> AsyncIterator[aiosqlite.Connection]:
-        """One write transaction. BEGIN IMMEDIATE takes the write lock up front (waiting busy_timeout), so
-        a WAL reader never has to upgrade half-way and fail."""
+    async def tx(self) -> AsyncIterator[Any]:
+        """One write transaction (the backend's begin: SQLite takes the write lock up front)."""
+        backend = self.backend
         async with self._lock:
+            if self.conn is not None and backend.is_broken(self.conn):
+                # a server restart ended the session: an admin's next command should not fail for that
+                with suppress(Exception):
+                    await self.conn.close()
+                self.conn = None
+            if self.conn is None:
+                try:
+                    self.conn = await backend.connect()
+                except backend.errors as exc:
+                    raise backend.unavailable(f"database unavailable: {exc}") from exc
             conn = self.conn
-            if conn is None:
-                raise sqlite3.OperationalError("database connection is not open")
-            await conn.execute("BEGIN IMMEDIATE")
+            await backend.begin(conn)
             try:
                 yield conn
                 await conn.execute("COMMIT")
             except BaseException:
-                if conn.in_transaction:
-                    with suppress(sqlite3.Error):
+                if backend.in_transaction(conn):
+                    with suppress(*backend.errors):
                         await conn.execute("ROLLBACK")
                 raise
 
@@ -113,7 +119,7 @@ class Writer:
         """Copy the WAL into the database file and truncate it (after forget-user: no stale copies)."""
         async with self._lock:
             if self.conn is not None:
-                await self.conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+                await self.backend.checkpoint(self.conn)
 
     # ---- moderation writes ----
 
@@ -168,8 +174,8 @@ class Writer:
             return
         try:
             outcomes = await self._commit(batch)
-        except sqlite3.Error as exc:
-            if is_transient(exc):
+        except self.backend.errors as exc:
+            if self.backend.is_transient(exc):
                 self._divert(batch, exc)
                 return
             outcomes = None
@@ -181,8 +187,8 @@ class Writer:
         for i, op in enumerate(batch):
             try:
                 (out,) = await self._commit([op])
-            except sqlite3.Error as exc:
-                if is_transient(exc):
+            except self.backend.errors as exc:
+                if self.backend.is_transient(exc):
                     self._divert(batch[i:], exc)
                     return
                 log.error("incident store rejected a write for %s: %s", op.key, exc)
@@ -195,14 +201,14 @@ class Writer:
         try:
             await self._commit(ops)
             return
-        except sqlite3.Error as exc:
-            if is_transient(exc):
+        except self.backend.errors as exc:
+            if self.backend.is_transient(exc):
                 raise
         for op in ops:  # replaying ops already written is harmless: both kinds are idempotent
             try:
                 await self._commit([op])
-            except sqlite3.Error as exc:
-                if is_transient(exc):
+            except self.backend.errors as exc:
+                if self.backend.is_transient(exc):
                     raise
                 log.error("incident store dropped a queued write for %s: %s", op.key, exc)
 
@@ -221,15 +227,17 @@ class Writer:
                 while j < len(ops) and j - i < UPSERT_CHUNK and ops[j].kind == "record" and ops[j].key not in keys:
                     keys.add(ops[j].key)
                     j += 1
-                out.extend(await _upsert(conn, ops[i:j]))
+                out.extend(await _upsert(conn, ops[i:j], self.backend.dialect))
                 i = j
             return out
 
 
-async def _upsert(conn: aiosqlite.Connection, ops: list[WriteOp]) -> list[RecordResult]:
-    params = [op.params[c] for op in ops for c in INSERT_COLUMNS]
-    # execute_fetchall: one hop to the connection's thread for the whole run (execute + fetch + close)
-    done = {tuple(r[:3]): (r[3], r[4]) for r in await conn.execute_fetchall(upsert_sql(len(ops)), params)}
+async def _upsert(conn: Any, ops: list[WriteOp], dialect: Dialect) -> list[RecordResult]:
+    # Rows go in key order: two processes writing overlapping batches then take the key locks in the same
+    # order and wait for each other instead of deadlocking (PostgreSQL). The answers are matched by key.
+    params = [op.params[c] for op in sorted(ops, key=lambda o: o.key) for c in INSERT_COLUMNS]
+    # execute_fetchall: one hop to the connection for the whole run (execute + fetch + close)
+    done = {tuple(r[:3]): (r[3], r[4]) for r in await conn.execute_fetchall(upsert_sql(len(ops), dialect), params)}
     unchanged = [op.key for op in ops if op.key not in done]  # the same delivery again: find its id
     found: dict[tuple, int] = {}
     if unchanged:
@@ -247,7 +255,7 @@ async def _upsert(conn: aiosqlite.Connection, ops: list[WriteOp]) -> list[Record
     return results
 
 
-async def _set_results(conn: aiosqlite.Connection, op: WriteOp) -> bool:
+async def _set_results(conn: Any, op: WriteOp) -> bool:
     if op.target_id is not None:
         await conn.execute(SET_RESULTS_BY_ID, (op.results_json, op.target_id))
     else:

@@ -32,10 +32,10 @@ class RecordingEngine:
 
 
 @pytest.fixture
-async def stores(tmp_path):
-    """The bot's store and a second one on the same file, standing for the CLI in another process."""
-    bot = await IncidentStore.open(tmp_path / "lg.db")
-    cli = await IncidentStore.open(tmp_path / "lg.db")
+async def stores(db):
+    """The bot's store and a second one on the same database, standing for the CLI in another process."""
+    bot = await IncidentStore.open(db)
+    cli = await IncidentStore.open(db)
     yield bot, cli
     await cli.close()
     await bot.close()

@@ -36,6 +36,12 @@ def days_ago(n: float) -> datetime:
 
 
 def count_rows(path: Path | str, table: str = "incidents") -> int:
+    """Rows in a table, read straight from the database: a SQLite file or a PostgreSQL URL."""
+    if str(path).startswith("postgresql://"):
+        import psycopg
+
+        with psycopg.connect(str(path)) as pg:
+            return pg.execute(f"SELECT count(*) FROM {table}").fetchone()[0]
     con = sqlite3.connect(path)
     try:
         return con.execute(f"SELECT count(*) FROM {table}").fetchone()[0]
