@@ -96,7 +96,8 @@ def guard_reason(msg: Message, config: Config, self_ids: Iterable[str] = ()) -> 
 
 
 def secrets_of(config: Config) -> list[str]:
-    return [s.get_secret_value() for s in (config.telegram.token, config.discord.token) if s is not None]
+    kept = (config.telegram.token, config.telegram.webhook.secret_token, config.discord.token)
+    return [s.get_secret_value() for s in kept if s is not None]
 
 
 def redact(text: str, secrets: Iterable[str]) -> str:
