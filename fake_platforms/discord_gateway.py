@@ -278,9 +278,10 @@ class Gateway:
         """The `shard` field of every IDENTIFY, in order (None: an unsharded IDENTIFY)."""
         return [p["d"].get("shard") for p in self.received if p.get("op") == IDENTIFY]
 
-    async def drop(self, code: int | None = None) -> None:
-        """Drop the bot's websocket: code=None cuts TCP (network failure), else a close frame with that code."""
-        session = self.current
+    async def drop(self, code: int | None = None, *, shard: int | None = None) -> None:
+        """Drop the bot's websocket (of that shard): code=None cuts TCP (network failure), else a close frame
+        with that code."""
+        session = self.current if shard is None else self.shards.get(shard)
         conn = session.conn if session else None
         if conn is None:
             raise RuntimeError("no connected gateway session to drop")

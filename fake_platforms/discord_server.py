@@ -307,8 +307,8 @@ class FakeDiscord:
         payload = self._interaction_payload(guild, msg["channel_id"], user_id, 3, data, message=msg)
         return await self._interact(payload, message=msg)
 
-    async def drop_gateway(self, code: int | None = None) -> None:
-        await self.gateway.drop(code)
+    async def drop_gateway(self, code: int | None = None, *, shard: int | None = None) -> None:
+        await self.gateway.drop(code, shard=shard)
 
     # ---- faults ----
     def fail(self, route: str, *, status: int = 429, retry_after: float = 0.25, times: int = 1,

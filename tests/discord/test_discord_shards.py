@@ -77,6 +77,21 @@ async def test_a_process_given_shard_1_of_2_identifies_only_that_shard_and_leave
             assert warned(fake, elsewhere) == [] and await bot.store.list(chat=f"discord:{other.guild.id}") == []
 
 
+async def test_a_dropped_shard_resumes_through_the_gateway_proxy_and_nothing_is_lost(engine, tmp_path):
+    async with FakeDiscord(recommended_shards=2) as fake:
+        first = DiscordWorld.build(fake, "AI 学习群", shard=(0, 2))
+        second = DiscordWorld.build(fake, "AI 副业群", shard=(1, 2))
+        guilds = [int(first.guild.id), int(second.guild.id)]
+        async with running_bot(fake, engine, tmp_path / "lg.db", discord={"shards": "auto", "guilds": guilds}) \
+                as bot:
+            await fake.drop_gateway(shard=1)  # a network failure on shard 1 only
+            scam = await fake.post(second.guild, second.general, second.alice, SCAM)  # kept for the RESUME
+            [incident] = await bot.incidents(second.guild.id, timeout=10)
+            assert incident.message_id == scam["id"]
+            assert fake.gateway.identifies == 2 and fake.gateway.resumes == 1  # shard 1 resumed its session
+            assert fake.gateway.paths == ["/gateway", "/gateway", "/gateway"]  # the resume too, not Discord's URL
+
+
 async def test_leekguard_run_with_shard_ids_and_count_serves_only_its_shard(tmp_path):
     async with FakeDiscord(recommended_shards=4) as fake:
         mine = DiscordWorld.build(fake, "AI 副业群", shard=(1, 2))
