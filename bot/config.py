@@ -178,6 +178,13 @@ class TelegramWebhookConfig(_Section):
             raise ValueError("must be 1-256 characters of A-Z, a-z, 0-9, _ and - (Telegram's rule)")
         return v
 
+    @field_validator("url_path")
+    @classmethod
+    def _plain_path(cls, v: str) -> str:
+        if not re.fullmatch(r"[A-Za-z0-9_\-/:.~]*", v):  # PTB turns it into a regular expression
+            raise ValueError(f"{v!r} must be a plain URL path (letters, digits and _ - / : . ~)")
+        return v
+
     @field_validator("public_url")
     @classmethod
     def _public_url(cls, v: str | None) -> str | None:

@@ -80,10 +80,11 @@ class ServingOnlyBot(ExtBot):
 async def start_webhook(app: Application, plan: WebhookPlan, allowed_updates: Sequence[str]) -> None:
     """Start PTB's webhook server (and register the webhook unless this worker only serves)."""
     try:
+        # bootstrap_retries=0: a refused URL fails at once; a network failure restarts the adapter (bot/runner.py)
         await app.updater.start_webhook(  # type: ignore[union-attr]
             listen=plan.listen, port=plan.port, url_path=plan.url_path,
             webhook_url=plan.public_url or plan.local_url, secret_token=plan.secret,
-            allowed_updates=list(allowed_updates), max_connections=plan.max_connections, bootstrap_retries=3)
+            allowed_updates=list(allowed_updates), max_connections=plan.max_connections, bootstrap_retries=0)
     except BadRequest as exc:
         raise WebhookRefused(f"Telegram refused the webhook {plan.public_url}: {exc.message}") from None
     except OSError as exc:  # the port is taken (an old worker still running?), or the address is not ours

@@ -74,3 +74,9 @@ def test_shards_auto_and_a_split_of_shards_are_accepted(tmp_path):
 ])
 def test_shard_mistakes_are_explained(tmp_path, text, expected):
     assert expected in error_of(tmp_path, text + "\n")
+
+
+def test_a_webhook_path_must_be_a_plain_path(tmp_path):
+    assert load(tmp_path, "telegram: {webhook: {url_path: 'bot/hook-1'}}\n").telegram.webhook.url_path == "bot/hook-1"
+    message = error_of(tmp_path, "telegram: {webhook: {url_path: 'hook(.*)'}}\n")
+    assert "telegram.webhook.url_path: 'hook(.*)' must be a plain URL path" in message

@@ -33,7 +33,8 @@ def warned(fake: FakeDiscord, message: dict) -> list:
 
 
 def delivered_on(fake: FakeDiscord, shard_id: int, message: dict) -> bool:
-    return any(p["t"] == "MESSAGE_CREATE" and p["d"]["id"] == message["id"] for p in fake.gateway.shards[shard_id].buffer)
+    sent = fake.gateway.shards[shard_id].buffer  # every event the shard's session carried
+    return any(p["t"] == "MESSAGE_CREATE" and p["d"]["id"] == message["id"] for p in sent)
 
 
 async def test_shards_auto_identifies_every_recommended_shard_and_moderates_each_servers_shard(
