@@ -12,6 +12,9 @@ calls of bot/commands.py (adapters/discord/commands.py); decided actions are car
 adapters/discord/executor.py. discord.py waits out rate limits (429) itself and resumes a dropped gateway
 session; both stay its job.
 
+With discord.shards: auto (or discord.shard_ids of discord.shard_count) the client is discord.py's
+AutoShardedClient (adapters/discord/client.py): the session is ready once every shard of this process is up.
+
 REST and gateway can go through proxies (config discord.api_base_url / gateway_url, or DISCORD_API_BASE_URL /
 DISCORD_GATEWAY_URL): discord.py keeps both as process-wide class attributes, so they are set explicitly when a
 session starts (route_through), never when this module is imported.
@@ -122,7 +125,7 @@ class DiscordSession:
         self.gateway_url = gateway(dc.gateway_url) if dc.gateway_url else None
         self.guild_ids: set[int] = {int(g) for g in dc.guilds}
         self.moderator_roles = tuple(dc.moderator_roles)
-        self.sharding = dc
+        self.fixed_shard_count = dc.shard_count  # None: none, or as many as Discord recommends (shards: auto)
         self.client = make_client(self, dc, **client_options)
         self.connected_shards: set[int] = set()
         self.executor = DiscordExecutor(self.client, mod_log_channel_id=dc.mod_log_channel_id)
@@ -173,7 +176,7 @@ class DiscordSession:
         if not isinstance(self.client, ShardedLeekGuardClient):
             return "one gateway connection, no shards (discord.shards: auto or --shard-ids to scale out)"
         ids, count = self.shard_ids(), self.client.shard_count
-        how = "discord.shards: auto, as many as Discord recommends" if self.sharding.shard_count is None else \
+        how = "discord.shards: auto, as many as Discord recommends" if self.fixed_shard_count is None else \
             "discord.shard_ids / shard_count"
         return f"shards {', '.join(map(str, ids))} of {count} in this process ({how})"
 

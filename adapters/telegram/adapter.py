@@ -6,7 +6,9 @@
 It only translates and executes: an Update becomes a leekguard_types.Message for bot.pipeline.Moderator, a
 command or button becomes a call of bot/commands.py (adapters/telegram/commands.py), and decided actions are
 carried out by adapters/telegram/executor.py. Sends go through a rate limiter that respects Telegram's
-per-chat and global flood limits and waits out 429s instead of dropping the message.
+per-chat and global flood limits and waits out 429s instead of dropping the message. Updates arrive by long
+polling, or with telegram.mode: webhook through python-telegram-bot's own webhook server
+(adapters/telegram/webhook.py); everything after that is the same.
 
 Importing this module changes nothing outside it. What the adapter sets for the whole process is done
 explicitly: PTB's timedelta durations when an adapter or session is built (use_timedelta_durations), the
