@@ -37,6 +37,7 @@ ENV_OVERRIDES: dict[str, str] = {
     "TELEGRAM_BOT_TOKEN": "telegram.token",
     "TELEGRAM_API_BASE_URL": "telegram.base_url",
     "TELEGRAM_API_FILE_URL": "telegram.base_file_url",
+    "LEEKGUARD_TELEGRAM_WEBHOOK_SECRET": "telegram.webhook.secret_token",
     "DISCORD_BOT_TOKEN": "discord.token",
     "DISCORD_API_BASE_URL": "discord.api_base_url",
     "DISCORD_GATEWAY_URL": "discord.gateway_url",
@@ -153,11 +154,54 @@ class StoreConfig(_Section):
     excerpt_chars: int = Field(280, ge=20)
 
 
+# What Telegram accepts as a webhook's secret_token (sent back in X-Telegram-Bot-Api-Secret-Token)
+WEBHOOK_SECRET = re.compile(r"^[A-Za-z0-9_-]{1,256}$")
+
+
+class TelegramWebhookConfig(_Section):
+    """telegram.mode: webhook. PTB's own web server listens on listen:port/url_path (behind a TLS proxy);
+    Telegram posts to public_url. Whether a secret is set is checked when the adapter starts (a config shared
+    with `leekguard web` needs none); its shape is checked here."""
+
+    listen: str = "127.0.0.1"
+    port: int = Field(8443, ge=1, le=65535)
+    url_path: str = "telegram"
+    public_url: str | None = None  # https://bot.example.org/telegram: what setWebhook registers
+    secret_token: SecretStr | None = None  # better: LEEKGUARD_TELEGRAM_WEBHOOK_SECRET
+    set_webhook: bool = True  # false on all workers but one: one registration, the others only serve
+    max_connections: int = Field(40, ge=1, le=100)
+
+    @field_validator("secret_token", mode="before")
+    @classmethod
+    def _secret_shape(cls, v: Any) -> Any:
+        # the message never repeats the value: it is a secret, even when malformed
+        raw = v.get_secret_value() if isinstance(v, SecretStr) else v
+        if raw is not None and not (isinstance(raw, str) and WEBHOOK_SECRET.match(raw)):
+            raise ValueError("must be 1-256 characters of A-Z, a-z, 0-9, _ and - (Telegram's rule)")
+        return v
+
+    @field_validator("url_path")
+    @classmethod
+    def _plain_path(cls, v: str) -> str:
+        if not re.fullmatch(r"[A-Za-z0-9_\-/:.~]*", v):  # PTB turns it into a regular expression
+            raise ValueError(f"{v!r} must be a plain URL path (letters, digits and _ - / : . ~)")
+        return v
+
+    @field_validator("public_url")
+    @classmethod
+    def _public_url(cls, v: str | None) -> str | None:
+        if v is not None and not re.match(r"^https?://[^/\s]+", v):
+            raise ValueError(f"{v!r} must be the URL Telegram posts to, e.g. https://bot.example.org/telegram")
+        return v
+
+
 class TelegramConfig(_Section):
     token: SecretStr | None = None
     base_url: str | None = None
     base_file_url: str | None = None
     admin_chat_id: int | str | None = None
+    mode: Literal["polling", "webhook"] = "polling"
+    webhook: TelegramWebhookConfig = TelegramWebhookConfig()
 
 
 class DiscordConfig(_Section):
@@ -167,6 +211,37 @@ class DiscordConfig(_Section):
     guilds: list[int] = []
     mod_log_channel_id: int | None = None
     moderator_roles: list[int | str] = []
+    # Sharding: "auto" runs every shard Discord recommends in this process (AutoShardedClient); shard_ids +
+    # shard_count split a fixed number of shards across processes (`leekguard run --shard-ids/--shard-count`).
+    shards: Literal["off", "auto"] = "off"
+    shard_ids: list[int] | None = None
+    shard_count: int | None = Field(None, ge=1)
+
+    @model_validator(mode="after")
+    def _shards_fit(self) -> "DiscordConfig":
+        ids, count = self.shard_ids, self.shard_count
+        if ids is None:
+            return self
+        if count is None:
+            raise ValueError("shard_ids needs shard_count (the total number of shards, across every process)")
+        if not ids:
+            raise ValueError("shard_ids is empty: name at least one shard, or leave it out for all")
+        wrong = [i for i in ids if not 0 <= i < count]
+        if wrong:
+            raise ValueError(f"shard_ids {', '.join(map(str, wrong))} out of range: with shard_count {count} "
+                             f"the shard ids are 0 to {count - 1}")
+        if len(set(ids)) != len(ids):
+            raise ValueError("shard_ids names a shard twice")
+        return self
+
+    @field_validator("shards", mode="before")
+    @classmethod
+    def _yaml_off(cls, v: Any) -> Any:
+        return "off" if v is False else v  # YAML reads a bare `off` as false
+
+    @property
+    def sharded(self) -> bool:
+        return self.shards == "auto" or self.shard_count is not None
 
 
 class ImagesConfig(_Section):
@@ -386,6 +461,8 @@ def _allowed_keys(loc: tuple) -> list[str]:
         return list(CHAT_SETTING_KEYS)
     if not loc:
         return [k for k in Config.model_fields if k != "source"]
-    field = Config.model_fields.get(str(loc[0])) if len(loc) == 1 else None
-    ann = getattr(field, "annotation", None)
-    return list(ann.model_fields) if isinstance(ann, type) and issubclass(ann, BaseModel) else []
+    model: Any = Config
+    for part in loc:  # down through nested sections (telegram.webhook)
+        field = model.model_fields.get(str(part)) if isinstance(model, type) else None
+        model = getattr(field, "annotation", None)
+    return list(model.model_fields) if isinstance(model, type) and issubclass(model, BaseModel) else []

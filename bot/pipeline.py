@@ -98,7 +98,8 @@ def guard_reason(msg: Message, config: Config, self_ids: Iterable[str] = ()) -> 
 def secrets_of(config: Config) -> list[str]:
     from bot.store.dburl import passwords_in
 
-    tokens = [s.get_secret_value() for s in (config.telegram.token, config.discord.token) if s is not None]
+    kept = (config.telegram.token, config.telegram.webhook.secret_token, config.discord.token)
+    tokens = [s.get_secret_value() for s in kept if s is not None]
     return tokens + passwords_in(config.database)  # a PostgreSQL URL's password is a secret too
 
 

@@ -1,5 +1,9 @@
 """The gateway half of the fake Discord: HELLO, IDENTIFY -> READY + GUILD_CREATE, heartbeats, RESUME replay.
 
+Shards as on Discord: an IDENTIFY may carry `shard: [id, count]` (4010 Invalid shard when id is not below
+count); that connection then hears only of the servers it owns, (guild_id >> 22) % count == id, in READY,
+GUILD_CREATE and every later event of those servers; events outside a server (DMs) go to shard 0.
+
 A session outlives its websocket, as on Discord: events dispatched while the bot is disconnected are kept
 (bounded) and replayed after a RESUME, in order, followed by RESUMED. Frames are zlib-stream compressed when the
 client asks for it (discord.py does when zstandard is not installed), otherwise plain JSON text.
@@ -67,9 +71,16 @@ class Connection:
             transport.abort()
 
 
+def shard_of(guild_id: str | int, shard_count: int) -> int:
+    """Discord's routing of a server to a shard."""
+    return (int(guild_id) >> 22) % shard_count
+
+
 class GatewaySession:
-    def __init__(self, server: FakeDiscord, intents: int, replay_limit: int) -> None:
+    def __init__(self, server: FakeDiscord, intents: int, replay_limit: int,
+                 shard: tuple[int, int] = (0, 1)) -> None:
         self.server = server
+        self.shard = shard  # (shard id, shard count)
         self.id = secrets.token_hex(16)
         self.intents = intents
         self.seq = 0
@@ -137,7 +148,8 @@ class Gateway:
         self.heartbeat_interval = heartbeat_interval
         self.replay_limit = replay_limit
         self.sessions: dict[str, GatewaySession] = {}
-        self.current: GatewaySession | None = None
+        self.current: GatewaySession | None = None  # the last session identified or resumed
+        self.shards: dict[int, GatewaySession] = {}  # shard id -> its session
         self.connections: list[Connection] = []
         self.ack_heartbeats = True
         self.identifies = 0
@@ -205,20 +217,25 @@ class Gateway:
             if intents & bit and name not in server.privileged_intents_enabled:
                 await conn.ws.close(code=4014, message=b"Disallowed intent(s).")
                 return
+        shard_id, shard_count = data.get("shard") or (0, 1)
+        if not 0 <= shard_id < shard_count:
+            await conn.ws.close(code=4010, message=b"Invalid shard.")
+            return
         self.identifies += 1
-        session = GatewaySession(server, intents, self.replay_limit)
+        session = GatewaySession(server, intents, self.replay_limit, (shard_id, shard_count))
         self.sessions[session.id] = session
-        self.current = session
+        self.current = self.shards[shard_id] = session
         session.conn = conn
         conn.session = session
+        owned = [g for g in server.guilds.values() if shard_of(g.id, shard_count) == shard_id]
         await session.dispatch("READY", {
             "v": 10,
             "user": {**server.bot_user, "verified": True, "mfa_enabled": False, "email": None},
-            "guilds": [{"id": g.id, "unavailable": True} for g in server.guilds.values()],
+            "guilds": [{"id": g.id, "unavailable": True} for g in owned],
             "session_id": session.id,
             "session_type": "normal",
             "resume_gateway_url": server.resume_gateway_url,
-            "shard": data.get("shard", [0, 1]),
+            "shard": [shard_id, shard_count],
             "application": {"id": server.app_id, "flags": server.application_flags},
             "private_channels": [],
             "presences": [],
@@ -229,7 +246,7 @@ class Gateway:
             "auth_session_id_hash": "",
             "_trace": ["fake-gateway"],
         })
-        for g in server.guilds.values():
+        for g in owned:
             await session.dispatch("GUILD_CREATE", g.payload())
         self.connected.set()
 
@@ -242,17 +259,29 @@ class Gateway:
             await conn.send({"op": INVALID_SESSION, "s": None, "t": None, "d": False})
             return
         self.resumes += 1
-        self.current = session
+        self.current = self.shards[session.shard[0]] = session
         self.connected.set()
 
     async def dispatch(self, event: str, data: dict) -> int | None:
+        """Send an event to the shard that owns its server; None when no connected shard does."""
         if self.current is None:
             raise RuntimeError("no gateway session: the bot has not identified yet")
-        return await self.current.dispatch(event, data)
+        shard_count = self.current.shard[1]
+        if shard_count == 1:
+            return await self.current.dispatch(event, data)
+        guild_id = data.get("guild_id") or (data.get("id") if event.startswith("GUILD_") else None)
+        session = self.shards.get(shard_of(guild_id, shard_count) if guild_id else 0)
+        return None if session is None else await session.dispatch(event, data)
 
-    async def drop(self, code: int | None = None) -> None:
-        """Drop the bot's websocket: code=None cuts TCP (network failure), else a close frame with that code."""
-        session = self.current
+    @property
+    def identified_shards(self) -> list[list[int] | None]:
+        """The `shard` field of every IDENTIFY, in order (None: an unsharded IDENTIFY)."""
+        return [p["d"].get("shard") for p in self.received if p.get("op") == IDENTIFY]
+
+    async def drop(self, code: int | None = None, *, shard: int | None = None) -> None:
+        """Drop the bot's websocket (of that shard): code=None cuts TCP (network failure), else a close frame
+        with that code."""
+        session = self.current if shard is None else self.shards.get(shard)
         conn = session.conn if session else None
         if conn is None:
             raise RuntimeError("no connected gateway session to drop")

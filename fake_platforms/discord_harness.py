@@ -42,8 +42,10 @@ class DiscordWorld:
     helper: str  # has the configured moderator role "Helpers" (no Manage Messages)
 
     @classmethod
-    def build(cls, fake: FakeDiscord, name: str = "AI 学习交流群") -> "DiscordWorld":
-        guild = fake.add_guild(name)
+    def build(cls, fake: FakeDiscord, name: str = "AI 学习交流群", *,
+              shard: tuple[int, int] | None = None) -> "DiscordWorld":
+        """shard=(id, count): a server that Discord routes to that shard."""
+        guild = fake.add_guild(name, shard=shard)
         general = guild.add_channel("general")
         mod_log = guild.add_channel("mod-log")
         mod_role = guild.add_role("Moderators", P.EVERYONE_DEFAULT | P.MANAGE_MESSAGES)
@@ -76,7 +78,9 @@ async def running_bot(fake: FakeDiscord, engine: Any, db: Path, *, store: Any = 
     services = Services(config=config, engine=engine, store=store, chat_settings=ChatSettingsService(config, store),
                         images=await open_images(config, engine, analyzer))
     try:
-        async with started(DiscordAdapter(guild_ready_timeout=0.05), services, "discord") as bot:
+        # the fake gateway has no IDENTIFY rate limit: shards need not wait discord.py's 5 s between them
+        adapter = DiscordAdapter(guild_ready_timeout=0.05, identify_pause=0.05)
+        async with started(adapter, services, "discord") as bot:
             yield bot
     finally:
         if services.images is not None:

@@ -55,6 +55,15 @@ def snowflake(at: float | None = None) -> str:
     return str((ms << 22) | (next(_counter) & 0xFFF) | (1 << 17))
 
 
+def snowflake_on_shard(shard_id: int, shard_count: int) -> str:
+    """A new snowflake that routes to the given shard: its timestamp (the bits above 22) is moved back to the
+    nearest millisecond with (ms % shard_count) == shard_id."""
+    sid = int(snowflake())
+    ms = sid >> 22
+    ms -= (ms - shard_id) % shard_count
+    return str((ms << 22) | (sid & ((1 << 22) - 1)))
+
+
 def snowflake_time(sid: str) -> datetime:
     return datetime.fromtimestamp(((int(sid) >> 22) + DISCORD_EPOCH_MS) / 1000, tz=timezone.utc)
 

@@ -178,7 +178,7 @@ class Rest:
         return 200, {"url": self.s.gateway_url}
 
     async def get_gateway_bot(self, p, body, q):
-        return 200, {"url": self.s.gateway_url, "shards": 1,
+        return 200, {"url": self.s.gateway_url, "shards": self.s.recommended_shards,
                      "session_start_limit": {"total": 1000, "remaining": 999, "reset_after": 14400000,
                                              "max_concurrency": 1}}
 

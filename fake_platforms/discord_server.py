@@ -74,13 +74,14 @@ class FakeDiscord:
     def __init__(self, *, token: str | None = None, heartbeat_interval: float = 41.25,
                  privileged_intents_enabled: tuple[str, ...] = ("message_content",), replay_limit: int = 100_000,
                  interaction_deadline: float = 3.0, record_limit: int = 200_000,
-                 default_rate_limit: tuple[int, float] | None = (1000, 1.0)) -> None:
+                 default_rate_limit: tuple[int, float] | None = (1000, 1.0), recommended_shards: int = 1) -> None:
         self.token = token or f"fake.{secrets.token_urlsafe(24)}"
         self.app_id = P.snowflake()
         self.bot_user = P.user(self.app_id, "LeekGuard", bot=True)
         self.owner = P.user(P.snowflake(), "server-owner")
         self.privileged_intents_enabled = set(privileged_intents_enabled)
         self.interaction_deadline = interaction_deadline
+        self.recommended_shards = recommended_shards  # what GET /gateway/bot answers (discord.shards: auto)
         self.guilds: dict[str, FakeGuild] = {}
         self.messages: dict[str, dict] = {}
         self.deleted: dict[str, dict] = {}
@@ -154,7 +155,10 @@ class FakeDiscord:
         return flags
 
     # ---- world ----
-    def add_guild(self, name: str = "AI 学习交流群", **kw) -> FakeGuild:
+    def add_guild(self, name: str = "AI 学习交流群", *, shard: tuple[int, int] | None = None, **kw) -> FakeGuild:
+        """shard=(id, count): a server whose id routes it to that shard, (guild_id >> 22) % count == id."""
+        if shard is not None:
+            kw["guild_id"] = P.snowflake_on_shard(*shard)
         g = FakeGuild(name, self.owner, self.bot_user, **kw)
         self.guilds[g.id] = g
         return g
@@ -303,8 +307,8 @@ class FakeDiscord:
         payload = self._interaction_payload(guild, msg["channel_id"], user_id, 3, data, message=msg)
         return await self._interact(payload, message=msg)
 
-    async def drop_gateway(self, code: int | None = None) -> None:
-        await self.gateway.drop(code)
+    async def drop_gateway(self, code: int | None = None, *, shard: int | None = None) -> None:
+        await self.gateway.drop(code, shard=shard)
 
     # ---- faults ----
     def fail(self, route: str, *, status: int = 429, retry_after: float = 0.25, times: int = 1,

@@ -19,8 +19,9 @@ BOT_ROLE_PERMISSIONS = (P.VIEW_CHANNEL | P.SEND_MESSAGES | P.SEND_MESSAGES_IN_TH
 
 
 class FakeGuild:
-    def __init__(self, name: str, owner: dict, bot_user: dict, bot_permissions: int = BOT_ROLE_PERMISSIONS) -> None:
-        self.id = P.snowflake()
+    def __init__(self, name: str, owner: dict, bot_user: dict, bot_permissions: int = BOT_ROLE_PERMISSIONS,
+                 guild_id: str | None = None) -> None:
+        self.id = guild_id or P.snowflake()
         self.name = name
         self.owner_id = owner["id"]
         self.roles: dict[str, dict] = {self.id: P.role(self.id, "@everyone", P.EVERYONE_DEFAULT, 0)}

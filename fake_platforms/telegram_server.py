@@ -25,11 +25,12 @@ from aiohttp import web
 
 from fake_platforms import telegram_shapes as shapes
 from fake_platforms.telegram_html import HTMLError, check_html
+from fake_platforms.telegram_webhook import check_webhook_url
 from fake_platforms.telegram_world import ApiError, Call, TelegramWorld
 
 JSON = dict[str, Any]
 _INT_PARAMS = {"chat_id", "message_id", "user_id", "sender_chat_id", "offset", "limit", "timeout", "until_date",
-               "cache_time", "from_chat_id", "message_thread_id", "reply_to_message_id"}
+               "cache_time", "from_chat_id", "message_thread_id", "reply_to_message_id", "max_connections"}
 _BOOL_PARAMS = {"disable_notification", "show_alert", "revoke_messages", "only_if_banned", "drop_pending_updates",
                 "use_independent_chat_permissions", "disable_web_page_preview", "protect_content",
                 "allow_sending_without_reply"}
@@ -67,6 +68,7 @@ class FakeTelegramServer(TelegramWorld):
     async def stop(self) -> None:
         self._closing = True
         self._new_update.notify()  # release long polls so shutdown is quick
+        await self.webhook.close()
         if self._runner is not None:
             await self._runner.cleanup()
             self._runner = None
@@ -122,9 +124,34 @@ class FakeTelegramServer(TelegramWorld):
     async def _api_deletewebhook(self, p: JSON) -> bool:
         if p.get("drop_pending_updates"):
             self._updates.clear()
+        self.webhook.clear()
         return True
 
+    async def _api_setwebhook(self, p: JSON) -> bool:
+        url = str(p.get("url") or "")
+        if not url:  # an empty URL removes the webhook, as in the real API
+            return await self._api_deletewebhook(p)
+        if refusal := check_webhook_url(url):
+            raise ApiError(400, refusal)
+        if p.get("drop_pending_updates"):
+            self._updates.clear()
+        try:
+            self.webhook.set(url, p.get("secret_token"), p.get("allowed_updates"), int(p.get("max_connections", 40)))
+        except ValueError as exc:
+            raise ApiError(400, str(exc)) from None
+        while self._updates:  # what waited for getUpdates now goes to the webhook
+            update = self._updates.popleft()
+            if self._wanted(update):
+                self.webhook.enqueue(update)
+        return True
+
+    async def _api_getwebhookinfo(self, p: JSON) -> JSON:
+        return self.webhook.info(len(self._updates))
+
     async def _api_getupdates(self, p: JSON) -> list[JSON]:
+        if self.webhook.url is not None:
+            raise ApiError(409, "Conflict: can't use getUpdates method while webhook is active; use deleteWebhook "
+                                "to delete the webhook first")
         offset, limit = p.get("offset", 0), min(max(p.get("limit", 100), 1), 100)
         if "allowed_updates" in p:
             self._allowed_updates = p["allowed_updates"] or []
@@ -137,9 +164,6 @@ class FakeTelegramServer(TelegramWorld):
             if ready or left <= 0 or self._closing:
                 return ready
             await self._new_update.wait(left)
-
-    def _wanted(self, update: JSON) -> bool:
-        return not self._allowed_updates or any(k in update for k in self._allowed_updates)
 
     async def _api_sendmessage(self, p: JSON) -> JSON:
         c = self._chat(p)

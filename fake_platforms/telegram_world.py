@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from typing import Any, Callable
 
 from fake_platforms import telegram_shapes as shapes
+from fake_platforms.telegram_webhook import WebhookOutbox
 
 JSON = dict[str, Any]
 
@@ -93,6 +94,7 @@ class TelegramWorld:
         self._new_update = _Signal()
         self._new_call = _Signal()
         self._closing = False
+        self.webhook = WebhookOutbox()  # with a webhook set (setWebhook), updates are posted to it
 
     # ---- world building ----
 
@@ -150,9 +152,17 @@ class TelegramWorld:
 
     def push_update(self, kind: str, payload: JSON) -> JSON:
         update = {"update_id": next(self._update_ids), kind: payload}
+        if self.webhook.url is not None:
+            if self._wanted(update):
+                self.webhook.enqueue(update)
+            return update
         self._updates.append(update)
         self._new_update.notify()
         return update
+
+    def _wanted(self, update: JSON) -> bool:
+        allowed = self.webhook.allowed_updates if self.webhook.url is not None else self._allowed_updates
+        return not allowed or any(k in update for k in allowed)
 
     def new_message(self, c: JSON, from_user: JSON | None, text: str | None = None, **kw: Any) -> JSON:
         """Build and store a message (not pushed); kw: caption, photo_file_id, reply_to, forward_origin, ..."""
@@ -242,5 +252,6 @@ class TelegramWorld:
         while time.monotonic() < deadline:
             seen = sum(1 for c in self.calls if c.method != "getUpdates")
             await asyncio.sleep(quiet)
-            if seen == sum(1 for c in self.calls if c.method != "getUpdates") and not self._updates:
+            if seen == sum(1 for c in self.calls if c.method != "getUpdates") and not self._updates \
+                    and self.webhook.idle:
                 return

@@ -12,6 +12,9 @@ calls of bot/commands.py (adapters/discord/commands.py); decided actions are car
 adapters/discord/executor.py. discord.py waits out rate limits (429) itself and resumes a dropped gateway
 session; both stay its job.
 
+With discord.shards: auto (or discord.shard_ids of discord.shard_count) the client is discord.py's
+AutoShardedClient (adapters/discord/client.py): the session is ready once every shard of this process is up.
+
 REST and gateway can go through proxies (config discord.api_base_url / gateway_url, or DISCORD_API_BASE_URL /
 DISCORD_GATEWAY_URL): discord.py keeps both as process-wide class attributes, so they are set explicitly when a
 session starts (route_through), never when this module is imported.
@@ -31,6 +34,7 @@ from typing import Any, AsyncIterator
 import discord
 import yarl
 
+from adapters.discord.client import ShardedLeekGuardClient, make_client
 from adapters.discord.commands import DiscordCommands
 from adapters.discord.convert import to_message
 from adapters.discord.executor import DiscordExecutor
@@ -105,37 +109,6 @@ class _KeyedLocks:
                 self._locks[key] = (lock, users - 1)
 
 
-class LeekGuardClient(discord.Client):
-    """discord.Client whose events go to the session (`client.leekguard`, also used by the buttons)."""
-
-    def __init__(self, session: "DiscordSession", **options: Any) -> None:
-        # Only what moderation needs: servers and their channels and roles, their messages, and the text of
-        # those (privileged: switch it on in the developer portal, the README, section Discord). No typing, reactions,
-        # presences or voice events to parse in busy servers. Interactions need no intent.
-        intents = discord.Intents(guilds=True, guild_messages=True, message_content=True)
-        options.setdefault("chunk_guilds_at_startup", False)
-        # No message cache: edits arrive whole (on_raw_message_edit), and cached messages were what the
-        # garbage collector's full passes spent 50-130 ms freeing (measured by bench/bench_discord.py)
-        options.setdefault("max_messages", None)
-        # LeekGuard never joins voice: no "PyNaCl / davey is not installed" warning at every start
-        discord.VoiceClient.warn_nacl = discord.VoiceClient.warn_dave = False
-        super().__init__(intents=intents, allowed_mentions=discord.AllowedMentions.none(), **options)
-        self.leekguard = session
-        self.tree = discord.app_commands.CommandTree(self)
-
-    async def setup_hook(self) -> None:
-        await self.leekguard.setup()
-
-    async def on_connect(self) -> None:
-        self.leekguard.on_connect()
-
-    async def on_message(self, message: discord.Message) -> None:
-        await self.leekguard.on_message(message)
-
-    async def on_raw_message_edit(self, payload: discord.RawMessageUpdateEvent) -> None:
-        await self.leekguard.on_edit(payload)
-
-
 class DiscordSession:
     """One login: the client, its executor, the moderator and the commands, for the given services."""
 
@@ -152,7 +125,9 @@ class DiscordSession:
         self.gateway_url = gateway(dc.gateway_url) if dc.gateway_url else None
         self.guild_ids: set[int] = {int(g) for g in dc.guilds}
         self.moderator_roles = tuple(dc.moderator_roles)
-        self.client = LeekGuardClient(self, **client_options)
+        self.fixed_shard_count = dc.shard_count  # None: none, or as many as Discord recommends (shards: auto)
+        self.client = make_client(self, dc, **client_options)
+        self.connected_shards: set[int] = set()
         self.executor = DiscordExecutor(self.client, mod_log_channel_id=dc.mod_log_channel_id)
         self.moderator = services.moderator(self.executor)
         self.commands = DiscordCommands(self, services.commands(self.executor))
@@ -181,6 +156,30 @@ class DiscordSession:
             self.client.ws.gateway = self.gateway_url
         self.ready.set()
 
+    def on_shard_connect(self, shard_id: int) -> None:
+        """Sharded: the same resume routing for each shard; ready once every shard of this process is up."""
+        if self.gateway_url is not None and isinstance(self.client, ShardedLeekGuardClient):
+            self.client.shard_websocket(shard_id).gateway = self.gateway_url  # as on_connect does, per shard
+        self.connected_shards.add(shard_id)
+        if self.connected_shards.issuperset(self.shard_ids()):
+            self.ready.set()
+
+    def shard_ids(self) -> list[int]:
+        """The shards this process runs (known once discord.py has the shard count: after connecting)."""
+        client = self.client
+        if not isinstance(client, ShardedLeekGuardClient) or client.shard_count is None:
+            return []
+        return list(client.shard_ids or range(client.shard_count))
+
+    def describe_shards(self) -> str:
+        """For the start-up log: one connection, or which shards of how many run here."""
+        if not isinstance(self.client, ShardedLeekGuardClient):
+            return "one gateway connection, no shards (discord.shards: auto or --shard-ids to scale out)"
+        ids, count = self.shard_ids(), self.client.shard_count
+        how = "discord.shards: auto, as many as Discord recommends" if self.fixed_shard_count is None else \
+            "discord.shard_ids / shard_count"
+        return f"shards {', '.join(map(str, ids))} of {count} in this process ({how})"
+
     async def start(self) -> None:
         """Log in (fails fast on a bad token), sync commands, connect; returns once the session is up."""
         route_through(self.api_base_url, self.gateway_url and str(self.gateway_url))
@@ -199,7 +198,7 @@ class DiscordSession:
             await self.stop()
             self.gateway_result()
             raise ConnectionError("discord: the gateway closed before the session started")
-        log.info("discord: connected as %s", self.client.user)
+        log.info("discord: connected as %s: %s", self.client.user, self.describe_shards())
         where = (f"channel {self.executor.mod_log_channel_id} (discord.mod_log_channel_id)"
                  if self.executor.mod_log_channel_id else
                  "each server's mod-log channel (/settings channel:, or a channel named mod-log)")

@@ -6,6 +6,7 @@
     texts.py          the adapter's own sentences                admins.py    who is an admin, bot rights
     images.py         photo download within images.max_bytes     ratelimit.py Telegram's flood limits
     http_request.py   PTB's HTTP layer on aiohttp                log_redaction.py  the token out of every log line
+    polling.py        long polling's one-line errors             webhook.py   telegram.mode: webhook (PTB's server)
 
 Absolute imports only: this package is named like the `telegram` package (python-telegram-bot) it imports.
 """

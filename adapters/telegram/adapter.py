@@ -6,7 +6,9 @@
 It only translates and executes: an Update becomes a leekguard_types.Message for bot.pipeline.Moderator, a
 command or button becomes a call of bot/commands.py (adapters/telegram/commands.py), and decided actions are
 carried out by adapters/telegram/executor.py. Sends go through a rate limiter that respects Telegram's
-per-chat and global flood limits and waits out 429s instead of dropping the message.
+per-chat and global flood limits and waits out 429s instead of dropping the message. Updates arrive by long
+polling, or with telegram.mode: webhook through python-telegram-bot's own webhook server
+(adapters/telegram/webhook.py); everything after that is the same.
 
 Importing this module changes nothing outside it. What the adapter sets for the whole process is done
 explicitly: PTB's timedelta durations when an adapter or session is built (use_timedelta_durations), the
@@ -28,7 +30,7 @@ from typing import Any, AsyncIterator
 from telegram import ChatMember, Update
 from telegram.constants import ChatType
 from telegram.error import InvalidToken
-from telegram.ext import (Application, ApplicationBuilder, ChatMemberHandler, ContextTypes, MessageHandler,
+from telegram.ext import (Application, ApplicationBuilder, ChatMemberHandler, ContextTypes, ExtBot, MessageHandler,
                           filters)
 
 from adapters.telegram.admins import AdminDirectory, missing_rights
@@ -40,6 +42,8 @@ from adapters.telegram.log_redaction import protect_token
 from adapters.telegram.polling import polling_error, quiet_shutdown
 from adapters.telegram.ratelimit import MessageRateLimiter
 from adapters.telegram.texts import right_name, tg_text
+from adapters.telegram.webhook import (ServingOnlyBot, WebhookPlan, WebhookRefused, WebhookSettingsError,
+                                       start_webhook)
 from bot.actions import Reply
 from bot.config import Config
 from bot.runner import AdapterStopped, Services
@@ -79,7 +83,7 @@ def shorten_gil_switch_interval(seconds: float = GIL_SWITCH_INTERVAL) -> None:
 
 
 class ConfigurationError(RuntimeError):
-    """The adapter cannot start with this configuration (no token)."""
+    """The adapter cannot start with this configuration (no token, webhook mode without a secret)."""
 
 
 class _KeyedLocks:
@@ -113,16 +117,12 @@ def build_application(config: Config, *, rate_limiter: MessageRateLimiter | None
     if not token:
         raise ConfigurationError("no Telegram token: set TELEGRAM_BOT_TOKEN (or telegram.token in the config)")
     protect_token(token)
-    builder = (ApplicationBuilder().token(token)
-               .rate_limiter(rate_limiter or MessageRateLimiter())
-               .concurrent_updates(concurrent_updates)
-               .request(AiohttpRequest(connection_pool, pool_timeout=10.0))
-               .get_updates_request(AiohttpRequest(1)))
-    if tg.base_url:
-        builder = builder.base_url(tg.base_url)
-    if tg.base_file_url:
-        builder = builder.base_file_url(tg.base_file_url)
-    return builder.build()
+    urls = {k: v for k, v in (("base_url", tg.base_url), ("base_file_url", tg.base_file_url)) if v}
+    # A webhook worker that only serves gets a bot that never registers the webhook (adapters/telegram/webhook.py)
+    bot_class = ServingOnlyBot if tg.mode == "webhook" and not tg.webhook.set_webhook else ExtBot
+    bot = bot_class(token, request=AiohttpRequest(connection_pool, pool_timeout=10.0),
+                    get_updates_request=AiohttpRequest(1), rate_limiter=rate_limiter or MessageRateLimiter(), **urls)
+    return ApplicationBuilder().bot(bot).concurrent_updates(concurrent_updates).build()
 
 
 class TelegramAdapter:
@@ -161,6 +161,8 @@ class TelegramAdapter:
                 await session.start()
             except InvalidToken:
                 raise AdapterStopped("Telegram rejected the bot token (check TELEGRAM_BOT_TOKEN)") from None
+            except WebhookRefused as exc:
+                raise AdapterStopped(str(exc)) from None
             self.ready.set()
             await asyncio.Event().wait()  # serve until cancelled
         finally:
@@ -179,6 +181,13 @@ class TelegramSession:
         self.config = services.config
         self.poll_timeout = poll_timeout
         self.poll_interval = poll_interval
+        self.webhook: WebhookPlan | None = None  # None: long polling
+        if self.config.telegram.mode == "webhook":
+            try:
+                self.webhook = WebhookPlan.of(self.config.telegram)
+            except WebhookSettingsError as exc:
+                raise ConfigurationError(str(exc)) from None
+            protect_token(self.webhook.secret)  # PTB logs requests at DEBUG; the secret never reaches a log
         self.app = build_application(self.config, rate_limiter=rate_limiter, concurrent_updates=concurrent_updates,
                                      connection_pool=connection_pool)
         self.bot = self.app.bot
@@ -214,7 +223,8 @@ class TelegramSession:
     # ---- lifecycle ----
 
     async def start(self) -> None:
-        """Connect, register the command menu and start long polling; returns once updates flow."""
+        """Connect, register the command menu and start long polling (or the webhook server); returns once
+        updates flow."""
         shorten_gil_switch_interval()
         # the warnings' seed data (products, official statements) loads on first use: 0.3 s that would
         # otherwise delay the first warning
@@ -223,11 +233,16 @@ class TelegramSession:
         self.moderator.self_ids.update({str(self.bot.id), f"telegram:{self.bot.id}"})
         await self.commands.publish_menu(self.bot)
         await self.app.start()
-        quiet_shutdown()
-        await self.app.updater.start_polling(timeout=self.poll_timeout, allowed_updates=ALLOWED_UPDATES,
-                                             poll_interval=self.poll_interval, error_callback=polling_error)
+        if self.webhook is not None:
+            await start_webhook(self.app, self.webhook, ALLOWED_UPDATES)
+            log.info("telegram: webhook mode as @%s: %s", self.bot.username, self.webhook.describe())
+        else:
+            quiet_shutdown()
+            await self.app.updater.start_polling(timeout=self.poll_timeout, allowed_updates=ALLOWED_UPDATES,
+                                                 poll_interval=self.poll_interval, error_callback=polling_error)
+            log.info("telegram: polling mode as @%s (one process; telegram.mode: webhook to scale out)",
+                     self.bot.username)
         self._started = True
-        log.info("telegram: polling as @%s", self.bot.username)
         if self.config.telegram.admin_chat_id:
             log.info("telegram: incident notices go to the admin chat %s (telegram.admin_chat_id)",
                      self.config.telegram.admin_chat_id)
