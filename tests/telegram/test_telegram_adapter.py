@@ -10,24 +10,13 @@ import time
 
 import pytest
 
-from fake_platforms.telegram_harness import running_bot, shared_engine
-from fake_platforms.telegram_server import FakeTelegramServer
+from fake_platforms.telegram_harness import running_bot
+
 
 SCAM = "Sora内测账号 只要299 加V私聊 wx: abc123"
 SCAM_EN = "GPT-5 API key unlimited, only $9.9, DM me on telegram @cheapgpt"
 CLEAN = "anyone tried the new Sora video model? the official demo looks great"
 GROUP_ID = -1001234
-
-
-@pytest.fixture
-def engine():
-    return shared_engine()
-
-
-@pytest.fixture
-async def server():
-    async with FakeTelegramServer() as s:
-        yield s
 
 
 @pytest.fixture
@@ -71,7 +60,6 @@ async def test_clean_message_gets_nothing(server, world, engine, tmp_path):
         await server.wait_idle()
         assert server.sent_messages() == []
         assert await bot.store.list() == []
-
 
 
 async def test_admins_allowlisted_users_and_bots_are_not_acted_on(server, world, engine, tmp_path):

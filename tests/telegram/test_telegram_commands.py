@@ -4,23 +4,12 @@ from __future__ import annotations
 
 import pytest
 
-from fake_platforms.telegram_harness import eventually, running_bot, shared_engine
-from fake_platforms.telegram_server import FakeTelegramServer
+from fake_platforms.telegram_harness import eventually, running_bot
+
 from fake_platforms.telegram_shapes import MEMBER_PERMISSIONS
 
 SCAM_EN = "Claude Pro account for sale $5, contact @claudecheap"
 GROUP_ID = -1005555
-
-
-@pytest.fixture
-def engine():
-    return shared_engine()
-
-
-@pytest.fixture
-async def server():
-    async with FakeTelegramServer() as s:
-        yield s
 
 
 @pytest.fixture

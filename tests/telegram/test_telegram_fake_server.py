@@ -10,13 +10,6 @@ from telegram import Bot, ChatMemberAdministrator, ChatMemberRestricted, ChatPer
 from telegram.error import BadRequest, InvalidToken, NetworkError, RetryAfter
 
 from fake_platforms.telegram_html import HTMLError, check_html
-from fake_platforms.telegram_server import FakeTelegramServer
-
-
-@pytest.fixture
-async def server():
-    async with FakeTelegramServer() as s:
-        yield s
 
 
 @pytest.fixture

@@ -9,13 +9,6 @@ from telegram import Bot
 from telegram.error import NetworkError, TimedOut
 
 from adapters.telegram.http_request import AiohttpRequest
-from fake_platforms.telegram_server import FakeTelegramServer
-
-
-@pytest.fixture
-async def server():
-    async with FakeTelegramServer() as s:
-        yield s
 
 
 def bot_for(server, **kw) -> Bot:

@@ -20,7 +20,7 @@ from fake_platforms.posters import (
     HYPE_CAPTION, MENU_CAPTION, NO_CJK_FONT_REASON, SCAM_QR, cjk_font_path, menu_poster, qr_image, scam_poster, to_bytes,
 )
 from fake_platforms.telegram_harness import running_bot, shared_engine
-from fake_platforms.telegram_server import FakeTelegramServer
+
 
 GROUP_ID = -1004321
 HYPE = HYPE_CAPTION  # suspicious on its own words (see fake_platforms/posters.py)
@@ -34,12 +34,6 @@ def analyzer():
     asyncio.run(a.warm_up())  # OCR models loaded once for the module
     yield a
     asyncio.run(a.close())
-
-
-@pytest.fixture
-async def server():
-    async with FakeTelegramServer() as s:
-        yield s
 
 
 @pytest.fixture

@@ -8,23 +8,12 @@ import logging
 
 import pytest
 
-from fake_platforms.telegram_harness import running_bot, shared_engine
+from fake_platforms.telegram_harness import running_bot
 from fake_platforms.telegram_server import FakeTelegramServer
 
 SCAM = "Sora内测账号 只要299 加V私聊 wx: abc123"
 SCAM_2 = "ChatGPT Plus 共享账号 38元/月 联系 @seller"
 GROUP_ID = -1007777
-
-
-@pytest.fixture
-def engine():
-    return shared_engine()
-
-
-@pytest.fixture
-async def server():
-    async with FakeTelegramServer() as s:
-        yield s
 
 
 @pytest.fixture

@@ -10,24 +10,13 @@ import pytest
 
 from adapters.telegram.adapter import ALLOWED_UPDATES
 from bot.runner import AdapterStopped
-from fake_platforms.telegram_harness import running_bot, shared_engine
-from fake_platforms.telegram_server import FakeTelegramServer
+from fake_platforms.telegram_harness import running_bot
+
 from fake_platforms.telegram_webhook import post_update
 
 SCAM = "Sora内测账号 只要299 加V私聊 wx: abc123"
 GROUP_ID = -1007777
 SECRET = "Leek_guard-webhook-S3cret"
-
-
-@pytest.fixture
-def engine():
-    return shared_engine()
-
-
-@pytest.fixture
-async def server():
-    async with FakeTelegramServer() as s:
-        yield s
 
 
 @pytest.fixture
