@@ -134,7 +134,7 @@ def run_once(label: str, database: str, args: argparse.Namespace) -> dict:
         for proc in procs:
             proc.join(10)
     finally:
-        for proc in procs:
+        for proc in reversed(procs):  # the workers before the fake server they poll
             if proc.is_alive():
                 proc.terminate()
                 proc.join(5)
@@ -179,6 +179,10 @@ def report(runs: list[dict], args: argparse.Namespace, load_before: str) -> bool
     return ok
 
 
+def _interrupted(signum: int, frame) -> None:
+    raise KeyboardInterrupt  # SIGTERM cleans up as Ctrl-C does
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--rate", type=float, default=200.0, help="messages per second offered (default 200)")
@@ -198,6 +202,7 @@ def main() -> int:
     if args.rate <= 0 or args.rate * args.seconds > 50_000:
         parser.error("keep it bounded: a positive rate, at most 50,000 messages")
     load_before = ", ".join(f"{x:.2f}" for x in os.getloadavg())
+    signal.signal(signal.SIGTERM, _interrupted)
     tmp = Path(tempfile.mkdtemp(prefix="lg-bench-store-"))
     cluster = None
     runs = []
