@@ -9,10 +9,11 @@ Targets (issue 4): >= 300 messages/second sustained; p99 from update injection t
 clean message gets nothing, every update is confirmed).
 
 Two processes, like a real deployment: the fake Telegram server and the load generator run in a child
-process (pushing updates on a fixed schedule and timing the warnings as they arrive, on its own clock); the
-bot runs here exactly as `leekguard run` builds it (bot.runner.open_services: engine, SQLite store with
-synchronous=FULL; default policy warn + notify_admins). Telegram's flood limits (30 msg/s, 20 msg/min per
-group) are lifted for the bot: a fake server has none, and the figure wanted is the bot's own overhead.
+process (bench/telegram_load.py: pushing updates on a fixed schedule and timing the warnings as they arrive,
+on its own clock); the bot runs here exactly as `leekguard run` builds it (bot.runner.open_services: engine,
+SQLite store with synchronous=FULL; default policy warn + notify_admins). Telegram's flood limits (30 msg/s,
+20 msg/min per group) are lifted for the bot: a fake server has none, and the figure wanted is the bot's own
+overhead.
 Bounded: --seconds of load (or --burst messages), then at most --drain seconds to finish.
 """
 
@@ -32,107 +33,26 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from load_plan import make_plan, pct  # noqa: E402
+from telegram_load import close_bot, open_bot, server_process  # noqa: E402
 
-
-
-# ---------------- child process: fake Telegram + load generator ----------------
-
-def server_process(conn, chats: int) -> None:
-    asyncio.run(_serve(conn, chats))
-
-
-async def _serve(conn, n_chats: int) -> None:
-    from fake_platforms.telegram_server import FakeTelegramServer
-
-    server = FakeTelegramServer()
-    await server.start()
-    groups = [server.add_chat(-1001000000000 - i, title=f"bench group {i}") for i in range(n_chats)]
-    conn.send(("ready", server.port, server.token))
-    _, plan, rate, drain = await asyncio.to_thread(conn.recv)  # [(text, is_scam)], msgs/s (0 = burst)
-    scam_keys, clean_keys = set(), set()
-    cpu0 = time.process_time()
-    loop = asyncio.get_running_loop()
-    start = loop.time()
-    for i, (text, is_scam) in enumerate(plan):
-        if rate:
-            ahead = start + i / rate - loop.time()
-            if ahead > 0.001:
-                await asyncio.sleep(ahead)
-        user = server.add_user(10_000 + i, f"user{i}")
-        msg = server.push_message(groups[i % n_chats], user, text)
-        (scam_keys if is_scam else clean_keys).add((msg["chat"]["id"], msg["message_id"]))
-    pushed_in = loop.time() - start
-
-    def first_replies() -> dict:
-        out: dict = {}
-        for call in server.calls:
-            if call.method == "sendMessage" and call.status == 200:
-                key = (call.params["chat_id"], (call.params.get("reply_parameters") or {}).get("message_id"))
-                out.setdefault(key, []).append(call)
-        return out
-
-    deadline = loop.time() + drain
-    while loop.time() < deadline:
-        replies = first_replies()
-        if all(k in replies and len(replies[k]) >= 2 for k in scam_keys) and server.pending_updates == 0:
-            break
-        await asyncio.sleep(0.05)
-    await asyncio.sleep(0.3)  # anything that would still arrive late (a clean message answered, a 2nd warning)
-    replies = first_replies()
-    latencies = sorted(replies[k][0].at - server.pushed_at[k] for k in scam_keys if k in replies)
-    last = max((c.at for c in server.calls if c.method == "sendMessage"), default=start)
-    conn.send(("results", {
-        "pushed": len(plan), "pushed_in": pushed_in, "scams": len(scam_keys),
-        "warned": sum(1 for k in scam_keys if k in replies),
-        "warned_twice": sum(1 for k in scam_keys if sum(1 for c in replies.get(k, [])
-                                                          if "reply_markup" not in c.params) > 1),
-        "clean_answered": sum(1 for k in clean_keys if k in replies),
-        "pending_updates": server.pending_updates, "latencies": latencies,
-        "send_calls": len(server.calls_of("sendMessage", ok_only=False)),
-        "get_updates_calls": len(server.calls_of("getUpdates", ok_only=False)),
-        "server_cpu": time.process_time() - cpu0,
-        "done_in": max(last - server.pushed_at[min(server.pushed_at)], 1e-9) if server.pushed_at else 0.0,
-    }))
-    await asyncio.to_thread(conn.recv)  # "stop": the bot has shut down, so no poll hits a closed port
-    await server.stop()
-
-
-# ---------------- this process: the bot ----------------
 
 async def run_bot(args: argparse.Namespace) -> int:
-    from adapters.telegram.adapter import TelegramAdapter
-    from bot.config import Config
-    from bot.runner import open_services
-
     load_before = ", ".join(f"{x:.2f}" for x in os.getloadavg())
     ctx = mp.get_context("spawn")
     parent, child = ctx.Pipe()
     proc = ctx.Process(target=server_process, args=(child, args.chats), daemon=True)
     proc.start()
-    _, port, token = await asyncio.to_thread(parent.recv)
+    _, [(port, token)] = await asyncio.to_thread(parent.recv)
     with tempfile.TemporaryDirectory() as tmp:
-        config = Config.model_validate({
-            "database": str(Path(tmp) / "bench.db"), "log_level": "WARNING",
-            "telegram": {"token": token, "base_url": f"http://127.0.0.1:{port}/bot",
-                         "base_file_url": f"http://127.0.0.1:{port}/file/bot"}})
-        services = await open_services(config)
+        services, _adapter, task = await open_bot(str(Path(tmp) / "bench.db"), port, token, args)
         total = args.burst or int(args.rate * args.seconds)
         plan = make_plan(services.engine, total, args.scam_share)
-        adapter = TelegramAdapter(limits=(1_000_000, 1_000_000), concurrent_updates=args.concurrency,
-                                  connection_pool=args.pool, poll_interval=args.poll_interval)
-        task = asyncio.create_task(adapter.run(services))
-        await asyncio.wait_for(adapter.ready.wait(), 20)
         cpu0, wall0 = time.process_time(), time.perf_counter()
         parent.send(("go", plan, 0 if args.burst else args.rate, args.drain))
         _, res = await asyncio.to_thread(parent.recv)
         cpu, wall = time.process_time() - cpu0, time.perf_counter() - wall0
         incidents = (await services.store.stats())["total"]
-        task.cancel()
-        try:
-            await task
-        except asyncio.CancelledError:
-            pass
-        await services.store.close()
+        await close_bot(services, task)
     parent.send(("stop",))
     proc.join(10)
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.support.postgres import PgCluster
+from fake_platforms.postgres import PgCluster
 
 
 @pytest.fixture(scope="session")

@@ -25,7 +25,7 @@ from bot.store.service import IncidentStore, open_store
 from bot.store.types import SchemaTooNew, StoreError
 from cli.main import main
 from tests.support.incidents import count_rows, incident
-from tests.support.postgres import PASSWORD
+from fake_platforms.postgres import PASSWORD
 
 ROOT = Path(__file__).resolve().parents[2]
 

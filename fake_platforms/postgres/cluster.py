@@ -1,9 +1,11 @@
-"""A real PostgreSQL server for the tests: initdb into a temp dir, started on a free port on 127.0.0.1.
+"""A real PostgreSQL server for the tests and bench/: initdb into a temp dir, started on a free port on 127.0.0.1.
 
     cluster = PgCluster.start()      # once per session (tests/conftest.py: the `pg` fixture)
     url = cluster.new_database()     # a fresh, empty database per test: postgresql://leekguard:...@127.0.0.1:PORT/lg_3
     cluster.stop(); cluster.start_again()   # fault tests: the server goes away and comes back on the same port
     cluster.destroy()
+
+bench/bench_store_pg.py uses it too (several bot processes sharing one database), hence here, not in tests/.
 
 The server binaries come from PATH or Debian's /usr/lib/postgresql/<version>/bin (.ci/run installs the
 `postgresql` package when initdb is missing). initdb and postgres refuse to run as root: as root the server
