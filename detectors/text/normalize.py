@@ -28,6 +28,7 @@ _INVISIBLE = (
     [0x00AD, 0x034F, 0x061C, 0x115F, 0x1160, 0x17B4, 0x17B5, 0x180E, 0x3164, 0xFEFF, 0xFFA0]
     + list(range(0x200B, 0x2010))  # zero-width space/joiners, LRM/RLM
     + list(range(0x202A, 0x202F))  # bidi embeddings and overrides (RLO...)
+    + [0x02C7, 0x02C9, 0x02CA, 0x02CB, 0x02D9]  # Zhuyin tone marks (ㄌㄞˊ): the syllable reads the same without
     + list(range(0x2060, 0x2070))  # word joiner, invisible operators, bidi isolates
     + list(range(0xFE00, 0xFE10))  # variation selectors
     + list(range(0xE0000, 0xE0080))  # tag characters
