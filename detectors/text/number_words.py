@@ -11,15 +11,15 @@ from __future__ import annotations
 import re
 from functools import lru_cache
 
-_CN_DIGITS = "零〇一二两三四五六七八九十百千万幺"
+_CN_DIGITS = "零〇一二两三四五六七八九十百千万幺壹贰叁肆伍陆柒捌玖拾佰仟"  # 大写 numerals too: 伍拾, 叁佰叁
 # Fees and terms a price follows in chat: 学费三千, 月付一百五, 入群费九十九, 一组两百
 _FEES = ("学费|会费|认证费|审核费|入群费|群费|年费|月费|门票|报名费|服务费|手续费|定金|订金|月付|年付|周付|只收"
-         "|一组|每组|一份|每份|一套|每套|一期|每期")
+         "|一组|每组|一份|每份|一套|每套|一期|每期|一条|每条|一口价")
 # A numeral run with a currency after it, or a price word before it ("只要三百", "一九九元", "二百九一个").
 _CN_PRICE = re.compile(
     rf"(?:只要|仅需|只需|仅售|仅要|售价|价格|现价|原价|特价|一个|每个|单个|一位|每位|{_FEES})([{_CN_DIGITS}]{{2,6}})"
     rf"(?![年月日天分秒个次人])"
-    rf"|([{_CN_DIGITS}]{{1,6}})(?:元|块(?![{_CN_DIGITS}])|米|大洋|圆|刀|个w|r\b|u\b)"
+    rf"|([{_CN_DIGITS}]{{1,6}})(?:元|块(?![{_CN_DIGITS}])|米|大洋|圆|刀|蚊|个w|r\b|u\b)"
     rf"|([{_CN_DIGITS}]{{1,2}})块([{_CN_DIGITS}])"  # 九块九 = 9.9
     # a bare "二百九" / "一九九": counted below only as a hundreds figure or a leek-cutting price point
     rf"|(?<![{_CN_DIGITS}])([{_CN_DIGITS}]{{3,6}})(?![{_CN_DIGITS}年月日天米人个次名位岁斤里倍多万亿号期届])"
@@ -32,10 +32,11 @@ _EN_PRICE = re.compile(
     rf"|\b(?:only|just|for|costs?|pay)\s+({_EN_NUMBER}(?:[\s-]+(?:and[\s-]+)?{_EN_NUMBER})*)\b"
 )
 # Cheap first look (most messages have no number word next to a price word at all).
-_QUICK = re.compile(rf"[{_CN_DIGITS}][百千九]|[{_CN_DIGITS}](?:元|块|米|大洋|圆|刀|个w)|(?:只要|仅需|只需|仅售|售价|价格|现价|原价|特价|一个|每个|单个|{_FEES})"
+_QUICK = re.compile(rf"[{_CN_DIGITS}][百千九佰仟玖]|[{_CN_DIGITS}](?:元|块|米|大洋|圆|刀|蚊|个w)|(?:只要|仅需|只需|仅售|售价|价格|现价|原价|特价|一个|每个|单个|{_FEES})"
                     rf"[{_CN_DIGITS}]|\b(?:one|two|three|four|five|six|seven|eight|nine|ten|twenty|thirty|forty|"
                     r"fifty|sixty|seventy|eighty|ninety|hundred|thousand)\b")
-_CN_SINGLE = {c: i for i, c in enumerate("零一二三四五六七八九")} | {"〇": 0, "两": 2, "幺": 1}
+_CN_SINGLE = ({c: i for i, c in enumerate("零一二三四五六七八九")} | {c: i for i, c in enumerate("零壹贰叁肆伍陆柒捌玖")}
+              | {"〇": 0, "两": 2, "幺": 1})
 
 
 @lru_cache(maxsize=1)
