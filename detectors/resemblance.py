@@ -128,6 +128,7 @@ class NearestScam:
         self._tokens = tokens
         self._index: dict[str, list[int]] | None = None
         self._sizes: list[int] = []
+        self._common: dict[str, list[int]] = {}
         self._lock = threading.Lock()
 
     def build(self) -> dict[str, list[int]]:
@@ -144,6 +145,9 @@ class NearestScam:
                 # would make every look-up walk thousands of postings: left out of the index.
                 common = max(COMMON_SHARE * len(self._samples), 20)
                 self._sizes = sizes
+                # ...but kept aside: a short message ("S2码 有 私") may share nothing rarer, and a scam verdict
+                # must still name the kind it resembles
+                self._common = {tok: ids for tok, ids in index.items() if len(ids) > common}
                 self._index = {tok: ids for tok, ids in index.items() if len(ids) <= common}
         return self._index
 
@@ -156,6 +160,8 @@ class NearestScam:
         # the rarest shared tokens say most about which sample is nearest, and walk the shortest lists
         postings = sorted((ids for ids in map(index.get, query) if ids), key=len)[:RAREST_TOKENS]
         overlap = Counter(chain.from_iterable(postings))  # counted in C
+        if not overlap:  # nothing rare in common: the common words are all there is to go by
+            overlap = Counter(chain.from_iterable(ids for ids in map(self._common.get, query) if ids))
         if not overlap:
             return None
         sizes = self._sizes
