@@ -14,6 +14,7 @@ import json
 import logging
 import math
 import threading
+from collections import OrderedDict
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -119,7 +120,9 @@ class Engine:
             bound = (-prior, math.inf) if prior >= 0 else (-math.inf, -prior)
             self.classifier.bounds["R:" + cr.rule.id] = self.fast.bounds["R:" + cr.rule.id] = bound
         self._exemptions: dict[str, set[str]] = {}
-        self._cache: dict[tuple[str, str | None], tuple[list[Finding], str, str]] = {}
+        # An OrderedDict: evicting the oldest of a plain dict (del d[next(iter(d))]) walks the deleted slots
+        # left at its front, more of them with every eviction until the dict is rebuilt; popitem is O(1).
+        self._cache: OrderedDict[tuple[str, str | None], tuple[list[Finding], str, str]] = OrderedDict()
         self._generation = 0  # moves on with every learned review: cached verdicts of older models are dropped
         self._lock = threading.Lock()  # learning and unlearning, one at a time
         self.failures = 0  # messages the engine failed on: counted, logged, never turned into a verdict
@@ -300,8 +303,8 @@ class Engine:
             cache[key] = result
             if len(cache) > _CACHE_SIZE:
                 try:
-                    del cache[next(iter(cache))]
-                except (KeyError, RuntimeError, StopIteration):
+                    cache.popitem(last=False)
+                except KeyError:
                     pass  # another thread evicted it first
         return result
 
