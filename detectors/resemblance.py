@@ -105,6 +105,15 @@ def readable_features(names: tuple[str, ...], zh: bool) -> str:
     return ", ".join(dict.fromkeys(readable_feature(n, zh) for n in names)) or "-"
 
 
+@lru_cache(maxsize=65536)  # one look-up for both languages' reasons
+def wording_reasons(top: tuple[str, ...], scammy: bool) -> tuple[str, str]:
+    """The classifier finding's reasons (en, zh), naming its strongest words on the side it leans to."""
+    listed_en, listed_zh = readable_features(top, zh=False), readable_features(top, zh=True)
+    if scammy:
+        return f"Wording resembles the scam samples ({listed_en})", f"措辞与骗局样本相似（{listed_zh}）"
+    return f"Wording resembles ordinary chat ({listed_en})", f"措辞与正常聊天相似（{listed_zh}）"
+
+
 # Contact details in a quoted sample (handles, links, ids, phone numbers): never repeated to members.
 _CONTACT = re.compile(r"(?<![A-Za-z])@\w+|https?://\S+|\b(?:t|wa)\s*\.\s*me\S*"
                       r"|[\w-]+(?:\.|\[\.\]|\(dot\))(?:com|io|net|cn|me|store|top|xyz|app|ai)\b\S*"
