@@ -96,18 +96,22 @@ class TermMatcher:
         # The hot loop of the engine: locals and inlined offset mapping on purpose.
         norm_len = len(boundary_view)
         c_starts, n_starts = n.compact_starts, n.norm_starts
+        # where each run ends in `compact`: a term inside one run (most) maps its end without a second search
+        c_ends = c_starts[1:] + (len(text),)
         cls = _CLASS.get
         values = automaton.values
         new_hit = tuple.__new__  # a NamedTuple's own __new__ is a Python function: one frame per hit saved
         for index, c_start, c_end in automaton.find(text, overlapping=True):
             compact, specs, check = values[index]
-            end_idx = c_end - 1
             if plain is not None and plain.startswith(compact, c_start):
                 continue  # the same letters without digits: the plain pass has it already
             run = bisect_right(c_starts, c_start) - 1
             s = n_starts[run] + c_start - c_starts[run]
-            run = bisect_right(c_starts, end_idx) - 1
-            e = n_starts[run] + end_idx - c_starts[run] + 1
+            if c_end <= c_ends[run]:
+                e = s + c_end - c_start
+            else:
+                run = bisect_right(c_starts, c_end - 1) - 1
+                e = n_starts[run] + c_end - c_starts[run]
             if check:
                 first_cls = cls(boundary_view[s], 0)
                 last_cls = cls(boundary_view[e - 1], 0)
