@@ -31,6 +31,7 @@ _EN_PRICE = re.compile(
     rf"\b({_EN_NUMBER}(?:[\s-]+(?:and[\s-]+)?{_EN_NUMBER})*)\s+(?:bucks|dollars|usd|usdt|quid|euros|yuan|rmb)\b"
     rf"|\b(?:only|just|for|costs?|pay)\s+({_EN_NUMBER}(?:[\s-]+(?:and[\s-]+)?{_EN_NUMBER})*)\b"
 )
+_EN_ANY = re.compile(_EN_NUMBER)
 # Cheap first look (most messages have no number word next to a price word at all). Two patterns, each
 # beginning with a character class, so that re skips ahead in C to where one could start: the Chinese one
 # anchors on the numeral and looks back for the price word (one fixed-width look-behind per word length),
@@ -56,6 +57,7 @@ def _converters():
     return cn2an.cn2an, text2num
 
 
+@lru_cache(maxsize=4096)  # a pure function of a run of at most six numerals: the same prices recur
 def _cn_value(run: str) -> float | None:
     cn2an, _ = _converters()
     try:
@@ -94,7 +96,8 @@ def word_prices(norm: str, bare_values: frozenset = frozenset()) -> list[tuple[i
             value = _cn_value(m.group(1) or m.group(2))
         if value:
             out.append((m.start(), m.end(), value))
-    for m in _EN_PRICE.finditer(norm):
+    # every English price holds a number word: without one, the slow \b-led pattern is not run at all
+    for m in _EN_PRICE.finditer(norm) if _EN_ANY.search(norm) is not None else ():
         value = _en_value(m.group(1) or m.group(2))
         if value:
             out.append((m.start(), m.end(), value))
