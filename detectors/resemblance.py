@@ -168,7 +168,9 @@ class NearestScam:
         if not overlap:
             return None
         sizes = self._sizes
-        best = max(overlap, key=lambda i: (overlap[i] * overlap[i] / sizes[i], -i))  # cosine, up to a constant
+        # cosine, up to a constant; the lowest index among equals (-i is unique, so no two keys tie)
+        _, best = max([(c * c / sizes[i], -i) for i, c in overlap.items()])
+        best = -best
         text, category = self._samples[best]
         return text, category, overlap[best] / math.sqrt(sizes[best] * len(query))
 
