@@ -16,7 +16,7 @@ import math
 import threading
 from collections import OrderedDict
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import cached_property, lru_cache
 from pathlib import Path
 
 from detectors import model_cache
@@ -70,7 +70,7 @@ class DetectionSettings:
     scam_threshold: float = 0.70
     suspicious_threshold: float = 0.45
 
-    @property
+    @cached_property  # read for every verdict; settings are frozen, so built once (a frozen dataclass is slow to build)
     def thresholds(self) -> Thresholds:
         return Thresholds(self.scam_threshold, self.suspicious_threshold)
 
