@@ -124,6 +124,13 @@ def mask_contacts(text: str) -> str:
     return _CONTACT.sub("…", text)
 
 
+@lru_cache(maxsize=4096)  # a pure function of one of the few thousand known samples
+def _shown_sample(text: str) -> str:
+    """A known sample as quoted to members: contacts masked, at most 60 characters."""
+    sample = mask_contacts(text)
+    return sample if len(sample) <= 60 else sample[:59] + "\u2026"
+
+
 COMMON_SHARE = 0.02  # tokens in more than this share of the scam samples are not indexed
 RAREST_TOKENS = 12  # a look-up counts the samples of the message's rarest indexed tokens only
 
@@ -183,8 +190,7 @@ class NearestScam:
         text, category, _ = nearest
         kind = next((k for k in kinds if k.category == category), None)
         what_en, what_zh = (kind.en, kind.zh) if kind else (category.replace("_", " "), category)
-        sample = mask_contacts(text)
-        sample = sample if len(sample) <= 60 else sample[:59] + "\u2026"
+        sample = _shown_sample(text)
         return Finding("resemblance", category, 0.0,
                        f"Worded like known scams offering {what_en} (closest known sample: \u00ab{sample}\u00bb)",
                        f"措辞接近已知的推销{what_zh}的骗局（最接近的样本：\u00ab{sample}\u00bb）",
