@@ -48,15 +48,17 @@ class CompiledRule:
             if not found:
                 return None
             group_hits.append(found)
-        # Anchor on each hit of the rarest group; every other group needs a hit within the window.
-        anchor_idx = min(range(len(group_hits)), key=lambda i: len(group_hits[i]))
+        # Anchor on each hit of the rarest group (the first such); every other group needs a hit within the window.
+        sizes = list(map(len, group_hits))
+        anchor_idx = sizes.index(min(sizes))
         for anchor in group_hits[anchor_idx]:
             chosen: list[Hit] = []
             for i, found in enumerate(group_hits):
                 if i == anchor_idx:
                     chosen.append(anchor)
                     continue
-                best = min(found, key=lambda h: abs(h.start - anchor.start))
+                # a group of one hit (most) needs no search for the closest
+                best = found[0] if len(found) == 1 else min(found, key=lambda h: abs(h.start - anchor.start))
                 if abs(best.start - anchor.start) > self.window:
                     break
                 chosen.append(best)
