@@ -100,12 +100,11 @@ _ITEMS = {
 }
 
 
-@lru_cache(maxsize=65536)  # the same handful of strongest words recur message after message
-def readable_features(names: tuple[str, ...], zh: bool) -> str:
+def readable_features(names: tuple[str, ...], zh: bool) -> str:  # cached through wording_reasons
     return ", ".join(dict.fromkeys(readable_feature(n, zh) for n in names)) or "-"
 
 
-@lru_cache(maxsize=65536)  # one look-up for both languages' reasons
+@lru_cache(maxsize=65536)  # the same handful of strongest words recur message after message
 def wording_reasons(top: tuple[str, ...], scammy: bool) -> tuple[str, str]:
     """The classifier finding's reasons (en, zh), naming its strongest words on the side it leans to."""
     listed_en, listed_zh = readable_features(top, zh=False), readable_features(top, zh=True)
