@@ -125,8 +125,9 @@ class LogisticModel:
             self.samples = list(build())
 
     def contributions(self, features: Sequence[str]) -> dict[str, float]:
-        w = self.weights
-        return {f: w[f] for f in w.keys() & features}  # the intersection runs in C
+        # In the features' own order (not a set's, which varies with the hash seed), each looked up once.
+        get = self.weights.get
+        return {f: v for f in features if (v := get(f)) is not None}
 
     @staticmethod
     def probability(logit: float) -> float:

@@ -14,7 +14,9 @@ import json
 import logging
 import math
 import threading
+from collections import OrderedDict
 from dataclasses import dataclass
+from functools import cached_property, lru_cache
 from pathlib import Path
 
 from detectors import model_cache
@@ -24,7 +26,7 @@ from detectors.text.matcher import Hit, TermMatcher
 from detectors.text.misspellings import with_misspellings
 from detectors.packs import CONTEXT_CATEGORY, Pack, load_pack
 from detectors.text.quotes import quoted_offers
-from detectors.resemblance import NearestScam, readable_features, strongest
+from detectors.resemblance import NearestScam, strongest, wording_reasons
 from detectors.rules import CompiledRule, RuleIndex
 from detectors.scoring import Thresholds, categories_of, combine
 from detectors.text.signals import SignalExtractor
@@ -68,7 +70,7 @@ class DetectionSettings:
     scam_threshold: float = 0.70
     suspicious_threshold: float = 0.45
 
-    @property
+    @cached_property  # read for every verdict; settings are frozen, so built once (a frozen dataclass is slow to build)
     def thresholds(self) -> Thresholds:
         return Thresholds(self.scam_threshold, self.suspicious_threshold)
 
@@ -91,6 +93,15 @@ class _Blend:
 
     def get(self, key: str, default: float = 0.0) -> float:
         return (self._fast.get(key, default) + self._full.get(key, default)) / 2
+
+
+# The strings of a finding, made once per distinct input: the same rules and strongest words recur all day.
+_SIGNAL_FINDINGS_RULES = {key: (en, zh, f"signal.{key[1:]}") for key, (en, zh) in _SIGNAL_FINDINGS.items()}
+
+
+@lru_cache(maxsize=4096)
+def _source_line(article: str, quote: str) -> str:
+    return f"{article}: \"{quote}\""
 
 
 def _logit(p: float) -> float:
@@ -119,7 +130,9 @@ class Engine:
             bound = (-prior, math.inf) if prior >= 0 else (-math.inf, -prior)
             self.classifier.bounds["R:" + cr.rule.id] = self.fast.bounds["R:" + cr.rule.id] = bound
         self._exemptions: dict[str, set[str]] = {}
-        self._cache: dict[tuple[str, str | None], tuple[list[Finding], str, str]] = {}
+        # An OrderedDict: evicting the oldest of a plain dict (del d[next(iter(d))]) walks the deleted slots
+        # left at its front, more of them with every eviction until the dict is rebuilt; popitem is O(1).
+        self._cache: OrderedDict[tuple[str, str | None], tuple[list[Finding], str, str]] = OrderedDict()
         self._generation = 0  # moves on with every learned review: cached verdicts of older models are dropped
         self._lock = threading.Lock()  # learning and unlearning, one at a time
         self.failures = 0  # messages the engine failed on: counted, logged, never turned into a verdict
@@ -300,8 +313,8 @@ class Engine:
             cache[key] = result
             if len(cache) > _CACHE_SIZE:
                 try:
-                    del cache[next(iter(cache))]
-                except (KeyError, RuntimeError, StopIteration):
+                    cache.popitem(last=False)
+                except KeyError:
                     pass  # another thread evicted it first
         return result
 
@@ -428,9 +441,14 @@ class Engine:
 
     def _spans(self, n: norm_mod.Normalized, hit_list: list[Hit], min_norm: int) -> tuple[Span, ...]:
         spans = []
+        original = n.original
+        identity = n.norm_to_orig is None  # most messages: norm offsets are original offsets (no call needed)
         for h in hit_list:
-            s, e = n.original_span(h.start, h.end)
-            spans.append(Span(s, e, n.original[s:e]))
+            if identity and h.end > h.start:
+                s, e = h.start, h.end
+            else:
+                s, e = n.original_span(h.start, h.end)
+            spans.append(Span(s, e, original[s:e]))
         spans.sort(key=lambda sp: sp.start)
         return tuple(spans)
 
@@ -450,7 +468,7 @@ class Engine:
             # log-odds: the YAML weight as a prior, corrected by what the classifier learned for this rule
             contribution = PRIOR_SCALE * r.weight + model.weights.get("R:" + r.id, 0.0)
             out.append(Finding("pattern", r.category, contribution, r.explain.en, r.explain.zh, r.id,
-                               f"{r.source.article}: \"{r.source.quote}\"", spans))
+                               _source_line(r.source.article, r.source.quote), spans))
         return out
 
     def _signal_findings(self, n: norm_mod.Normalized, hits: dict[str, list[Hit]], prefix_len: int,
@@ -458,10 +476,12 @@ class Engine:
         """Signals are classifier features; shown as findings (with their learned weight) when present."""
         weights = model.weights
         out = []
-        for key, (en, zh) in _SIGNAL_FINDINGS.items():
-            found = [h for h in hits.get(key, ()) if h.end > prefix_len]
+        for key, (en, zh, rule) in _SIGNAL_FINDINGS_RULES.items():
+            found = hits.get(key)
+            if found and prefix_len:  # every hit ends after 0: only a quoted reply leaves hits to drop
+                found = [h for h in found if h.end > prefix_len]
             if found:
-                out.append(Finding("signal", "signal", weights.get(key, 0.0), en, zh, f"signal.{key[1:]}", "",
+                out.append(Finding("signal", "signal", weights.get(key, 0.0), en, zh, rule, "",
                                    self._spans(n, found[:3], prefix_len)))
         return out
 
@@ -486,11 +506,7 @@ class Engine:
             words.pop(key, None)  # shown as signal findings of their own
         total = model.bias + sum(words.values())
         top = tuple(t for t, _ in strongest(words, 4, total >= 0))  # the strongest words on the side it leans to
-        listed_en, listed_zh = readable_features(top, zh=False), readable_features(top, zh=True)
-        if total >= 0:
-            en, zh = f"Wording resembles the scam samples ({listed_en})", f"措辞与骗局样本相似（{listed_zh}）"
-        else:
-            en, zh = f"Wording resembles ordinary chat ({listed_en})", f"措辞与正常聊天相似（{listed_zh}）"
+        en, zh = wording_reasons(top, total >= 0)
         name = "classifier.logistic_fast" if model is self.fast else "classifier.logistic"
         return Finding("classifier", CONTEXT_CATEGORY, total, en, zh, name, "seeds/samples")
 

@@ -100,9 +100,17 @@ _ITEMS = {
 }
 
 
-@lru_cache(maxsize=65536)  # the same handful of strongest words recur message after message
-def readable_features(names: tuple[str, ...], zh: bool) -> str:
+def readable_features(names: tuple[str, ...], zh: bool) -> str:  # cached through wording_reasons
     return ", ".join(dict.fromkeys(readable_feature(n, zh) for n in names)) or "-"
+
+
+@lru_cache(maxsize=65536)  # the same handful of strongest words recur message after message
+def wording_reasons(top: tuple[str, ...], scammy: bool) -> tuple[str, str]:
+    """The classifier finding's reasons (en, zh), naming its strongest words on the side it leans to."""
+    listed_en, listed_zh = readable_features(top, zh=False), readable_features(top, zh=True)
+    if scammy:
+        return f"Wording resembles the scam samples ({listed_en})", f"措辞与骗局样本相似（{listed_zh}）"
+    return f"Wording resembles ordinary chat ({listed_en})", f"措辞与正常聊天相似（{listed_zh}）"
 
 
 # Contact details in a quoted sample (handles, links, ids, phone numbers): never repeated to members.
@@ -113,6 +121,13 @@ _CONTACT = re.compile(r"(?<![A-Za-z])@\w+|https?://\S+|\b(?:t|wa)\s*\.\s*me\S*"
 
 def mask_contacts(text: str) -> str:
     return _CONTACT.sub("…", text)
+
+
+@lru_cache(maxsize=4096)  # a pure function of one of the few thousand known samples
+def _shown_sample(text: str) -> str:
+    """A known sample as quoted to members: contacts masked, at most 60 characters."""
+    sample = mask_contacts(text)
+    return sample if len(sample) <= 60 else sample[:59] + "\u2026"
 
 
 COMMON_SHARE = 0.02  # tokens in more than this share of the scam samples are not indexed
@@ -165,7 +180,9 @@ class NearestScam:
         if not overlap:
             return None
         sizes = self._sizes
-        best = max(overlap, key=lambda i: (overlap[i] * overlap[i] / sizes[i], -i))  # cosine, up to a constant
+        # cosine, up to a constant; the lowest index among equals (-i is unique, so no two keys tie)
+        _, best = max([(c * c / sizes[i], -i) for i, c in overlap.items()])
+        best = -best
         text, category = self._samples[best]
         return text, category, overlap[best] / math.sqrt(sizes[best] * len(query))
 
@@ -178,8 +195,7 @@ class NearestScam:
         text, category, _ = nearest
         kind = next((k for k in kinds if k.category == category), None)
         what_en, what_zh = (kind.en, kind.zh) if kind else (category.replace("_", " "), category)
-        sample = mask_contacts(text)
-        sample = sample if len(sample) <= 60 else sample[:59] + "\u2026"
+        sample = _shown_sample(text)
         return Finding("resemblance", category, 0.0,
                        f"Worded like known scams offering {what_en} (closest known sample: \u00ab{sample}\u00bb)",
                        f"措辞接近已知的推销{what_zh}的骗局（最接近的样本：\u00ab{sample}\u00bb）",

@@ -48,15 +48,17 @@ class CompiledRule:
             if not found:
                 return None
             group_hits.append(found)
-        # Anchor on each hit of the rarest group; every other group needs a hit within the window.
-        anchor_idx = min(range(len(group_hits)), key=lambda i: len(group_hits[i]))
+        # Anchor on each hit of the rarest group (the first such); every other group needs a hit within the window.
+        sizes = list(map(len, group_hits))
+        anchor_idx = sizes.index(min(sizes))
         for anchor in group_hits[anchor_idx]:
             chosen: list[Hit] = []
             for i, found in enumerate(group_hits):
                 if i == anchor_idx:
                     chosen.append(anchor)
                     continue
-                best = min(found, key=lambda h: abs(h.start - anchor.start))
+                # a group of one hit (most) needs no search for the closest
+                best = found[0] if len(found) == 1 else min(found, key=lambda h: abs(h.start - anchor.start))
                 if abs(best.start - anchor.start) > self.window:
                     break
                 chosen.append(best)
@@ -68,46 +70,48 @@ class CompiledRule:
 class RuleIndex:
     """Finds the rules a message's hits can satisfy with integer bit masks instead of per-rule set checks.
 
-    Every (rule, group) pair owns one bit; each hit key lights the bits of the groups it belongs to. A rule
-    is a candidate when all its group bits are lit and none of its veto keys was hit, so only the one or
-    two rules that can fire reach the window check in `CompiledRule.match`.
+    Every (rule, group) pair owns one bit, a rule's groups side by side with one spare "done" bit above them;
+    each hit key lights the bits of the groups it belongs to. Adding 1 at the lowest group bit of every rule
+    carries into a rule's done bit exactly when all its group bits are lit (a gap stops the carry, and the
+    done bits, never lit, keep rules apart): one big-integer addition finds the complete rules, so only the
+    one or two that can fire are looked at (not every rule a key belongs to), and reach the window check in
+    `CompiledRule.match`.
     """
 
     def __init__(self, rules: list[CompiledRule]):
         self.rules = rules
         self._group_bits: dict[str, int] = {}
-        self._veto_bits: dict[str, int] = {}
-        self._rule_bits: dict[str, int] = {}  # key -> the rules (bit i = rule i) that have it in some group
-        self._needs: list[int] = []  # rule i -> all its group bits
+        self._veto_bits: dict[str, int] = {}  # key -> the done bits of the rules it vetoes
+        self._firsts = 0  # the lowest group bit of every rule
+        self._dones = 0  # every rule's done bit
+        self._rule_at: dict[int, CompiledRule] = {}  # done bit's position -> its rule
         bit = 0
-        for i, cr in enumerate(rules):
-            need = 0
+        for cr in rules:
+            if not cr.group_sets:
+                continue  # no group to light: such a rule never fires (as before: no key ever touched it)
+            self._firsts |= 1 << bit
             for keys in cr.group_sets:
                 for key in keys:
                     self._group_bits[key] = self._group_bits.get(key, 0) | (1 << bit)
-                    self._rule_bits[key] = self._rule_bits.get(key, 0) | (1 << i)
-                need |= 1 << bit
                 bit += 1
             for key in cr.veto_set:
-                self._veto_bits[key] = self._veto_bits.get(key, 0) | (1 << i)
-            self._needs.append(need)
+                self._veto_bits[key] = self._veto_bits.get(key, 0) | (1 << bit)
+            self._dones |= 1 << bit
+            self._rule_at[bit] = cr
+            bit += 1
 
     def candidates(self, hits: dict[str, list[Hit]]) -> list[CompiledRule]:
-        lit = vetoed = touched = 0
-        group_bits, veto_bits, rule_bits = self._group_bits, self._veto_bits, self._rule_bits
+        lit = vetoed = 0
+        group_bits, veto_bits = self._group_bits, self._veto_bits
         for key in hits:
             lit |= group_bits.get(key, 0)
             vetoed |= veto_bits.get(key, 0)
-            touched |= rule_bits.get(key, 0)
-        # only the few rules a hit key belongs to are looked at, lowest bit (first rule) first
-        touched &= ~vetoed
-        rules, needs, out = self.rules, self._needs, []
-        while touched:
-            low = touched & -touched
-            i = low.bit_length() - 1
-            if lit & needs[i] == needs[i]:
-                out.append(rules[i])
-            touched ^= low
+        done = (lit + self._firsts) & self._dones & ~vetoed
+        rule_at, out = self._rule_at, []
+        while done:  # lowest bit (first rule) first
+            low = done & -done
+            out.append(rule_at[low.bit_length() - 1])
+            done ^= low
         return out
 
     def fired(self, hits: dict[str, list[Hit]]) -> list[tuple[CompiledRule, list[Hit]]]:

@@ -76,9 +76,9 @@ class StructureReader:
         best: Offer | None = None
         best_parts = -1
         for kind, keys, needs in self._items:
-            present = keys.intersection(hits)  # set operations in C: most kinds stop here
-            if not present or needs and needs.isdisjoint(hits):
-                continue
+            if keys.isdisjoint(hits) or needs and needs.isdisjoint(hits):
+                continue  # set tests in C, nothing built: most kinds stop here
+            present = keys.intersection(hits)
             item_hits = [h for k in present for h in hits[k]]
             item_hits.sort(key=_start)
             near = _near(item_hits, window)
@@ -133,9 +133,9 @@ class StructureReader:
         denials = hits.get("@anti_warning", ())  # "不是骗子", "not a scam": a seller's words, not a warning
         out = []
         for counter, keys in self._counters:
-            present = keys.intersection(hits)
-            if not present or any(offer.hooks.get(h) for h in counter.unless_hooks):
+            if keys.isdisjoint(hits) or any(offer.hooks.get(h) for h in counter.unless_hooks):
                 continue
+            present = keys.intersection(hits)
             found = sorted((h for k in present for h in hits[k]
                             if not any(d.start <= h.start and h.end <= d.end for d in denials)), key=_start)
             if found:
@@ -149,6 +149,8 @@ def _start(hit: Hit) -> int:
 
 def _zero_price(hit: Hit) -> bool:
     """"只要0元", "$0": a price of nothing is a joke or a giveaway, not a hook."""
+    if "0" not in hit.term:  # most prices: no zero digit, no walk over the characters
+        return False
     digits = [c for c in hit.term if c.isdigit()]
     return hit.key in ("$price", "$scam_price") and bool(digits) and set(digits) == {"0"}
 

@@ -72,9 +72,10 @@ class TermMatcher:
                     continue
                 by_compact[compact].append(TermSpec(key, bare, left, right))
         # Every term once, overlapping matches reported: "sora" and "sora2" in "sora2" are both evidence.
-        # Each term's value: (term, its specs, whether it begins or ends with an ASCII letter/digit and so
-        # needs the word-boundary check).
-        plain = [(compact, (compact, tuple(specs), bool(_ascii_class(compact[0]) or _ascii_class(compact[-1]))))
+        # Each term's value: (term, its specs, the ASCII class of its first and of its last character). A
+        # match's first and last characters in the boundary view are the term's own, so only the neighbours
+        # outside it are looked up; a term with neither end an ASCII letter/digit needs no boundary check.
+        plain = [(compact, (compact, tuple(specs), _ascii_class(compact[0]), _ascii_class(compact[-1])))
                  for compact, specs in by_compact.items()]
         leet = [(c, v) for c, v in plain if c.isascii() and c.isalpha()]
         self._plain = _Automaton(plain)
@@ -96,21 +97,23 @@ class TermMatcher:
         # The hot loop of the engine: locals and inlined offset mapping on purpose.
         norm_len = len(boundary_view)
         c_starts, n_starts = n.compact_starts, n.norm_starts
+        # where each run ends in `compact`: a term inside one run (most) maps its end without a second search
+        c_ends = c_starts[1:] + (len(text),)
         cls = _CLASS.get
         values = automaton.values
         new_hit = tuple.__new__  # a NamedTuple's own __new__ is a Python function: one frame per hit saved
         for index, c_start, c_end in automaton.find(text, overlapping=True):
-            compact, specs, check = values[index]
-            end_idx = c_end - 1
+            compact, specs, first_cls, last_cls = values[index]
             if plain is not None and plain.startswith(compact, c_start):
                 continue  # the same letters without digits: the plain pass has it already
             run = bisect_right(c_starts, c_start) - 1
             s = n_starts[run] + c_start - c_starts[run]
-            run = bisect_right(c_starts, end_idx) - 1
-            e = n_starts[run] + end_idx - c_starts[run] + 1
-            if check:
-                first_cls = cls(boundary_view[s], 0)
-                last_cls = cls(boundary_view[e - 1], 0)
+            if c_end <= c_ends[run]:
+                e = s + c_end - c_start
+            else:
+                run = bisect_right(c_starts, c_end - 1) - 1
+                e = n_starts[run] + c_end - c_starts[run]
+            if first_cls or last_cls:
                 left_ok = not first_cls or s == 0 or cls(boundary_view[s - 1], 0) != first_cls
                 right_ok = not last_cls or e >= norm_len or cls(boundary_view[e], 0) != last_cls
                 if not (left_ok and right_ok):

@@ -31,10 +31,20 @@ _EN_PRICE = re.compile(
     rf"\b({_EN_NUMBER}(?:[\s-]+(?:and[\s-]+)?{_EN_NUMBER})*)\s+(?:bucks|dollars|usd|usdt|quid|euros|yuan|rmb)\b"
     rf"|\b(?:only|just|for|costs?|pay)\s+({_EN_NUMBER}(?:[\s-]+(?:and[\s-]+)?{_EN_NUMBER})*)\b"
 )
-# Cheap first look (most messages have no number word next to a price word at all).
-_QUICK = re.compile(rf"[{_CN_DIGITS}][百千九佰仟玖]|[{_CN_DIGITS}](?:元|块|米|大洋|圆|刀|蚊|个w)|(?:只要|仅需|只需|仅售|售价|价格|现价|原价|特价|一个|每个|单个|{_FEES})"
-                    rf"[{_CN_DIGITS}]|\b(?:one|two|three|four|five|six|seven|eight|nine|ten|twenty|thirty|forty|"
-                    r"fifty|sixty|seventy|eighty|ninety|hundred|thousand)\b")
+_EN_ANY = re.compile(_EN_NUMBER)
+# Cheap first look (most messages have no number word next to a price word at all). Two patterns, each
+# beginning with a character class, so that re skips ahead in C to where one could start: the Chinese one
+# anchors on the numeral and looks back for the price word (one fixed-width look-behind per word length),
+# the English one is the number words as a trie. Together they match where the one alternation
+# "numeral+unit | price word+numeral | number word" did, at a fifth of its cost.
+_QUICK_WORDS = ["只要", "仅需", "只需", "仅售", "售价", "价格", "现价", "原价", "特价", "一个", "每个", "单个", *_FEES.split("|")]
+_QUICK_CN = re.compile(
+    rf"[{_CN_DIGITS}](?:[百千九佰仟玖]|元|块|米|大洋|圆|刀|蚊|个w|"
+    + "|".join(f"(?<=(?:{'|'.join(w for w in _QUICK_WORDS if len(w) == n)})[{_CN_DIGITS}])"
+               for n in sorted({len(w) for w in _QUICK_WORDS}))
+    + ")")
+_QUICK_EN = re.compile(r"\b(?:one|t(?:wo|hree|en|wenty|hirty|housand)|f(?:our|ive|orty|ifty)|s(?:ix|even|ixty|eventy)"
+                       r"|e(?:ight|ighty)|n(?:ine|inety)|hundred)\b")
 _CN_SINGLE = ({c: i for i, c in enumerate("零一二三四五六七八九")} | {c: i for i, c in enumerate("零壹贰叁肆伍陆柒捌玖")}
               | {"〇": 0, "两": 2, "幺": 1})
 
@@ -47,6 +57,7 @@ def _converters():
     return cn2an.cn2an, text2num
 
 
+@lru_cache(maxsize=4096)  # a pure function of a run of at most six numerals: the same prices recur
 def _cn_value(run: str) -> float | None:
     cn2an, _ = _converters()
     try:
@@ -66,7 +77,7 @@ def _en_value(run: str) -> float | None:
 def word_prices(norm: str, bare_values: frozenset = frozenset()) -> list[tuple[int, int, float]]:
     """(start, end, value) of every price written in words, in the order they stand. A bare numeral run with
     no currency counts when it is a hundreds figure ("二百九") or one of `bare_values` ("一九九")."""
-    if _QUICK.search(norm) is None:
+    if _QUICK_CN.search(norm) is None and _QUICK_EN.search(norm) is None:
         return []
     out: list[tuple[int, int, float]] = []
     for m in _CN_PRICE.finditer(norm):
@@ -85,7 +96,8 @@ def word_prices(norm: str, bare_values: frozenset = frozenset()) -> list[tuple[i
             value = _cn_value(m.group(1) or m.group(2))
         if value:
             out.append((m.start(), m.end(), value))
-    for m in _EN_PRICE.finditer(norm):
+    # every English price holds a number word: without one, the slow \b-led pattern is not run at all
+    for m in _EN_PRICE.finditer(norm) if _EN_ANY.search(norm) is not None else ():
         value = _en_value(m.group(1) or m.group(2))
         if value:
             out.append((m.start(), m.end(), value))

@@ -41,9 +41,11 @@ def quoted_offers(norm: str, fired: list[list[Hit]], hits: dict[str, list[Hit]])
     "$quoted_offer" hits, when no price or contact lure stands outside the quotes and the message has words
     of its own; [] otherwise. A real advert that quotes a product name (下载「Sora中文版」，只要9.9，加V)
     makes its deal outside the quotes."""
+    if _QUOTE_CHAR.search(norm) is None:
+        return []  # no quotation mark (most messages): one C scan, nothing else looked at
     deals = [h for key in _DEAL_KEYS for h in hits.get(key, ())]
     if not deals and not fired:
-        return []  # no offer to find in quotes (most messages): the quotes are not even looked for
+        return []  # no offer to find in quotes: the quotes are not even looked for
     ranges = quoted_ranges(norm)
     if not ranges:
         return []

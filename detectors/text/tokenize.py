@@ -13,6 +13,7 @@ from __future__ import annotations
 import logging
 import re
 import threading
+from math import log
 from collections.abc import Iterable
 
 # Letters and digits never share a token, so words and numbers can be found in two separate C passes.
@@ -23,6 +24,10 @@ _STOP_ZH = frozenset("的 了 是 在 我 你 他 她 它 们 和 就 都 也 �
 
 _vocabulary: set[str] = set()  # scam words for jieba's dictionary, added when it loads
 _cut = None  # jieba's cut, once loaded
+_dictionary = None  # jieba's default Tokenizer (its FREQ dictionary and total), once loaded
+# What jieba itself reads as one Chinese block (its re_han_default, letters and digits aside): a run made of
+# these alone is cut by `_cut_han`, anything else by jieba.
+_JIEBA_HAN = re.compile("[\u4e00-\u9fd5]+")
 _loading = threading.Lock()
 
 
@@ -48,6 +53,8 @@ def load_jieba() -> None:
         jieba.setLogLevel(logging.WARNING)
         jieba.initialize()
         _add_words(_vocabulary)
+        global _dictionary
+        _dictionary = jieba.dt
         _cut = jieba.dt.cut
 
 
@@ -81,5 +88,35 @@ def han_bigrams(runs: list[str]) -> list[str]:
 def chinese_tokens(runs: list[str]) -> list[str]:
     if _cut is None:
         load_jieba()
-    cut = _cut
-    return [w for run in runs for w in cut(run, HMM=False) if w not in _STOP_ZH]
+    cut, han = _cut, _JIEBA_HAN.fullmatch
+    return [w for run in runs for w in (_cut_han(run) if han(run) else cut(run, HMM=False)) if w not in _STOP_ZH]
+
+
+def _cut_han(run: str) -> list[str]:
+    """jieba's cut without HMM (Tokenizer.get_DAG, calc and __cut_DAG_NO_HMM) of one Chinese block: the same
+    dictionary look-ups and the same sums in the same order, so the same words, but in one backward pass over
+    the run (no DAG dict, no generators, no second look-up of each word, no regex split into blocks)."""
+    freq = _dictionary.FREQ
+    logtotal = log(_dictionary.total)
+    n = len(run)
+    route: list[tuple[float, int]] = [(0, 0)] * (n + 1)  # route[n] = (0, 0) as in jieba; the rest set below
+    for k in range(n - 1, -1, -1):
+        best = None
+        i, frag = k, run[k]
+        while i < n:  # every dictionary word starting at k (a prefix not in FREQ ends the walk)
+            f = freq.get(frag)
+            if f is None:
+                break
+            if f:
+                scored = (log(f) - logtotal + route[i + 1][0], i)
+                if best is None or scored > best:  # max() over the candidates, as jieba takes it
+                    best = scored
+            i += 1
+            frag = run[k:i + 1]
+        route[k] = best if best is not None else (log(1) - logtotal + route[k + 1][0], k)
+    words, x = [], 0
+    while x < n:
+        y = route[x][1] + 1
+        words.append(run[x:y])
+        x = y
+    return words
