@@ -24,6 +24,7 @@ from detectors.text import normalize as norm_mod
 from detectors.classifier import PRIOR_SCALE, LogisticModel, Sample
 from detectors.text.matcher import Hit, TermMatcher
 from detectors.text.misspellings import with_misspellings
+from detectors.text.negation import drop_negated, suppress_denials
 from detectors.packs import CONTEXT_CATEGORY, Pack, load_pack
 from detectors.text.quotes import quoted_offers
 from detectors.resemblance import NearestScam, strongest, wording_reasons
@@ -52,7 +53,6 @@ FEATURES_VERSION = 3
 # A message that names no AI product, no AI at all and links no look-alike domain is not an AI-hype scam
 # (concert tickets, a used GPU, "DM me the Q3 numbers"): the classifier is skipped for it.
 _TOPIC_KEYS = frozenset({"@product", "@generic_ai", "$lookalike"})
-_NEGATABLE = ("@access_item", "@sell", "@course", "@recruit", "@contact", "@api_claim", "@authority", "@money")
 _SIGNAL_FINDINGS = {
     # signal feature: (reason en, reason zh); its weight is learned by the classifier
     "$price": ("Quotes a price", "出现报价"),
@@ -388,8 +388,8 @@ class Engine:
         hits.update(self.signals.extract(n.norm, contact_cue="@contact" in hits,
                                          number_words=not _TOPIC_KEYS.isdisjoint(hits)
                                          and not self.structure.item_keys.isdisjoint(hits)))
-        self._suppress_denials(hits)
-        self._drop_negated(hits)
+        suppress_denials(hits)
+        drop_negated(hits)
         return hits
 
     @staticmethod
@@ -398,36 +398,6 @@ class Engine:
         for a message the classifier reads (most chat names no AI and fires no pattern)."""
         concept = [k for k in hits if k[0] in "@$" and not k.startswith("@product:")]
         return latin_tokens(n.norm) + han_bigrams(runs) + concept
-
-    @staticmethod
-    def _drop_negated(hits: dict[str, list[Hit]]) -> None:
-        """"no shared accounts", "不用代充": offer words right after a negator are denied, not offered."""
-        negators = hits.get("@negator")
-        if not negators:
-            return
-        ends = {h.end for h in negators} | {h.end + 1 for h in negators}  # allow one space or mark between
-        for key in _NEGATABLE:
-            found = hits.get(key)
-            if found:
-                kept = [h for h in found if h.start not in ends]
-                if len(kept) != len(found):
-                    if kept:
-                        hits[key] = kept
-                    else:
-                        del hits[key]
-
-    @staticmethod
-    def _suppress_denials(hits: dict[str, list[Hit]]) -> None:
-        """"not a scam" / "不是骗局" contain warning words; they are a seller's denial, not a warning."""
-        denials = hits.get("@anti_warning")
-        warnings = hits.get("@warning")
-        if not denials or not warnings:
-            return
-        kept = [w for w in warnings if not any(d.start <= w.start and w.end <= d.end for d in denials)]
-        if kept:
-            hits["@warning"] = kept
-        else:
-            del hits["@warning"]
 
     @staticmethod
     def _language(original: str, n: norm_mod.Normalized, runs: list[str]) -> str:
