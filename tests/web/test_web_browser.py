@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.support.web import TOKEN, cli_samples, cli_show, seed, serve
+from tests.support.web import TOKEN, cli_samples, cli_show
 
 pytestmark = pytest.mark.browser
 
@@ -33,14 +33,6 @@ def browser():
         options.add_argument(arg)
     options.add_experimental_option("prefs", {"intl.accept_languages": "en-US,en"})
     return webdriver.Chrome(service=Service(driver), options=options)
-
-
-@pytest.fixture
-def site(tmp_path):
-    db = tmp_path / "lg.db"
-    ids = seed(db)
-    with serve(db) as url:
-        yield url, db, ids
 
 
 @pytest.fixture

@@ -8,22 +8,12 @@ import json
 import re
 
 import httpx
-import pytest
 from click.testing import CliRunner
 
 from cli.main import main
-from tests.support.web import (HOSTILE_NAME, HOSTILE_TEXT, TOKEN, cli_samples, cli_show, csrf_of, login, seed,
-                               serve)
+from tests.support.web import HOSTILE_NAME, HOSTILE_TEXT, TOKEN, cli_samples, cli_show, csrf_of, login, seed
 
 AUTH = {"Authorization": f"Bearer {TOKEN}"}
-
-
-@pytest.fixture
-def site(tmp_path):
-    db = tmp_path / "lg.db"
-    ids = seed(db)
-    with serve(db) as url:
-        yield url, db, ids
 
 
 def test_without_the_token_nothing_is_served(site):
