@@ -93,6 +93,12 @@ def _tables() -> tuple[dict[int, str | None], list[int | str | None], re.Pattern
                 c = entry["c"]
                 if len(c) == 1 and not c.isascii() and not _is_cjk(c) and ord(c) not in confusables:
                     confusables[ord(c)] = key.lower()
+    # The table files capital-I look-alikes under "l" (I and l look alike), so Cyrillic "АІ" read "al" and a
+    # scammer's "АІ" was no AI. A capital letter reads as its own small letter where that one is listed.
+    for cp in list(confusables):
+        small = chr(cp).lower()
+        if len(small) == 1 and ord(small) != cp and ord(small) in confusables:
+            confusables[cp] = confusables[ord(small)]
 
     def fold(s: str) -> str:
         out = []

@@ -42,3 +42,11 @@ def test_norm_equals_the_character_by_character_mapping(text):
 def test_leet_view_reads_only_digits_as_letters(text):
     n = normalize(text + " s0ra 1337")
     assert n.compact_leet == "".join(_LEET_MAP.get(ch, ch) for ch in n.compact)
+
+
+def test_a_cyrillic_capital_i_reads_as_i_not_l():
+    # the confusables table files capital-I look-alikes under "l": "АІ" (Cyrillic) once read "al", no AI at all
+    from detectors.text.normalize import normalize
+
+    assert normalize("Don't miss АІ").norm == "don't miss ai"
+    assert normalize("ЅОRА").norm == "sora"
