@@ -26,7 +26,7 @@ from detectors.text.matcher import Hit, TermMatcher
 from detectors.text.misspellings import with_misspellings
 from detectors.text.negation import drop_negated, suppress_denials
 from detectors.packs import CONTEXT_CATEGORY, Pack, load_pack
-from detectors.text.quotes import quoted_offers
+from detectors.text.quotes import quoted_offers, quoted_ranges
 from detectors.resemblance import NearestScam, strongest, wording_reasons
 from detectors.rules import CompiledRule, RuleIndex
 from detectors.scoring import Thresholds, categories_of, combine
@@ -121,7 +121,8 @@ class Engine:
         terms = self._term_lists()
         self._matcher = TermMatcher(terms)
         self.signals = SignalExtractor(pack.products.official_domains, pack.products.protected_brands)
-        self.structure = StructureReader(pack.structure)
+        self.structure = StructureReader(pack.structure,
+                                         frozenset(v.casefold() for w in pack.evasion for v in w.variants))
         init_jieba(w for words in terms.values() for w in words)
         self.classifier = LogisticModel()  # every feature, jieba tokens included
         self.fast = LogisticModel()  # the same without jieba tokens: decides most messages on its own
@@ -222,8 +223,9 @@ class Engine:
         rules_fired = self._rule_index.fired(hits)
         fired = ["R:" + cr.rule.id for cr, _ in rules_fired]
         self._note_quoted_offer(n, [chosen for _, chosen in rules_fired], hits)
-        if not _TOPIC_KEYS.isdisjoint(hits):  # as analysis reads the offer: only in a message about AI
-            hits.update(self.structure.features(self.structure.read(hits)))
+        offer = self.structure.read(hits, quoted_ranges(n.norm))
+        if not _TOPIC_KEYS.isdisjoint(hits) or self.structure.off_topic_reading(offer):  # as analysis reads it
+            hits.update(self.structure.features(offer))
         runs = han_runs(n.norm)
         toks = self._tokens(n, hits, runs)
         offset = sum(PRIOR_SCALE * cr.rule.weight for cr, _ in rules_fired)
@@ -339,7 +341,14 @@ class Engine:
         else:
             matched = self._pattern_matches(nb, hits, 0)
             self._note_quoted_offer(nb, [chosen for _, _, chosen in matched], hits)
-        offer = self.structure.read(hits) if topical else None
+        offer = self.structure.read(hits, quoted_ranges(nb.norm))
+        # Slang hides the product ("yqm还剩6个 dd", "ke程 199 滴"): an offer is read by the classifier even with
+        # no AI word in it. A telltale one is discounted as a fired pattern is; an ordinary one (a course with a
+        # price and a contact) keeps the full off-topic discount, so only strong words can carry it.
+        reading = None if topical else self.structure.off_topic_reading(offer)
+        offered = reading is not None
+        if not (topical or offered):
+            offer = None
         hits.update(self.structure.features(offer))
         runs = han_runs(nb.norm)
         lang = self._language(body, nb, runs)
@@ -347,7 +356,7 @@ class Engine:
         model = self.fast
         contrib: dict[str, float] = {}
         toks: list[str] | None = None
-        if topical or matched:  # an off-topic message is read only when a scam pattern fired in it
+        if topical or matched or offered:  # an off-topic message is read only when a pattern or an offer is in it
             toks = self._tokens(nb, hits, runs)
             contrib = self.fast.contributions(toks)
             p_fast = self.fast.probability(sum(f.score for f in findings) + self.fast.bias + sum(contrib.values()))
@@ -357,8 +366,10 @@ class Engine:
                 contrib = {k: (contrib.get(k, 0.0) + full.get(k, 0.0)) / 2 for k in contrib.keys() | full.keys()}
                 findings = self._pattern_findings(matched, model)
         findings += self._signal_findings(nb, hits, 0, model)
-        findings += self._classifier_findings(contrib, hits, model, topical, bool(matched))
-        if offer is not None and offer.strong:
+        discount = 0.0 if topical else (OFF_TOPIC_PATTERNED_LOG_ODDS if matched or reading == "telltale"
+                                         else OFF_TOPIC_LOG_ODDS)
+        findings += self._classifier_findings(contrib, hits, model, toks is not None, discount)
+        if offer is not None and offer.strong and topical:
             floor = _logit(self.settings.scam_threshold) + STRUCTURE_FLOOR
             findings.append(self.structure.finding(offer, self._spans(nb, offer.evidence, 0),
                                                    sum(f.score for f in findings), floor))
@@ -456,16 +467,15 @@ class Engine:
         return out
 
     def _classifier_findings(self, contrib: dict[str, float], hits: dict[str, list[Hit]], model: LogisticModel,
-                             topical: bool, patterned: bool) -> list[Finding]:
-        """Everything the rules and signals do not explain: the learned word weights and the baseline, and the
-        discount for a message that names no AI product and no AI at all.
+                             read: bool, discount: float) -> list[Finding]:
+        """Everything the rules and signals do not explain: the learned word weights and the baseline (when the
+        classifier read the message), and the discount for a message that names no AI product and no AI at all.
 
         Rule findings carry prior + learned weight; signal findings their learned weight; these findings the
         rest, so the contributions of all findings add up to the verdict's log-odds."""
-        found = [self._words_finding(contrib, hits, model)] if topical or patterned else []
-        if not topical:
-            found.append(Finding("classifier", CONTEXT_CATEGORY,
-                                 OFF_TOPIC_PATTERNED_LOG_ODDS if patterned else OFF_TOPIC_LOG_ODDS,
+        found = [self._words_finding(contrib, hits, model)] if read else []
+        if discount:
+            found.append(Finding("classifier", CONTEXT_CATEGORY, discount,
                                  "Does not mention an AI product or AI at all", "没有提到任何 AI 产品或 AI",
                                  "classifier.off_topic", ""))
         return found

@@ -18,7 +18,7 @@ from leekguard_types import CATEGORIES
 
 # libyaml's safe loader when PyYAML was built with it: ten times faster at start-up, same safety.
 _LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
-SIGNALS = ("price", "contact_handle", "link", "lookalike", "official_link", "scam_price", "question")
+SIGNALS = ("price", "contact_handle", "link", "lookalike", "official_link", "scam_price", "question", "satire_mark")
 CONTEXT_CATEGORY = "context"
 
 
@@ -141,6 +141,7 @@ class StructureSpec(_Strict):
     hooks: dict[str, HookKind]
     counters: list[CounterKind]
     first_person_lure: list[str]
+    telltale_items: list[str] = []
     window: int = Field(default=160, ge=1)
 
     def literal_terms(self) -> list[str]:
@@ -148,6 +149,8 @@ class StructureSpec(_Strict):
         keys = [*self.offer, *self.first_person_lure]
         for item in self.items:
             keys += item.keys + item.needs_offer
+        for hook in self.hooks.values():  # without them "手慢无", "半价" were never read as hooks
+            keys += hook.keys
         for counter in self.counters:
             keys += counter.keys
         return [k for k in dict.fromkeys(keys) if k[0] not in "@$"]

@@ -11,6 +11,7 @@ every part that decided is named in the verdict with its evidence.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from detectors.text.matcher import Hit
@@ -18,6 +19,9 @@ from detectors.packs import CounterKind, ItemKind, StructureSpec
 from detectors.rules import item_key
 from leekguard_types import Finding, Span
 
+# An ordinary item (a course, a group place) offered with no AI word is read only with two of {offer, price,
+# contact, urgency}: one is every cooking class.
+GENERIC_OFFER_PARTS = 2
 _CONTEXT = "context"  # the category of evidence that is no scam category (detectors.packs.CONTEXT_CATEGORY)
 
 
@@ -51,8 +55,10 @@ class Offer:
 
 
 class StructureReader:
-    def __init__(self, spec: StructureSpec):
+    def __init__(self, spec: StructureSpec, disguises: frozenset[str] = frozenset()):
+        """disguises: spellings only someone dodging a filter writes (seeds/evasion.yaml variants)."""
         self.spec = spec
+        self._telltale = frozenset(t.strip("*").casefold() for t in spec.telltale_items) | disguises
         key = item_key
         self._items = [(kind, frozenset(map(key, kind.keys)), frozenset(map(key, kind.needs_offer)))
                        for kind in spec.items]
@@ -63,9 +69,10 @@ class StructureReader:
         self._lure = frozenset(map(key, spec.first_person_lure))
         self._deal_keys = frozenset(self._offer).union(*(ks for _, ks in self._hooks))
 
-    def read(self, hits: dict[str, list[Hit]]) -> Offer | None:
+    def read(self, hits: dict[str, list[Hit]], quotes: Sequence[tuple[int, int]] = ()) -> Offer | None:
         """The item kind that stands in the message with the most of {offer, price, contact, urgency} near it
-        (among equals the first in YAML order); None when no item word is there at all."""
+        (among equals the first in YAML order); None when no item word is there at all. quotes: the quoted
+        passages (norm offsets), whose contact words are someone else's."""
         if self.item_keys.isdisjoint(hits) or self._deal_keys.isdisjoint(hits):
             return None  # no item, or nothing offering it: no offer to read
         window = self.spec.window
@@ -91,8 +98,19 @@ class StructureReader:
             if candidate.parts > best_parts:
                 best, best_parts = candidate, candidate.parts
         if best is not None:
-            best.counters = self._counters_of(hits, best)
+            best.counters = self._counters_of(hits, best, quotes)
         return best
+
+    def off_topic_reading(self, offer: Offer | None) -> str | None:
+        """How to read an offer in a message that names no AI. "telltale": an item only AI-hype sellers offer
+        (invite codes, beta accounts, API keys) or one in a filter-dodging spelling ("yqm", "nc号", "ke程"),
+        with a hook or a selling word. "offer": any other item with two ("进群9.9 懂的来", but also a cooking
+        class at £80, DM me). None: no offer, or something turns it around."""
+        if offer is None or not offer.parts or offer.counters:
+            return None
+        if any(h.term.casefold() in self._telltale for h in offer.item_hits):
+            return "telltale"
+        return "offer" if offer.parts >= GENERIC_OFFER_PARTS else None
 
     def finding(self, offer: Offer, spans: tuple[Span, ...], z: float, floor: float) -> Finding:
         """The offer's shape, with its evidence. Without a counter-signal it lifts the verdict's log-odds `z`
@@ -127,9 +145,13 @@ class StructureReader:
             out[f"$counter_{counter.id}"] = found[:1]
         return out
 
-    def _counters_of(self, hits: dict[str, list[Hit]], offer: Offer) -> list[tuple[CounterKind, list[Hit]]]:
+    def _counters_of(self, hits: dict[str, list[Hit]], offer: Offer,
+                     quotes: Sequence[tuple[int, int]]) -> list[tuple[CounterKind, list[Hit]]]:
         if not self._lure.isdisjoint(hits):
-            return []  # the writer pushes their own contact: not a member warning, asking or joking
+            # "加vx" inside a quoted advert is the advert's, not the writer's
+            if any(not any(s <= h.start and h.end <= e for s, e in quotes)
+                   for k in self._lure.intersection(hits) for h in hits[k]):
+                return []  # the writer pushes their own contact: not a member warning, asking or joking
         denials = hits.get("@anti_warning", ())  # "不是骗子", "not a scam": a seller's words, not a warning
         out = []
         for counter, keys in self._counters:

@@ -35,6 +35,9 @@ _LINK = LinearRegex(r"(?:https?://)?(?:[a-z0-9-]+\.)+[a-z]{2,24}(?::\d+)?(?:/[^\
 # The same price points as values, for prices written in words ("一九九", "ninety-nine dollars").
 SCAM_PRICE_VALUES = frozenset({9.9, 19.9, 29.9, 49, 88, 99, 168, 199, 288, 299, 365, 399, 499, 599, 688, 699, 888, 999,
                                1299, 1999, 2999, 3999})
+# Sarcasm tags: "/s" closing a sentence, "one (1)" / "1 (one)" handshake pricing. Read here, not as terms: the
+# term matcher drops punctuation, and "/s" became every lone "s" (the "S" of "S0ra") and "(1)" every "1".
+_SATIRE_MARK = LinearRegex(r"(?:^|\s)/s(?:$|[\s.!?,)])|\((?:1|one)\)")
 _DIGIT = re.compile(r"\d")
 _SIGNAL_CHARS = re.compile(r"[\d.@]")  # without a digit, dot or @ no price, link or handle can be there
 _TLD_LIKE_FILE = frozenset({"png", "jpg", "jpeg", "gif", "mp4", "mov", "txt", "pdf", "doc", "docx", "zip", "py", "md"})
@@ -100,7 +103,8 @@ class SignalExtractor:
         return out
 
     def extract(self, norm: str, contact_cue: bool = True, number_words: bool = True) -> dict[str, list[Hit]]:
-        """Signal hits keyed "$price", "$scam_price", "$contact_handle", "$link", "$lookalike", "$official_link".
+        """Signal hits keyed "$price", "$scam_price", "$contact_handle", "$link", "$lookalike", "$official_link",
+        "$question" (it ends asking) and "$satire_mark" ("/s", "one (1)").
 
         contact_cue: the term matcher saw a contact word (vx, 微信, qq...); without one, and without a digit,
         "@" or "/", no contact handle can be in the text, so that regex is skipped.
@@ -109,6 +113,10 @@ class SignalExtractor:
         tail = norm.rstrip()
         if tail.endswith(("?", "？")):
             hits["$question"] = [Hit("$question", "?", len(tail) - 1, len(tail))]
+        if "/s" in norm or "(" in norm:
+            found = [Hit("$satire_mark", norm[s:e].strip(" .!?,"), s, e) for s, e in _SATIRE_MARK.spans(Utf8Text(norm))]
+            if found:
+                hits["$satire_mark"] = found
         for s, e, value in word_prices(norm, SCAM_PRICE_VALUES) if number_words else ():
             hits.setdefault("$price", []).append(Hit("$price", norm[s:e], s, e))
             if value in SCAM_PRICE_VALUES:

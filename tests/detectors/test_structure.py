@@ -1,0 +1,80 @@
+"""The offer structure (detectors/structure.py): what counts as a hook, what turns an offer around, and which
+offers are read when the message names no AI."""
+
+import pytest
+
+from detectors.text import normalize as norm_mod
+from detectors.text.quotes import quoted_ranges
+from tests.support.engine import shared_engine
+
+
+def _offer(text: str):
+    engine = shared_engine()
+    n = norm_mod.normalize(text)
+    hits = engine._hits(n)
+    engine._note_quoted_offer(n, [chosen for _, _, chosen in engine._pattern_matches(n, hits, 0)], hits)
+    return engine.structure.read(hits, quoted_ranges(n.norm))
+
+
+def _counters(text: str) -> list[str]:
+    offer = _offer(text)
+    assert offer is not None, text
+    return [c.id for c, _ in offer.counters]
+
+
+def test_urgency_and_half_price_words_are_hooks():
+    # these literal hook words were once never matched: only rules' and items' literals reached the matcher
+    offer = _offer("Sora内测号 三个 手慢无")
+    assert offer is not None and "urgency" in offer.hooks
+    offer = _offer("ChatGPT Plus 账号 比官方便宜")
+    assert offer is not None and "price" in offer.hooks
+
+
+@pytest.mark.parametrize("text", [
+    "S0ra文生视频实战课 限时特价99 课程链接私聊获取",   # the "S" of S0ra once read as the sarcasm tag "/s"
+    "Sora 课程 299，第1节免费，私我",                 # a lone "1" once read as "one (1)"
+])
+def test_an_advert_is_no_joke(text):
+    assert "satire" not in _counters(text)
+
+
+@pytest.mark.parametrize("text", [
+    "Selling my Sora 2 account for one (1) firm handshake",
+    "Sora invite for sale, only $9999 /s",
+])
+def test_sarcasm_tags_turn_an_offer_into_a_joke(text):
+    assert "satire" in _counters(text)
+
+
+def test_a_contact_inside_a_quoted_advert_does_not_silence_the_report():
+    text = "又收到私信：“Sora内测号 299，想要的加vx sora_vip88”，这套话术我都能背下来了"
+    assert "reported" in _counters(text)
+    # the same contact outside the quotes is the writer's own: then nothing turns the offer around
+    assert _counters("这套话术我都能背下来了：Sora内测号 299，想要的加vx sora_vip88") == []
+
+
+def test_free_bait_with_a_contact_is_no_giveaway():
+    assert "free" not in _counters("AI时代不学就被淘汰，免费讲座今晚八点，加我微信报名")
+    assert "free" in _counters("我有多的Sora邀请码，免费送，不要钱")
+
+
+def test_skipping_the_waitlist_is_a_selling_point_not_an_official_pointer():
+    assert "official" not in _counters("Sora 2 invite codes, no waitlist, $25 each")
+
+
+@pytest.mark.parametrize("text, category", [
+    ("yqm 还剩5个 先到先得 dd", "fake_access"),   # invite codes in pinyin initials, "DM me" as dd
+    ("jc+zl 全套 一九九 滴我", "paid_course"),     # tutorial + material, price in words
+])
+def test_a_slang_offer_naming_no_ai_is_still_read(text, category):
+    verdict = shared_engine().analyze(text)
+    assert verdict.label == "scam" and category in verdict.categories
+
+
+@pytest.mark.parametrize("text", [
+    "cooking class £80, DM me",
+    "车位出租 每月450 私聊",
+    "出一张二手4090显卡，999包邮",
+])
+def test_an_ordinary_offer_naming_no_ai_is_not_called_an_ai_scam(text):
+    assert shared_engine().analyze(text).label != "scam"
