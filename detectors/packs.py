@@ -281,6 +281,12 @@ def _check_structure(spec: StructureSpec, lexicons: dict[str, list[str]], root: 
         unknown = set(counter.unless_hooks) - set(spec.hooks)
         if unknown:
             raise PackError(f"{root / 'structure.yaml'}: counter {counter.id}: unknown hook(s) {sorted(unknown)}")
+    # a telltale item is matched as an item word: one that no item lists could never be read
+    item_words = {w.casefold() for item in spec.items for key in item.keys
+                  for w in (lexicons.get(key[1:], []) if key.startswith("@") else [key])}
+    stray = [t for t in spec.telltale_items if t.casefold() not in item_words]
+    if stray:
+        raise PackError(f"{root / 'structure.yaml'}: telltale_items that no item lists: {stray}")
 
 
 @lru_cache(maxsize=1)

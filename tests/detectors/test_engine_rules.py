@@ -56,3 +56,19 @@ def test_a_pack_without_rules_refuses_to_load(tmp_path):
     shutil.rmtree(root / "patterns")
     with pytest.raises(PackError, match="no rules found"):
         load(root)
+
+
+def test_a_telltale_item_no_item_lists_is_a_clear_error(tmp_path):
+    """A telltale item is read as an item word; a typo in one would silently never fire."""
+    import shutil
+
+    from detectors.packs import PackError, _seeds_dir
+    from detectors.packs import load_pack as load
+
+    root = tmp_path / "seeds"
+    shutil.copytree(_seeds_dir(), root)
+    path = root / "structure.yaml"
+    path.write_text(path.read_text(encoding="utf-8").replace("telltale_items: [", "telltale_items: [邀请吗, ", 1),
+                    encoding="utf-8")
+    with pytest.raises(PackError, match="telltale_items that no item lists: \\['邀请吗'\\]"):
+        load(root)
