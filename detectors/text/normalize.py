@@ -41,6 +41,8 @@ _NFKC_RANGES = [
 ]
 # Plus-signs written as emoji are the "➕微" contact trick: read them as 加 (add).
 _PLUS_AS_ADD = "+＋➕﹢⊕"
+# Emoji that stand for a chat app in "加🐧群", "🐧 私": read as the app's name.
+_APP_EMOJI = {"🐧": " qq "}
 _SIMPLIFIED_VARIANTS = {"帐": "账", "钜": "巨", "讬": "托"}
 _LEET_MAP = {"0": "o", "1": "i", "3": "e", "4": "a", "5": "s", "7": "t", "8": "b"}
 # str.translate looks every character up in its table; a dict raises (and clears) a KeyError for each
@@ -132,6 +134,8 @@ def _tables() -> tuple[dict[int, str | None], list[int | str | None], re.Pattern
         table[cp] = " "  # control characters act as separators
     for ch in _PLUS_AS_ADD:
         table[ord(ch)] = "加"
+    for ch, name in _APP_EMOJI.items():
+        table[ord(ch)] = name
     for cp in _INVISIBLE:
         table[cp] = None
     # Lone surrogates cannot be encoded anywhere downstream: read them as a separator.

@@ -50,3 +50,13 @@ def test_a_cyrillic_capital_i_reads_as_i_not_l():
 
     assert normalize("Don't miss АІ").norm == "don't miss ai"
     assert normalize("ЅОRА").norm == "sora"
+
+
+def test_a_penguin_is_qq():
+    # "加🐧群", "🐧 私": the penguin stands for QQ, and the contact lure must be read as one
+    from detectors.text.normalize import normalize
+
+    n = normalize("Sora课 加🐧群")
+    assert "加qq群" in n.compact
+    start, end = n.original_span(n.norm.index("qq"), n.norm.index("qq") + 2)
+    assert n.original[start:end] == "🐧"

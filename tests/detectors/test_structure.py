@@ -65,6 +65,8 @@ def test_skipping_the_waitlist_is_a_selling_point_not_an_official_pointer():
 @pytest.mark.parametrize("text, category", [
     ("yqm 还剩5个 先到先得 dd", "fake_access"),   # invite codes in pinyin initials, "DM me" as dd
     ("jc+zl 全套 一九九 滴我", "paid_course"),     # tutorial + material, price in words
+    ("yqm 只有4个了 老规矩 滴滴", "fake_access"),   # "the usual terms", "DM me" as 滴滴
+    ("few spare codes left, $15 each, dm", "fake_access"),
 ])
 def test_a_slang_offer_naming_no_ai_is_still_read(text, category):
     verdict = shared_engine().analyze(text)
