@@ -1,4 +1,5 @@
-"""Prices written in words: "二百九", "一九九元", "九块九", "two hundred bucks", "ninety-nine dollars".
+"""Prices written in words: "二百九", "一九九元", "九块九", "two hundred bucks", "ninety-nine dollars", "twenty a
+month", "a fiver", "two grand".
 
 Scammers spell prices out so that a filter looking for digits misses them. A run of Chinese numerals or
 English number words counts as a price when a currency or a price word stands next to it; its value is read by
@@ -30,7 +31,12 @@ _EN_NUMBER = (r"(?:zero|one|two|three|four|five|six|seven|eight|nine|ten|eleven|
 _EN_PRICE = re.compile(
     rf"\b({_EN_NUMBER}(?:[\s-]+(?:and[\s-]+)?{_EN_NUMBER})*)\s+(?:bucks|dollars|usd|usdt|quid|euros|yuan|rmb)\b"
     rf"|\b(?:only|just|for|costs?|pay)\s+({_EN_NUMBER}(?:[\s-]+(?:and[\s-]+)?{_EN_NUMBER})*)\b"
+    # "twenty a month", "fifty each", "ten per code": a number word priced per period or piece
+    rf"|\b({_EN_NUMBER}(?:[\s-]+(?:and[\s-]+)?{_EN_NUMBER})*)\s+(?:each|(?:a|per)\s+(?:month|week|year|pop|piece|code|seat|invite|account|key|head|person|spot))\b"
 )
+# Money slang: "a fiver gets you one", "a tenner each", "two grand".
+_EN_SLANG = re.compile(r"\b(fiver|tenner|grand)\b")
+_EN_SLANG_VALUES = {"fiver": 5.0, "tenner": 10.0, "grand": 1000.0}
 _EN_ANY = re.compile(_EN_NUMBER)
 # Cheap first look (most messages have no number word next to a price word at all). Two patterns, each
 # beginning with a character class, so that re skips ahead in C to where one could start: the Chinese one
@@ -43,8 +49,8 @@ _QUICK_CN = re.compile(
     + "|".join(f"(?<=(?:{'|'.join(w for w in _QUICK_WORDS if len(w) == n)})[{_CN_DIGITS}])"
                for n in sorted({len(w) for w in _QUICK_WORDS}))
     + ")")
-_QUICK_EN = re.compile(r"\b(?:one|t(?:wo|hree|en|wenty|hirty|housand)|f(?:our|ive|orty|ifty)|s(?:ix|even|ixty|eventy)"
-                       r"|e(?:ight|ighty)|n(?:ine|inety)|hundred)\b")
+_QUICK_EN = re.compile(r"\b(?:one|t(?:wo|hree|en|wenty|hirty|housand|enner)|f(?:our|ive|orty|ifty|iver)|s(?:ix|even|ixty|eventy)"
+                       r"|e(?:ight|ighty)|n(?:ine|inety)|hundred|grand)\b")
 _CN_SINGLE = ({c: i for i, c in enumerate("零一二三四五六七八九")} | {c: i for i, c in enumerate("零壹贰叁肆伍陆柒捌玖")}
               | {"〇": 0, "两": 2, "幺": 1})
 
@@ -98,7 +104,16 @@ def word_prices(norm: str, bare_values: frozenset = frozenset()) -> list[tuple[i
             out.append((m.start(), m.end(), value))
     # every English price holds a number word: without one, the slow \b-led pattern is not run at all
     for m in _EN_PRICE.finditer(norm) if _EN_ANY.search(norm) is not None else ():
-        value = _en_value(m.group(1) or m.group(2))
+        value = _en_value(m.group(1) or m.group(2) or m.group(3))
         if value:
             out.append((m.start(), m.end(), value))
+    for m in _EN_SLANG.finditer(norm):
+        slang = m.group(1)
+        if slang == "grand":  # "two grand": the number before it counts; "grand" alone is a word ("the grand finale")
+            before = re.search(rf"({_EN_NUMBER}(?:[\s-]+{_EN_NUMBER})*)\s+$", norm[:m.start()])
+            value = _en_value(before.group(1)) if before else None
+            if value:
+                out.append((before.start(), m.end(), value * 1000))
+        else:
+            out.append((m.start(), m.end(), _EN_SLANG_VALUES[slang]))
     return sorted(out)

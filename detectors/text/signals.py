@@ -28,6 +28,7 @@ _CONTACT = LinearRegex(
     r"|(?:^|[^a-z0-9_.@])@[a-z][a-z0-9_]{3,}"
     r"|(?:^|[^a-z])(?:vx|wx|wechat|weixin|qq|tg|telegram)\s?[:：]\s?[a-z0-9][a-z0-9_-]{4,}"
     r"|(?:v信|微信|薇信|威信|扣扣|vx|wx|qq)号?[:：]?\s?[a-z0-9][a-z0-9_-]{4,}"
+    r"|(?:^|[^a-z0-9])v\s?[:：]\s?[a-z][a-z0-9_-]{4,}"  # "v:plus_dc8", WeChat as a bare v
     r"|(?:^|\D)1[3-9]\d{9}(?:\D|$)"
 )
 # Unbounded repeats keep RE2's automaton small; RE2 stays linear either way.

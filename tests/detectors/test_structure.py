@@ -80,3 +80,22 @@ def test_a_slang_offer_naming_no_ai_is_still_read(text, category):
 ])
 def test_an_ordinary_offer_naming_no_ai_is_not_called_an_ai_scam(text):
     assert shared_engine().analyze(text).label != "scam"
+
+
+@pytest.mark.parametrize("text, value", [
+    ("Sora invite? a fiver gets you one", 5.0),
+    ("VIP group, twenty a month", 20.0),
+    ("the course is two grand", 2000.0),
+    ("invites fifty each", 50.0),
+])
+def test_money_slang_is_a_price(text, value):
+    from detectors.text.number_words import word_prices
+
+    assert [v for _, _, v in word_prices(text)] == [value]
+
+
+@pytest.mark.parametrize("text", ["the grand finale was great", "I take one a day", "two of us went"])
+def test_ordinary_number_words_are_no_price(text):
+    from detectors.text.number_words import word_prices
+
+    assert word_prices(text) == []
