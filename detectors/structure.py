@@ -148,8 +148,10 @@ class StructureReader:
     def _counters_of(self, hits: dict[str, list[Hit]], offer: Offer,
                      quotes: Sequence[tuple[int, int]]) -> list[tuple[CounterKind, list[Hit]]]:
         if not self._lure.isdisjoint(hits):
-            # "加vx" inside a quoted advert is the advert's, not the writer's
-            if any(not any(s <= h.start and h.end <= e for s, e in quotes)
+            # "加vx" inside a quoted advert is the advert's, not the writer's; "私我" inside "有人私我卖" is a report
+            inside = list(quotes) + [(h.start, h.end) for _, keys in self._counters if not keys.isdisjoint(hits)
+                                     for k in keys.intersection(hits) for h in hits[k]]
+            if any(not any(s <= h.start and h.end <= e for s, e in inside)
                    for k in self._lure.intersection(hits) for h in hits[k]):
                 return []  # the writer pushes their own contact: not a member warning, asking or joking
         denials = hits.get("@anti_warning", ())  # "不是骗子", "not a scam": a seller's words, not a warning

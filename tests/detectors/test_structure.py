@@ -99,3 +99,15 @@ def test_ordinary_number_words_are_no_price(text):
     from detectors.text.number_words import word_prices
 
     assert word_prices(text) == []
+
+
+@pytest.mark.parametrize("text", [
+    "有人私我卖 Sora 2 邀请码 25刀一个，我直接report了",
+    "My sister joined a paid Sora creators circle for $199/month. It is a channel reposting OpenAI's blog",
+])
+def test_a_report_of_someone_elses_offer_is_named_as_one(text):
+    assert "reported" in _counters(text)
+
+
+def test_the_writers_own_contact_after_a_report_still_makes_it_an_offer():
+    assert _counters("My sister joined a paid Sora creators circle for $199/month. Mine is better, DM me") == []
