@@ -110,4 +110,4 @@ def test_a_report_of_someone_elses_offer_is_named_as_one(text):
 
 
 def test_the_writers_own_contact_after_a_report_still_makes_it_an_offer():
-    assert _counters("My sister joined a paid Sora creators circle for $199/month. Mine is better, DM me") == []
+    assert _counters("My sister joined a paid Sora creators group for $199/month. Mine is better, DM me") == []
