@@ -111,3 +111,15 @@ def test_a_report_of_someone_elses_offer_is_named_as_one(text):
 
 def test_the_writers_own_contact_after_a_report_still_makes_it_an_offer():
     assert _counters("My sister joined a paid Sora creators group for $199/month. Mine is better, DM me") == []
+
+
+def test_news_of_real_availability_is_news():
+    assert "news" in _counters("Sora 2 accounts are rolling out to Plus users in Canada, $20 a month")
+
+
+def test_an_absurd_price_is_a_joke():
+    assert "satire" in _counters("出售 Sora 内测号，只要一个肾，私聊")
+
+
+def test_a_warning_that_ends_in_the_writers_own_stock_is_an_offer():
+    assert _counters("提醒大家别买那种三百的 Sora 邀请码，都是假的！我这边是美国朋友直送，两百元就好") == []
