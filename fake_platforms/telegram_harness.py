@@ -27,8 +27,8 @@ from fake_platforms.telegram_server import FakeTelegramServer
 
 @functools.lru_cache(maxsize=1)
 def shared_engine() -> Any:
-    """One real engine per test session (loading trains the classifier: ~1 s). Tests that teach it
-    (review buttons) use texts of their own, so what one test teaches cannot change another's verdict."""
+    """One real engine for the tests (loading trains the classifier: ~1 s). A test that teaches it (review
+    buttons) gets it replaced afterwards (tests/telegram/conftest.py): learning moves every weight a little."""
     from detectors.engine import Engine
 
     return Engine.load()

@@ -32,7 +32,11 @@ _CONTACT = LinearRegex(
     r"|(?:^|\D)1[3-9]\d{9}(?:\D|$)"
 )
 # Unbounded repeats keep RE2's automaton small; RE2 stays linear either way.
-_LINK = LinearRegex(r"(?:https?://)?(?:[a-z0-9-]+\.)+[a-z]{2,24}(?::\d+)?(?:/[^\s<>\"'，。]*)?")
+# Links, defanged ones too: "sora-gift[.]com", "deepseek-pc(dot)store" dodge link filters (and careful members
+# defang the links they warn about); the host is read with its dots put back.
+_LINK = LinearRegex(r"(?:https?://)?(?:[a-z0-9-]+(?:\.|\[\.\]|\(\.\)|\(dot\)|\[dot\]|\{\.\}))+[a-z]{2,24}(?::\d+)?"
+                    r"(?:/[^\s<>\"'，。]*)?")
+_DEFANGED = re.compile(r"\[\.\]|\(\.\)|\(dot\)|\[dot\]|\{\.\}")
 # The same price points as values, for prices written in words ("一九九", "ninety-nine dollars").
 SCAM_PRICE_VALUES = frozenset({9.9, 19.9, 29.9, 49, 88, 99, 168, 199, 288, 299, 365, 399, 499, 599, 688, 699, 888, 999,
                                1299, 1999, 2999, 3999})
@@ -40,7 +44,7 @@ SCAM_PRICE_VALUES = frozenset({9.9, 19.9, 29.9, 49, 88, 99, 168, 199, 288, 299, 
 # term matcher drops punctuation, and "/s" became every lone "s" (the "S" of "S0ra") and "(1)" every "1".
 _SATIRE_MARK = LinearRegex(r"(?:^|\s)/s(?:$|[\s.!?,)])|\((?:1|one)\)")
 _DIGIT = re.compile(r"\d")
-_SIGNAL_CHARS = re.compile(r"[\d.@]")  # without a digit, dot or @ no price, link or handle can be there
+_SIGNAL_CHARS = re.compile(r"[\d.@]|dot[)\]]")  # without a digit, dot, @ or "(dot)" no price, link or handle
 _TLD_LIKE_FILE = frozenset({"png", "jpg", "jpeg", "gif", "mp4", "mov", "txt", "pdf", "doc", "docx", "zip", "py", "md"})
 
 
@@ -93,11 +97,14 @@ class SignalExtractor:
         out = []
         for start, end in _LINK.spans(encoded or Utf8Text(norm)):
             url = norm[start:end]
+            defanged = "(" in url or "[" in url or "{" in url
+            if defanged:
+                url = _DEFANGED.sub(".", url)
             host = url.split("://", 1)[-1].split("/", 1)[0].split(":", 1)[0]
             tld = host.rsplit(".", 1)[-1]
             if tld in _TLD_LIKE_FILE or tld.isdigit():
                 continue
-            if "://" not in url and "/" not in url and host.count(".") == 1 and len(tld) > 4:
+            if not defanged and "://" not in url and "/" not in url and host.count(".") == 1 and len(tld) > 4:
                 continue  # "hello.world"-style words, not links
             kind, brand = self.classify_domain(host)
             out.append((start, end, LinkInfo(url, host, kind, brand)))
@@ -137,7 +144,7 @@ class SignalExtractor:
             found = [Hit("$contact_handle", norm[s:e].strip(), s, e) for s, e in _CONTACT.spans(encoded)]
             if found:
                 hits["$contact_handle"] = found
-        if "." in norm:
+        if "." in norm or "dot)" in norm or "dot]" in norm:
             for s, e, info in self.links(norm, encoded):
                 hits.setdefault("$link", []).append(Hit("$link", info.url, s, e))
                 if info.kind == "lookalike":

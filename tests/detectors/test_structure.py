@@ -123,3 +123,16 @@ def test_an_absurd_price_is_a_joke():
 
 def test_a_warning_that_ends_in_the_writers_own_stock_is_an_offer():
     assert _counters("提醒大家别买那种三百的 Sora 邀请码，都是假的！我这边是美国朋友直送，两百元就好") == []
+
+
+@pytest.mark.parametrize("text", [
+    "Discord Support here: your Sora account was flagged. Verify at dlscord-support[.]gg to avoid a ban",
+    "【官方客服】您的ChatGPT账号异常，请加客服微信 kefu_gpt88 验证",
+])
+def test_staff_impersonation_wanting_a_login_or_payment_is_an_offer_of_fake_authority(text):
+    offer = _offer(text)
+    assert offer is not None and offer.item.category == "fake_authority" and not offer.counters
+
+
+def test_a_moderator_deleting_phishing_links_is_a_warning():
+    assert "warning" in _counters("Mod note: verify links like s0ra-ai(.)com are phishing mirrors. Deleted on sight.")

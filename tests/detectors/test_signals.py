@@ -1,0 +1,43 @@
+"""Signals read off the text: links (defanged ones too), prices, contacts."""
+
+import pytest
+
+from detectors.packs import load_pack
+from detectors.text.signals import SignalExtractor
+
+
+@pytest.fixture(scope="module")
+def signals():
+    products = load_pack().products
+    return SignalExtractor(products.official_domains, products.protected_brands)
+
+
+def _found(signals, text):
+    return {key: [h.term for h in hits] for key, hits in signals.extract(text).items()}
+
+
+@pytest.mark.parametrize("text, host", [
+    ("claim at sora-gift[.]com before Friday", "sora-gift.com"),
+    ("official app for PC: deepseek-pc(dot)store", "deepseek-pc.store"),
+    ("buy only from openai-codes(.)shop", "openai-codes.shop"),
+])
+def test_a_defanged_look_alike_link_is_still_a_look_alike(signals, text, host):
+    assert _found(signals, text).get("$lookalike") == [host]
+
+
+def test_a_defanged_official_link_is_official(signals):
+    assert _found(signals, "the real one is openai(dot)com")["$official_link"] == ["openai.com"]
+
+
+@pytest.mark.parametrize("text", ["a (dot) b", "hello.world", "see you (.) later"])
+def test_dots_in_words_are_no_links(signals, text):
+    assert "$link" not in _found(signals, text)
+
+
+@pytest.mark.parametrize("text, tagged", [
+    ("selling my soul for one (1) hug /s", True),
+    ("S0ra课 限时99 私聊", False),
+    ("join t.me/s/soravip for codes", False),
+])
+def test_sarcasm_tags(signals, text, tagged):
+    assert ("$satire_mark" in _found(signals, text)) is tagged
