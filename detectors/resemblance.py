@@ -97,6 +97,7 @@ _ITEMS = {
     "generated": ("generation instructions", "生成指令"), "access": ("accounts or access", "账号或使用资格"),
     "api": ("API or app access", "接口或客户端"), "course": ("a course", "课程"), "group": ("a group place", "群名额"),
     "insider": ("insider status", "内部身份"), "funnel": ("a money-making package", "赚钱套餐"),
+    "impersonation": ("a check by someone posing as staff", "冒充客服或管理员的核验"),
 }
 
 

@@ -136,3 +136,13 @@ def test_staff_impersonation_wanting_a_login_or_payment_is_an_offer_of_fake_auth
 
 def test_a_moderator_deleting_phishing_links_is_a_warning():
     assert "warning" in _counters("Mod note: verify links like s0ra-ai(.)com are phishing mirrors. Deleted on sight.")
+
+
+def test_every_item_kind_reads_as_words_in_an_explanation():
+    from detectors.packs import load_pack
+    from detectors.resemblance import readable_feature
+
+    for kind in load_pack().structure.items:
+        for zh in (False, True):
+            shown = readable_feature(f"$item_{kind.id}", zh)
+            assert kind.id not in shown, shown  # "an offer of impersonation" named the kind, not what is offered
