@@ -133,6 +133,7 @@ def _shown_sample(text: str) -> str:
 
 COMMON_SHARE = 0.02  # tokens in more than this share of the scam samples are not indexed
 RAREST_TOKENS = 12  # a look-up counts the samples of the message's rarest indexed tokens only
+COMMON_LOOKUPS = 3  # ...and, when it shares no rare token, the postings of its three least common ones
 
 
 class NearestScam:
@@ -176,8 +177,10 @@ class NearestScam:
         # the rarest shared tokens say most about which sample is nearest, and walk the shortest lists
         postings = sorted((ids for ids in map(index.get, query) if ids), key=len)[:RAREST_TOKENS]
         overlap = Counter(chain.from_iterable(postings))  # counted in C
-        if not overlap:  # nothing rare in common: the common words are all there is to go by
-            overlap = Counter(chain.from_iterable(ids for ids in map(self._common.get, query) if ids))
+        if not overlap:  # nothing rare in common: the common words are all there is to go by (the least
+            # common few of them: a word in every other sample would count thousands of postings for nothing)
+            common = sorted((ids for ids in map(self._common.get, query) if ids), key=len)[:COMMON_LOOKUPS]
+            overlap = Counter(chain.from_iterable(common))
         if not overlap:
             return None
         sizes = self._sizes
