@@ -131,6 +131,7 @@ class CounterKind(_Strict):
     id: str
     keys: list[str] = Field(min_length=1)
     unless_hooks: list[str] = []  # hooks that void this counter-signal (a "free" offer with a price)
+    caps: bool = False  # when it holds, word statistics alone cannot raise the verdict to a public scam warning
     en: str
     zh: str
 

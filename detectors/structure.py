@@ -112,16 +112,24 @@ class StructureReader:
             return "telltale"
         return "offer" if offer.parts >= GENERIC_OFFER_PARTS else None
 
-    def finding(self, offer: Offer, spans: tuple[Span, ...], z: float, floor: float) -> Finding:
-        """The offer's shape, with its evidence. Without a counter-signal it lifts the verdict's log-odds `z`
-        to at least `floor` (by exactly what was missing, so the findings still add up); with one, it only
-        says why it did not."""
+    def capping(self, offer: Offer | None) -> CounterKind | None:
+        """The first counter-signal that holds and keeps the verdict below a public scam warning (a question, a
+        warning, a report, a quotation, a joke), or None."""
+        if offer is None:
+            return None
+        return next((counter for counter, _ in offer.counters if counter.caps), None)
+
+    def finding(self, offer: Offer, spans: tuple[Span, ...], z: float, floor: float, ceiling: float) -> Finding:
+        """The offer's shape, with its evidence, moving the verdict's log-odds `z` by exactly what it takes (so
+        the findings still add up): without a counter-signal, a strong offer is lifted to at least `floor`;
+        with a capping one, any offer is held at most at `ceiling` (the words alone may send it to the admins,
+        not turn it into a public accusation); with another, it only says why it was not lifted."""
         item, hooks = offer.item, self.spec.hooks
         parts_en = [item.en] + [hooks[h].en for h in offer.hooks]
         parts_zh = [item.zh] + [hooks[h].zh for h in offer.hooks]
         if offer.counters:
-            counter, _ = offer.counters[0]
-            return Finding("structure", _CONTEXT, 0.0,
+            counter = self.capping(offer) or offer.counters[0][0]
+            return Finding("structure", _CONTEXT, min(0.0, ceiling - z) if counter.caps else 0.0,
                            f"Has the shape of an offer ({'; '.join(parts_en)}), but {counter.en}",
                            f"形似推销（{'；'.join(parts_zh)}），但{counter.zh}", f"structure.{item.id}.{counter.id}",
                            "seeds/structure.yaml", spans)

@@ -147,3 +147,19 @@ def test_every_item_kind_reads_as_words_in_an_explanation():
             shown = readable_feature(f"$item_{kind.id}", zh)
             # the fallback names the kind's id ("an offer of impersonation"), not what is offered
             assert shown != ("提供" if zh else "an offer of ") + kind.id, shown
+
+
+def test_a_reported_advert_reaches_the_admins_but_is_no_public_accusation():
+    verdict = shared_engine().analyze(
+        'Got a DM: "Sora 2 invite codes, legit, $25 each, PayPal F&F only, DM @codes4u". Reported.')
+    assert verdict.label != "scam"
+    held = [f for f in verdict.findings if f.rule.startswith("structure.") and f.score < 0]
+    assert held and "warns about or reports" in held[0].reason  # the counter-signal is named
+    assert any(span.text == "Reported" for span in held[0].evidence)
+
+
+def test_a_warning_that_ends_in_the_writers_own_offer_is_still_a_scam():
+    verdict = shared_engine().analyze("PSA: most Sora 2 codes here are dead. Mine come from our team allocation. "
+                                      "$25 each, DM me")
+    assert verdict.label == "scam"
+    assert not any(f.rule.startswith("structure.") and f.score < 0 for f in verdict.findings)
