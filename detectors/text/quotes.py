@@ -15,6 +15,7 @@ from detectors.text.matcher import Hit
 _QUOTED = LinearRegex(r'"[^"\n]+"|“[^”\n]+”|「[^」\n]+」|『[^』\n]+』|《[^》\n]+》|‘[^’\n]+’')
 _MAX_QUOTE = 400
 _QUOTE_CHAR = re.compile('["“「『《‘]')
+_NAME_LENGTH = 14  # characters, quotation marks included: 「可灵国际版」, “Sora破局”
 MIN_OWN_WORDS = 6  # letters/ideographs outside the quotes: a bare quoted advert is still an advert
 
 
@@ -60,6 +61,8 @@ def quoted_offers(norm: str, fired: list[list[Hit]], hits: dict[str, list[Hit]])
         q = quote_of(h)
         if q is not None and q not in found:
             found[q] = Hit("$quoted_offer", norm[q[0]:q[1]], q[0], q[1])
+    if not deals and all(e - s <= _NAME_LENGTH for s, e in found):
+        return []  # only short quotes and no deal in any: a name in quotes (付费社群“AI先行者”), not a quoted advert
     if not found or _own_words(norm, ranges) < MIN_OWN_WORDS:
         return []
     return list(found.values())

@@ -163,3 +163,13 @@ def test_a_warning_that_ends_in_the_writers_own_offer_is_still_a_scam():
                                       "$25 each, DM me")
     assert verdict.label == "scam"
     assert not any(f.rule.startswith("structure.") and f.score < 0 for f in verdict.findings)
+
+
+@pytest.mark.parametrize("text", [
+    "We run a private group for Sora early adopters, $59 entry. Interested?",   # a pitch's closing question
+    "不是骗人，真的是Sora生成的，完整提示词 19.9 拿走",                           # a seller's denial is no warning
+    "付费社群“AI先行者”第三期开放，名额两百，满员即止，一年 299",                  # a name in quotes, not a quoted ad
+    "被AI课程骗过的同学请注意，我们帮你追回学费，服务费 199 元",                    # a recovery scam's warning
+])
+def test_a_sellers_own_words_are_no_counter_signal(text):
+    assert _counters(text) == []
