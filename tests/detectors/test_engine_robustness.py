@@ -40,6 +40,16 @@ def test_one_megabyte_message_is_analysed_in_bounded_time():
     assert any(f.rule == "engine.truncated" for f in v.findings)
 
 
+def test_a_wall_of_number_words_is_read_in_bounded_time():
+    # prices in words are read for an item on offer in a message about AI; an unbounded run of number words made
+    # that match quadratic: this 64 KB message took about twenty seconds
+    text = "Sora 账号 出售 " + "one " * 16000
+    started = time.monotonic()
+    v = shared_engine().analyze(text)
+    assert time.monotonic() - started < 5  # milliseconds now; generous for a busy runner
+    assert v.error is None
+
+
 def test_non_string_input_is_contained():
     assert shared_engine().analyze(None).label == "clean"  # type: ignore[arg-type]
 
