@@ -132,6 +132,7 @@ class CounterKind(_Strict):
     keys: list[str] = Field(min_length=1)
     unless_hooks: list[str] = []  # hooks that void this counter-signal (a "free" offer with a price)
     caps: bool = False  # when it holds, word statistics alone cannot raise the verdict to a public scam warning
+    unless_hook_after: list[str] = []  # hooks that void it when they come after it ("beware of fakes... mine $25")
     en: str
     zh: str
 
@@ -279,7 +280,7 @@ def _check_structure(spec: StructureSpec, lexicons: dict[str, list[str]], root: 
         if item.category not in CATEGORIES:
             raise PackError(f"{root / 'structure.yaml'}: item {item.id}: unknown category {item.category!r}")
     for counter in spec.counters:
-        unknown = set(counter.unless_hooks) - set(spec.hooks)
+        unknown = set(counter.unless_hooks + counter.unless_hook_after) - set(spec.hooks)
         if unknown:
             raise PackError(f"{root / 'structure.yaml'}: counter {counter.id}: unknown hook(s) {sorted(unknown)}")
     # a telltale item is matched as an item word: one that no item lists could never be read

@@ -170,6 +170,10 @@ class StructureReader:
             present = keys.intersection(hits)
             found = sorted((h for k in present for h in hits[k]
                             if not any(d.start <= h.start and h.end <= d.end for d in denials)), key=_start)
+            if found and counter.unless_hook_after:
+                last = max(h.end for h in found)
+                if any(h.start >= last for name in counter.unless_hook_after for h in offer.hooks.get(name, ())):
+                    continue  # the warning comes first and the writer's own price or contact after it: a pitch
             if found:
                 out.append((counter, found))
         return out

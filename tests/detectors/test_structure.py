@@ -173,3 +173,9 @@ def test_a_warning_that_ends_in_the_writers_own_offer_is_still_a_scam():
 ])
 def test_a_sellers_own_words_are_no_counter_signal(text):
     assert _counters(text) == []
+
+
+def test_a_warning_followed_by_the_writers_own_price_is_no_warning():
+    assert "warning" not in _counters("Beware of fake Sora invite codes everywhere. Real ones here, $25 each")
+    # the warning after the price it warns about still holds
+    assert "warning" in _counters("Sora invite codes for $25 each in my DMs, lol. Scam, beware")
