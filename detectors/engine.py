@@ -26,7 +26,7 @@ from detectors.text.matcher import Hit, TermMatcher
 from detectors.text.misspellings import with_misspellings
 from detectors.text.negation import drop_negated, suppress_denials
 from detectors.packs import CONTEXT_CATEGORY, Pack, load_pack
-from detectors.text.quotes import quoted_offers, quoted_ranges
+from detectors.text.quotes import quoted_offers
 from detectors.resemblance import NearestScam, strongest, wording_reasons
 from detectors.rules import CompiledRule, RuleIndex
 from detectors.scoring import Thresholds, categories_of, combine
@@ -228,7 +228,7 @@ class Engine:
         rules_fired = self._rule_index.fired(hits)
         fired = ["R:" + cr.rule.id for cr, _ in rules_fired]
         self._note_quoted_offer(n, [chosen for _, chosen in rules_fired], hits)
-        offer = self.structure.read(hits, quoted_ranges(n.norm))
+        offer = self.structure.read(hits, n.norm)
         if not _TOPIC_KEYS.isdisjoint(hits) or self.structure.off_topic_reading(offer):  # as analysis reads it
             hits.update(self.structure.features(offer))
         runs = han_runs(n.norm)
@@ -346,7 +346,7 @@ class Engine:
         else:
             matched = self._pattern_matches(nb, hits, 0)
             self._note_quoted_offer(nb, [chosen for _, _, chosen in matched], hits)
-        offer = self.structure.read(hits, quoted_ranges(nb.norm))
+        offer = self.structure.read(hits, nb.norm)
         # Slang hides the product ("yqm还剩6个 dd", "ke程 199 滴"): an offer is read by the classifier even with
         # no AI word in it. A telltale one is discounted as a fired pattern is; an ordinary one (a course with a
         # price and a contact) keeps the full off-topic discount, so only strong words can carry it.

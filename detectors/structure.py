@@ -11,10 +11,12 @@ every part that decided is named in the verdict with its evidence.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from bisect import bisect_left
 from dataclasses import dataclass
 
+from detectors.text.intervals import covering
 from detectors.text.matcher import Hit
+from detectors.text.quotes import quoted_ranges
 from detectors.packs import CounterKind, ItemKind, StructureSpec
 from detectors.rules import item_key
 from leekguard_types import Finding, Span
@@ -69,10 +71,10 @@ class StructureReader:
         self._lure = frozenset(map(key, spec.first_person_lure))
         self._deal_keys = frozenset(self._offer).union(*(ks for _, ks in self._hooks))
 
-    def read(self, hits: dict[str, list[Hit]], quotes: Sequence[tuple[int, int]] = ()) -> Offer | None:
+    def read(self, hits: dict[str, list[Hit]], norm: str = "") -> Offer | None:
         """The item kind that stands in the message with the most of {offer, price, contact, urgency} near it
-        (among equals the first in YAML order); None when no item word is there at all. quotes: the quoted
-        passages (norm offsets), whose contact words are someone else's."""
+        (among equals the first in YAML order); None when no item word is there at all. norm: the normalised text,
+        whose quoted passages hold someone else's contact words."""
         if self.item_keys.isdisjoint(hits) or self._deal_keys.isdisjoint(hits):
             return None  # no item, or nothing offering it: no offer to read
         window = self.spec.window
@@ -98,7 +100,7 @@ class StructureReader:
             if candidate.parts > best_parts:
                 best, best_parts = candidate, candidate.parts
         if best is not None:
-            best.counters = self._counters_of(hits, best, quotes)
+            best.counters = self._counters_of(hits, best, norm)
         return best
 
     def off_topic_reading(self, offer: Offer | None) -> str | None:
@@ -153,23 +155,22 @@ class StructureReader:
             out[f"$counter_{counter.id}"] = found[:1]
         return out
 
-    def _counters_of(self, hits: dict[str, list[Hit]], offer: Offer,
-                     quotes: Sequence[tuple[int, int]]) -> list[tuple[CounterKind, list[Hit]]]:
+    def _counters_of(self, hits: dict[str, list[Hit]], offer: Offer, norm: str) -> list[tuple[CounterKind, list[Hit]]]:
         if not self._lure.isdisjoint(hits):
             # "加vx" inside a quoted advert is the advert's, not the writer's; "私我" inside "有人私我卖" is a report
-            inside = list(quotes) + [(h.start, h.end) for _, keys in self._counters if not keys.isdisjoint(hits)
-                                     for k in keys.intersection(hits) for h in hits[k]]
-            if any(not any(s <= h.start and h.end <= e for s, e in inside)
-                   for k in self._lure.intersection(hits) for h in hits[k]):
+            inside = covering(quoted_ranges(norm) + [(h.start, h.end) for _, keys in self._counters
+                                              if not keys.isdisjoint(hits) for k in keys.intersection(hits)
+                                              for h in hits[k]])
+            if any(not inside(h.start, h.end) for k in self._lure.intersection(hits) for h in hits[k]):
                 return []  # the writer pushes their own contact: not a member warning, asking or joking
-        denials = hits.get("@anti_warning", ())  # "不是骗子", "not a scam": a seller's words, not a warning
+        # "不是骗子", "not a scam": a seller's words, not a warning
+        denied = covering((d.start, d.end) for d in hits.get("@anti_warning", ()))
         out = []
         for counter, keys in self._counters:
             if keys.isdisjoint(hits) or any(offer.hooks.get(h) for h in counter.unless_hooks):
                 continue
             present = keys.intersection(hits)
-            found = sorted((h for k in present for h in hits[k]
-                            if not any(d.start <= h.start and h.end <= d.end for d in denials)), key=_start)
+            found = sorted((h for k in present for h in hits[k] if not denied(h.start, h.end)), key=_start)
             if found and counter.unless_hook_after:
                 last = max(h.end for h in found)
                 if any(h.start >= last for name in counter.unless_hook_after for h in offer.hooks.get(name, ())):
@@ -192,8 +193,15 @@ def _zero_price(hit: Hit) -> bool:
 
 
 def _near(anchors: list[Hit], window: int):
-    """A test: does a hit stand within `window` characters of one of the anchors?"""
+    """A test: does a hit stand within `window` characters of one of the anchors (sorted by start)? A binary
+    search, not a walk over the anchors: a hostile message holds thousands of items and hooks."""
     if len(anchors) == 1:
         a = anchors[0]
         return lambda h: abs(h.start - a.start) <= window
-    return lambda h: any(abs(h.start - a.start) <= window for a in anchors)
+    starts = [a.start for a in anchors]
+
+    def near(h: Hit) -> bool:
+        i = bisect_left(starts, h.start - window)
+        return i < len(starts) and starts[i] <= h.start + window
+    return near
+

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from detectors.text.intervals import covering
 from detectors.text.matcher import Hit
 
 # Offer words a negator right before them denies ("不用代充", "no keys")
@@ -30,7 +31,8 @@ def suppress_denials(hits: dict[str, list[Hit]]) -> None:
     warnings = hits.get("@warning")
     if not denials or not warnings:
         return
-    kept = [w for w in warnings if not any(d.start <= w.start and w.end <= d.end for d in denials)]
+    denied = covering((d.start, d.end) for d in denials)
+    kept = [w for w in warnings if not denied(w.start, w.end)]
     if kept:
         hits["@warning"] = kept
     else:

@@ -8,6 +8,7 @@ from __future__ import annotations
 import re
 
 from detectors.text.linear_regex import LinearRegex, Utf8Text
+from detectors.text.intervals import container
 from detectors.text.matcher import Hit
 
 # Paired quotation marks of Chinese and English chat (straight double quotes pair in order), without
@@ -51,8 +52,10 @@ def quoted_offers(norm: str, fired: list[list[Hit]], hits: dict[str, list[Hit]])
     if not ranges:
         return []
 
+    holder = container(ranges)  # quotes do not overlap and come in order
+
     def quote_of(h: Hit) -> tuple[int, int] | None:
-        return next(((s, e) for s, e in ranges if s <= h.start and h.end <= e), None)
+        return holder(h.start, h.end)
 
     if any(quote_of(h) is None for h in deals):
         return []

@@ -4,7 +4,6 @@ offers are read when the message names no AI."""
 import pytest
 
 from detectors.text import normalize as norm_mod
-from detectors.text.quotes import quoted_ranges
 from tests.support.engine import shared_engine
 
 
@@ -13,7 +12,7 @@ def _offer(text: str):
     n = norm_mod.normalize(text)
     hits = engine._hits(n)
     engine._note_quoted_offer(n, [chosen for _, _, chosen in engine._pattern_matches(n, hits, 0)], hits)
-    return engine.structure.read(hits, quoted_ranges(n.norm))
+    return engine.structure.read(hits, n.norm)
 
 
 def _counters(text: str) -> list[str]:
