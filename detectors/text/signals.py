@@ -44,7 +44,7 @@ SCAM_PRICE_VALUES = frozenset({9.9, 19.9, 29.9, 49, 88, 99, 168, 199, 288, 299, 
 # term matcher drops punctuation, and "/s" became every lone "s" (the "S" of "S0ra") and "(1)" every "1".
 _SATIRE_MARK = LinearRegex(r"(?:^|\s)/s(?:$|[\s.!?,)])|\((?:1|one)\)")
 # A question mark that closes a sales pitch asks for a customer, not whether the offer is real.
-_SELLERS_QUESTIONS = ("interested", "want in", "want one", "need one", "who wants one", "anyone", "dm", "要不要", "要吗",
+_SELLERS_QUESTIONS = ("interested", "want in", "want one", "need one", "who wants one", "要不要", "要吗",
                       "有兴趣吗", "有需要吗", "有要的吗", "心动吗", "还在等什么", "what are you waiting for")
 _DIGIT = re.compile(r"\d")
 _SIGNAL_CHARS = re.compile(r"[\d.@]|dot[)\]]")  # without a digit, dot, @ or "(dot)" no price, link or handle

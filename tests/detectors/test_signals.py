@@ -41,3 +41,12 @@ def test_dots_in_words_are_no_links(signals, text):
 ])
 def test_sarcasm_tags(signals, text, tagged):
     assert ("$satire_mark" in _found(signals, text)) is tagged
+
+
+@pytest.mark.parametrize("text, asks", [
+    ("Sora invites, $25 each. Interested?", False),   # a pitch looking for a customer
+    ("has this happened to anyone?", True),           # a member asking
+    ("is this Sora course legit?", True),
+])
+def test_a_closing_question_mark(signals, text, asks):
+    assert ("$question" in _found(signals, text)) is asks
