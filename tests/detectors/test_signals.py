@@ -3,6 +3,7 @@
 import pytest
 
 from detectors.packs import load_pack
+from detectors.text.normalize import normalize
 from detectors.text.signals import SignalExtractor
 
 
@@ -13,7 +14,7 @@ def signals():
 
 
 def _found(signals, text):
-    return {key: [h.term for h in hits] for key, hits in signals.extract(text).items()}
+    return {key: [h.term for h in hits] for key, hits in signals.extract(normalize(text).norm).items()}
 
 
 @pytest.mark.parametrize("text, host", [
