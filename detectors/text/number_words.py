@@ -30,14 +30,16 @@ _EN_NUMBER = (r"(?:zero|one|two|three|four|five|six|seven|eight|nine|ten|eleven|
               r"thousand|a hundred|a thousand)")
 # A number is at most six words ("two hundred and ninety nine"): unbounded, a wall of "one one one ..." made the
 # match quadratic (a 64 KB message took tens of seconds).
+_EN_RUN = rf"{_EN_NUMBER}(?:[\s-]+(?:and[\s-]+)?{_EN_NUMBER}){{0,5}}"
 _EN_PRICE = re.compile(
-    rf"\b({_EN_NUMBER}(?:[\s-]+(?:and[\s-]+)?{_EN_NUMBER}){{0,5}})\s+(?:bucks|dollars|usd|usdt|quid|euros|yuan|rmb)\b"
-    rf"|\b(?:only|just|for|costs?|pay)\s+({_EN_NUMBER}(?:[\s-]+(?:and[\s-]+)?{_EN_NUMBER}){{0,5}})\b"
+    rf"\b({_EN_RUN})\s+(?:bucks|dollars|usd|usdt|quid|euros|yuan|rmb)\b"
+    rf"|\b(?:only|just|for|costs?|pay)\s+({_EN_RUN})\b"
     # "twenty a month", "fifty each", "ten per code": a number word priced per period or piece
-    rf"|\b({_EN_NUMBER}(?:[\s-]+(?:and[\s-]+)?{_EN_NUMBER}){{0,5}})\s+(?:each|(?:a|per)\s+(?:month|week|year|pop|piece|code|seat|invite|account|key|head|person|spot))\b"
+    rf"|\b({_EN_RUN})\s+(?:each|(?:a|per)\s+(?:month|week|year|pop|piece|code|seat|invite|account|key|head|person|spot))\b"
 )
 # Money slang: "a fiver gets you one", "a tenner each", "two grand".
 _EN_SLANG = re.compile(r"\b(fiver|tenner|grand)\b")
+_BEFORE_GRAND = re.compile(rf"({_EN_RUN})\s+$")  # searched between the look-back start and "grand"
 _EN_SLANG_VALUES = {"fiver": 5.0, "tenner": 10.0, "grand": 1000.0}
 _EN_ANY = re.compile(_EN_NUMBER)
 # Cheap first look (most messages have no number word next to a price word at all). Two patterns, each
@@ -112,11 +114,11 @@ def word_prices(norm: str, bare_values: frozenset = frozenset()) -> list[tuple[i
     for m in _EN_SLANG.finditer(norm):
         slang = m.group(1)
         if slang == "grand":  # "two grand": the number before it counts; "grand" alone is a word ("the grand finale")
-            base = max(0, m.start() - 80)  # six number words fit; a look further back is only slower
-            before = re.search(rf"({_EN_NUMBER}(?:[\s-]+{_EN_NUMBER}){{0,5}})\s+$", norm[base:m.start()])
+            # six number words fit in 80 characters; a look further back is only slower
+            before = _BEFORE_GRAND.search(norm, max(0, m.start() - 80), m.start())
             value = _en_value(before.group(1)) if before else None
             if value:
-                out.append((base + before.start(), m.end(), value * 1000))
+                out.append((before.start(), m.end(), value * 1000))
         else:
             out.append((m.start(), m.end(), _EN_SLANG_VALUES[slang]))
     return sorted(out)

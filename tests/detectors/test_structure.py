@@ -178,3 +178,11 @@ def test_a_warning_followed_by_the_writers_own_price_is_no_warning():
     assert "warning" not in _counters("Beware of fake Sora invite codes everywhere. Real ones here, $25 each")
     # the warning after the price it warns about still holds
     assert "warning" in _counters("Sora invite codes for $25 each in my DMs, lol. Scam, beware")
+
+
+def test_a_price_in_money_slang_points_at_its_words():
+    from detectors.text.number_words import word_prices
+
+    text = "long story short, " * 10 + "the course is two grand"
+    [(start, end, _)] = word_prices(text)
+    assert text[start:end] == "two grand"
