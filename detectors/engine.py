@@ -45,14 +45,6 @@ FAST_SURE_LOW, FAST_SURE_HIGH = 0.4, 0.85
 OFF_TOPIC_LOG_ODDS = -4.0  # a message with none of the topic words: the classifier is not even consulted
 # ...unless a scam pattern fired all the same ("一步慢步步慢，上车私聊" names no AI but is the playbook itself)
 OFF_TOPIC_PATTERNED_LOG_ODDS = -2.0
-# An offer's full shape (item + three of offer, price, contact, urgency) with no counter-signal is at least this far (in
-# log-odds) above the scam threshold: word statistics may not cancel it (detectors/structure.py).
-STRUCTURE_FLOOR = 0.7
-# ...and an offer turned around by a named question, warning, report, quotation or joke (seeds/structure.yaml,
-# `caps`) stays this far below it. Leaving one writer out: recall 0.884 -> 0.874, false alarms 2.7% -> 2.2%
-# (hard negatives 3.3% -> 2.6%), better than a higher threshold buys (0.864 at 2.1%); held offers still reach
-# the admins as suspicious.
-STRUCTURE_CEILING = 0.05
 # Bumped whenever the classifier's features change in code, so that cached weights of older features are not loaded.
 FEATURES_VERSION = 3
 # A message that names no AI product, no AI at all and links no look-alike domain is not an AI-hype scam
@@ -374,15 +366,11 @@ class Engine:
         discount = 0.0 if topical else (OFF_TOPIC_PATTERNED_LOG_ODDS if matched or reading == "telltale"
                                          else OFF_TOPIC_LOG_ODDS)
         findings += self._classifier_findings(contrib, hits, model, toks is not None, discount)
-        if offer is not None:
-            z = sum(f.score for f in findings)
-            threshold = _logit(self.settings.scam_threshold)
-            floor, ceiling = threshold + STRUCTURE_FLOOR, threshold - STRUCTURE_CEILING
-            # a strong offer in a message about AI is lifted (or says which counter-signal kept it from that);
-            # a named question, warning, report, quotation or joke holds any offer below a public warning
-            if (offer.strong and topical) or (z > ceiling and self.structure.capping(offer) is not None):
-                evidence = offer.evidence + [h for _, found in offer.counters[:1] for h in found[:2]]
-                findings.append(self.structure.finding(offer, self._spans(nb, evidence, 0), z, floor, ceiling))
+        if offer is not None:  # the offer's shape lifts or holds the verdict, and says why (detectors/structure.py)
+            z, threshold = sum(f.score for f in findings), _logit(self.settings.scam_threshold)
+            shown = self.structure.evidence_shown(offer, topical, z, threshold)
+            if shown is not None:
+                findings.append(self.structure.finding(offer, self._spans(nb, shown, 0), z, threshold))
         if toks is not None and not any(f.category in CATEGORIES for f in findings):
             z = sum(f.score for f in findings)
             if self.fast.probability(z) >= self.settings.suspicious_threshold:

@@ -186,3 +186,13 @@ def test_a_price_in_money_slang_points_at_its_words():
     text = "long story short, " * 10 + "the course is two grand"
     [(start, end, _)] = word_prices(text)
     assert text[start:end] == "two grand"
+
+
+def test_the_counter_signal_a_verdict_names_is_the_one_whose_evidence_it_quotes():
+    # a job word comes first in the list, but the report is what holds the offer: its words are quoted, not 岗位
+    text = "Sora 邀请码 25刀一个，说是内部岗位福利，有人私我卖的，我直接report了"
+    assert _counters(text) == ["job", "reported"]
+    [shape] = [f for f in shared_engine().analyze(text).findings if f.detector == "structure"]
+    assert shape.rule.endswith(".reported")
+    quoted = [span.text for span in shape.evidence]
+    assert "岗位" not in quoted and ("说是" in quoted or "有人私我" in quoted)
