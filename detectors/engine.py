@@ -48,8 +48,12 @@ OFF_TOPIC_PATTERNED_LOG_ODDS = -2.0
 # Bumped whenever the classifier's features change in code, so that cached weights of older features are not loaded.
 FEATURES_VERSION = 3
 # A message that names no AI product, no AI at all and links no look-alike domain is not an AI-hype scam
-# (concert tickets, a used GPU, "DM me the Q3 numbers"): the classifier is skipped for it.
-_TOPIC_KEYS = frozenset({"@product", "@generic_ai", "$lookalike"})
+# (concert tickets, a used GPU, "DM me the Q3 numbers"): the classifier is skipped for it. Fear of being
+# replaced ("your 9-5 won't exist in 3 years", "被淘汰") stands for AI in a chat even where no AI word is written.
+_TOPIC_KEYS = frozenset({"@product", "@generic_ai", "$lookalike", "@ai_threat"})
+# Words that only open the door to the classifier, not features of it: as a feature, "被裁" and "失业" in
+# members' own stories and in quoted adverts learned more false alarms than they caught (leaving one writer out).
+_TOPIC_ONLY = frozenset({"@ai_threat"})
 _SIGNAL_FINDINGS = {
     # signal feature: (reason en, reason zh); its weight is learned by the classifier
     "$price": ("Quotes a price", "出现报价"),
@@ -392,11 +396,10 @@ class Engine:
     def _hits(self, n: norm_mod.Normalized) -> dict[str, list[Hit]]:
         """Word lists and signals hit, after denials ("not a scam") and negations ("no shared accounts")."""
         hits = self._matcher.find(n)
-        # a price spelt out in words only matters where something is on offer in a message about AI (and the
-        # look costs a regex pass)
+        # a price spelt out in words only matters where an item is on offer (and the look costs a regex pass);
+        # slang offers name no AI ("tsc合集 九块九"), so the item alone asks for it
         hits.update(self.signals.extract(n.norm, contact_cue="@contact" in hits,
-                                         number_words=not _TOPIC_KEYS.isdisjoint(hits)
-                                         and not self.structure.item_keys.isdisjoint(hits)))
+                                         number_words=not self.structure.item_keys.isdisjoint(hits)))
         suppress_denials(hits)
         drop_negated(hits)
         return hits
@@ -405,7 +408,7 @@ class Engine:
     def _tokens(n: norm_mod.Normalized, hits: dict[str, list[Hit]], runs: list[str]) -> list[str]:
         """The fast model's features: English words, numbers, Chinese character pairs, what was hit. Made only
         for a message the classifier reads (most chat names no AI and fires no pattern)."""
-        concept = [k for k in hits if k[0] in "@$" and not k.startswith("@product:")]
+        concept = [k for k in hits if k[0] in "@$" and not k.startswith("@product:") and k not in _TOPIC_ONLY]
         return latin_tokens(n.norm) + han_bigrams(runs) + concept
 
     @staticmethod

@@ -66,6 +66,7 @@ def test_skipping_the_waitlist_is_a_selling_point_not_an_official_pointer():
     ("jc+zl 全套 一九九 滴我", "paid_course"),     # tutorial + material, price in words
     ("yqm 只有4个了 老规矩 滴滴", "fake_access"),   # "the usual terms", "DM me" as 滴滴
     ("few spare codes left, $15 each, dm", "fake_access"),
+    ("tsc合集 九块九", "paid_course"),           # a price in words with no AI word: once never read
 ])
 def test_a_slang_offer_naming_no_ai_is_still_read(text, category):
     verdict = shared_engine().analyze(text)
@@ -76,6 +77,8 @@ def test_a_slang_offer_naming_no_ai_is_still_read(text, category):
     "cooking class £80, DM me",
     "车位出租 每月450 私聊",
     "出一张二手4090显卡，999包邮",
+    "公司下个月开班培训Excel，免费，自愿报名",
+    "Our company newsletter goes out on Friday, subscribe on the intranet",
 ])
 def test_an_ordinary_offer_naming_no_ai_is_not_called_an_ai_scam(text):
     assert shared_engine().analyze(text).label != "scam"
@@ -196,3 +199,25 @@ def test_the_counter_signal_a_verdict_names_is_the_one_whose_evidence_it_quotes(
     assert shape.rule.endswith(".reported")
     quoted = [span.text for span in shape.evidence]
     assert "岗位" not in quoted and ("说是" in quoted or "有人私我" in quoted)
+
+
+@pytest.mark.parametrize("text", [
+    "ur job is gone in 18 months. not joking. free training in my bio, watch it before it's taken down",
+    "Your 9-5 won't exist in 3 years. I'm not saying that to scare you, I'm saying it because I care. DM me \"READY\"",
+])
+def test_a_fear_of_being_replaced_funnel_is_about_ai_without_naming_it(text):
+    verdict = shared_engine().analyze(text)
+    assert verdict.label == "scam" and "anxiety_funnel" in verdict.categories
+
+
+@pytest.mark.parametrize("text", [
+    "我失业三个月了，有没有人内推一下运营岗位",
+    "I got laid off last month, any advice on updating my CV?",
+])
+def test_talk_of_losing_a_job_is_not_a_funnel(text):
+    assert shared_engine().analyze(text).label == "clean"
+
+
+def test_whitelist_places_sold_per_email_reach_the_admins_without_an_ai_word():
+    verdict = shared_engine().analyze("internal whitelist places, send your e-mail + $50")
+    assert verdict.label in ("suspicious", "scam") and "fake_access" in verdict.categories
