@@ -221,3 +221,17 @@ def test_talk_of_losing_a_job_is_not_a_funnel(text):
 def test_whitelist_places_sold_per_email_reach_the_admins_without_an_ai_word():
     verdict = shared_engine().analyze("internal whitelist places, send your e-mail + $50")
     assert verdict.label in ("suspicious", "scam") and "fake_access" in verdict.categories
+
+
+@pytest.mark.parametrize("text", [
+    "徵才：AI課程助教（兼職），時薪250，負責課後答疑，履歷寄 ta-hiring@bluefern.tw",
+    "招聘：大模型算法研究员，博士或同等经验，年薪60-90万，简历发 talent@yunjing-lab.cn",
+])
+def test_a_job_ad_is_no_public_accusation(text):
+    assert "hiring" in _counters(text)
+    assert shared_engine().analyze(text).label != "scam"
+
+
+def test_a_fake_job_that_asks_for_a_fee_and_a_private_contact_is_still_a_scam():
+    verdict = shared_engine().analyze("招聘Sora内测员，日结300，先交99元培训费，加微信 sora_job")
+    assert verdict.label == "scam"
