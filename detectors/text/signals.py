@@ -46,6 +46,8 @@ _SATIRE_MARK = LinearRegex(r"(?:^|\s)/s(?:$|[\s.!?,)])|\((?:1|one)\)")
 # A question mark that closes a sales pitch asks for a customer, not whether the offer is real.
 _SELLERS_QUESTIONS = ("interested", "want in", "want one", "need one", "who wants one", "要不要", "要吗",
                       "有兴趣吗", "有需要吗", "有要的吗", "心动吗", "还在等什么", "what are you waiting for")
+# A question mark, or a Chinese question particle with none ("是邀请码的意思吗"; 嗎 is folded to 吗).
+_QUESTION_ENDS = ("?", "？", "吗", "么")
 _DIGIT = re.compile(r"\d")
 _SIGNAL_CHARS = re.compile(r"[\d.@]|dot[)\]]")  # without a digit, dot, @ or "(dot)" no price, link or handle
 _TLD_LIKE_FILE = frozenset({"png", "jpg", "jpeg", "gif", "mp4", "mov", "txt", "pdf", "doc", "docx", "zip", "py", "md"})
@@ -122,8 +124,8 @@ class SignalExtractor:
         number_words: also read prices written in words (the engine asks only for messages about AI)."""
         hits: dict[str, list[Hit]] = {}
         tail = norm.rstrip()
-        if tail.endswith(("?", "？")) and not tail[:-1].rstrip().endswith(_SELLERS_QUESTIONS):
-            hits["$question"] = [Hit("$question", "?", len(tail) - 1, len(tail))]
+        if tail.endswith(_QUESTION_ENDS) and not tail.rstrip("?？ ").endswith(_SELLERS_QUESTIONS):
+            hits["$question"] = [Hit("$question", tail[-1], len(tail) - 1, len(tail))]
         if "/s" in norm or "(" in norm:
             found = [Hit("$satire_mark", norm[s:e].strip(" .!?,"), s, e) for s, e in _SATIRE_MARK.spans(Utf8Text(norm))]
             if found:

@@ -48,6 +48,10 @@ def test_sarcasm_tags(signals, text, tagged):
     ("Sora invites, $25 each. Interested?", False),   # a pitch looking for a customer
     ("has this happened to anyone?", True),           # a member asking
     ("is this Sora course legit?", True),
+    ("群里刷屏的yqm是Sora2邀请码的意思吗", True),   # a question particle, no question mark
+    ("這個Sora課程是真的嗎", True),                 # 嗎 is folded to 吗
+    ("Sora2 邀请码 一个八十 有要的吗", False),        # the seller's closing question
+    ("k l 会员 年卡 壹伍零 有要的吗？", False),
 ])
 def test_a_closing_question_mark(signals, text, asks):
     assert ("$question" in _found(signals, text)) is asks

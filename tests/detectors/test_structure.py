@@ -235,3 +235,19 @@ def test_a_job_ad_is_no_public_accusation(text):
 def test_a_fake_job_that_asks_for_a_fee_and_a_private_contact_is_still_a_scam():
     verdict = shared_engine().analyze("招聘Sora内测员，日结300，先交99元培训费，加微信 sora_job")
     assert verdict.label == "scam"
+
+
+@pytest.mark.parametrize("text, counter", [
+    ("ChatGPT Plus 我是 official subscription，$20/月，App Store 直接订，不用代充", "official"),
+    ("管理員：有帳號冒用我的名字私訊大家「領 GPT-5 會員 99元」，那不是我，請檢舉", "warning"),
+    ("九块九合租GPT我之前试过，一天被挤掉三次，真不推荐", "warning"),
+    ("呢個 Midjourney account 話 lifetime 得 $88，MJ 根本冇 lifetime plan", "warning"),
+])
+def test_members_own_words_for_official_channels_and_warnings(text, counter):
+    assert counter in _counters(text)
+
+
+def test_a_cantonese_no_need_to_pm_is_no_contact():
+    # 唔使PM: "no need to PM", a giveaway's words, not a contact lure
+    offer = _offer("送碼啦！我手上有兩個Sora 2邀請碼，免費，唔使PM，留言我就喺度覆你")
+    assert offer is None or "contact" not in offer.hooks
