@@ -251,3 +251,34 @@ def test_a_cantonese_no_need_to_pm_is_no_contact():
     # 唔使PM: "no need to PM", a giveaway's words, not a contact lure
     offer = _offer("送碼啦！我手上有兩個Sora 2邀請碼，免費，唔使PM，留言我就喺度覆你")
     assert offer is None or "contact" not in offer.hooks
+
+
+@pytest.mark.parametrize("text, price", [
+    ("got codes. no questions. 25 quid. d.m", "25 quid"),
+    ("plus accts 5$ hmu", "5$"),
+    ("vip chat open again. 30/mo. ask me", "30/mo"),
+    ("codes avail. 15 each. dm", "15 each"),
+    ("Colab notebook access ₹199, pay on UPI", "₹199"),
+    ("Send 1 peso + screenshot to this number", "1 peso"),
+])
+def test_prices_as_chat_writes_them(text, price):
+    from detectors.text.normalize import normalize
+
+    found = shared_engine().signals.extract(normalize(text).norm).get("$price", [])
+    assert price in [h.term for h in found]
+
+
+@pytest.mark.parametrize("text", [
+    "waitlist skip for the new video model, 100% working. forty bucks and you're in today",
+    "invite c o d e s for the new video app, $20 each, btc or cash app",
+])
+def test_an_unnamed_new_model_is_still_about_ai(text):
+    assert shared_engine().analyze(text).label != "clean"
+
+
+@pytest.mark.parametrize("text", [
+    "OpenAI billing team here: your payment failed, pay through this link today or we suspend your account",
+    "Kling staff here. send the last 4 of your card + CVV so I can restore your credits",
+])
+def test_staff_asking_for_card_details_or_a_payment_link(text):
+    assert shared_engine().analyze(text).label == "scam"
