@@ -282,3 +282,12 @@ def test_an_unnamed_new_model_is_still_about_ai(text):
 ])
 def test_staff_asking_for_card_details_or_a_payment_link(text):
     assert shared_engine().analyze(text).label == "scam"
+
+
+@pytest.mark.parametrize("text, category", [
+    ("群主换新号了，旧号被盗，Sora会员拼团请加新号", "fake_authority"),   # the admin's "new number"
+    ("Sora 課程學費唔夠？可以辦學習貸，先學後付", "paid_course"),           # a training loan
+])
+def test_a_new_number_for_the_admin_and_a_training_loan_are_the_scam(text, category):
+    verdict = shared_engine().analyze(text)
+    assert verdict.label == "scam" and category in verdict.categories
