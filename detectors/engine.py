@@ -245,6 +245,7 @@ class Engine:
         second; the nearest-sample index). Long-running commands call it at start; a one-off `check TEXT`
         does not need to."""
         load_jieba()
+        norm_mod.warm_up()
         self._nearest.build()
 
     # ---------- learning and exemptions (admin reviews) ----------

@@ -150,7 +150,9 @@ def _tables() -> tuple[dict[int, str | None], list[int | str | None], re.Pattern
 
 
 def warm_up() -> None:
+    """Build the tables and the Traditional-character classes (~20 ms) before the first message waits for them."""
     _tables()
+    _traditional()
 
 
 @lru_cache(maxsize=1)
