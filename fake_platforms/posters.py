@@ -87,7 +87,7 @@ SCAM_QR = "https://u.wechat.com/EJk3nS0raVIP"
 SCAM_CAPTION = "Sora内测账号，扫码进群，299元保姆级教程，名额有限！"
 # Hype that points at a picture: suspicious on its own words (admins hear of it, nobody is warned); next to a
 # WeChat QR code it is a scam. One place for every image test, since its score moves with the training samples.
-HYPE_CAPTION = "Sora内测 看图"
+HYPE_CAPTION = "Sora内测 懂的看图"
 
 MENU_LINES = [
     ("欢迎光临 老王面馆", (60, 30, 10)),

@@ -256,7 +256,7 @@ def test_a_verdict_of_words_alone_names_its_kind_in_words_and_repeats_no_contact
 
     from detectors.resemblance import mask_contacts
 
-    v = shared_engine().analyze("Sora 2 codes in stock, lmk")
+    v = shared_engine().analyze("Sora 2 codes here, lmk")
     assert v.label == "scam" and v.categories  # a category even when no pattern fired
     [near] = [f for f in v.findings if f.rule == "resemblance.nearest_sample"]
     assert "closest known sample" in near.reason and "最接近的样本" in near.reason_zh
