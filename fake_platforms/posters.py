@@ -86,8 +86,11 @@ SCAM_LINES = [
 SCAM_QR = "https://u.wechat.com/EJk3nS0raVIP"
 SCAM_CAPTION = "Sora内测账号，扫码进群，299元保姆级教程，名额有限！"
 # Hype that points at a picture: suspicious on its own words (admins hear of it, nobody is warned); next to a
-# WeChat QR code it is a scam. One place for every image test, since its score moves with the training samples.
-HYPE_CAPTION = "Sora内测 懂的看图"
+# WeChat QR code it is a scam. Which wording lands between the two thresholds moves a little with every batch of
+# training samples, so the image tests take the first of these that the shipped engine rates "suspicious"
+# (tests/support/captions.py, which fails loudly when none does).
+HYPE_CANDIDATES = ("Sora内测 懂的看图", "Sora内测 详情看图", "Sora内测 看图", "Sora内测资格 看图", "Sora内测 详情见图",
+                   "Sora内测 名额看图", "Sora内测 图里有", "Sora2 内测 看图")
 
 MENU_LINES = [
     ("欢迎光临 老王面馆", (60, 30, 10)),

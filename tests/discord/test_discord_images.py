@@ -13,10 +13,11 @@ from detectors.images import ImageAnalyzer, ImageSettings
 from detectors.images.poster_hash import PosterIndex
 from fake_platforms.discord_harness import CREATE_MESSAGE, DiscordWorld, running_bot
 from fake_platforms.discord_server import FakeDiscord
-from fake_platforms.posters import HYPE_CAPTION, MENU_CAPTION, menu_poster, scam_poster, to_bytes
+from fake_platforms.posters import MENU_CAPTION, menu_poster, scam_poster, to_bytes
 from tests.support.bot_core import real_engine
+from tests.support.captions import hype_caption
 
-HYPE = HYPE_CAPTION  # suspicious on its own words (see fake_platforms/posters.py)
+HYPE = hype_caption()  # suspicious on its own words (see fake_platforms/posters.py)
 IMAGES = {"enabled": True}
 
 

@@ -27,11 +27,12 @@ from bot.store.service import IncidentStore
 from cli.main import main as cli
 from detectors.images import ImageAnalyzer, ImageSettings
 from detectors.images.poster_hash import PosterIndex
-from fake_platforms.posters import HYPE_CAPTION, MENU_CAPTION, MENU_QR, SCAM_QR, qr_image, recoloured_resized, scam_poster, to_bytes
+from fake_platforms.posters import MENU_CAPTION, MENU_QR, SCAM_QR, qr_image, recoloured_resized, scam_poster, to_bytes
 from leekguard_types import Author, ImageRef, Message
 from tests.support.bot_core import FixedEngine, RecordingExecutor, real_engine
+from tests.support.captions import hype_caption
 
-HYPE = HYPE_CAPTION  # suspicious on its own words (see fake_platforms/posters.py)
+HYPE = hype_caption()  # suspicious on its own words (see fake_platforms/posters.py)
 SETTINGS = ImageSettings(enabled=True, queue_size=4, workers=1, ocr=False)
 
 

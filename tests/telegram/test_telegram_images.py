@@ -17,13 +17,14 @@ from adapters.telegram.convert import images_of
 from detectors.images import ImageAnalyzer, ImageSettings
 from detectors.images.poster_hash import PosterIndex
 from fake_platforms.posters import (
-    HYPE_CAPTION, MENU_CAPTION, NO_CJK_FONT_REASON, SCAM_QR, cjk_font_path, menu_poster, qr_image, scam_poster, to_bytes,
+    MENU_CAPTION, NO_CJK_FONT_REASON, SCAM_QR, cjk_font_path, menu_poster, qr_image, scam_poster, to_bytes,
 )
 from fake_platforms.telegram_harness import running_bot, shared_engine
+from tests.support.captions import hype_caption
 
 
 GROUP_ID = -1004321
-HYPE = HYPE_CAPTION  # suspicious on its own words (see fake_platforms/posters.py)
+HYPE = hype_caption()  # suspicious on its own words (see fake_platforms/posters.py)
 IMAGES = {"enabled": True}
 
 
