@@ -49,7 +49,7 @@ _CONCEPTS: dict[str, tuple[str, str]] = {
     "$link": ("a link", "链接"),
     "$lookalike": ("a look-alike link", "仿冒链接"),
     "$official_link": ("an official link", "官方链接"),
-    "$question": ("a question mark", "问号"),
+    "$question": ("a closing question", "以提问结尾"),
     "$quoted_offer": ("an offer in quotation marks", "引号里的报价"),
 }
 

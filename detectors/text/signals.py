@@ -44,7 +44,7 @@ SCAM_PRICE_VALUES = frozenset({9.9, 19.9, 29.9, 49, 88, 99, 168, 199, 288, 299, 
 # Sarcasm tags: "/s" closing a sentence, "one (1)" / "1 (one)" handshake pricing. Read here, not as terms: the
 # term matcher drops punctuation, and "/s" became every lone "s" (the "S" of "S0ra") and "(1)" every "1".
 _SATIRE_MARK = LinearRegex(r"(?:^|\s)/s(?:$|[\s.!?,)])|\((?:1|one)\)")
-# A question mark that closes a sales pitch asks for a customer, not whether the offer is real.
+# A question that closes a sales pitch asks for a customer, not whether the offer is real.
 _SELLERS_QUESTIONS = ("interested", "want in", "want one", "need one", "who wants one", "要不要", "要吗",
                       "有兴趣吗", "有需要吗", "有要的吗", "心动吗", "还在等什么", "what are you waiting for")
 # A question mark, or a Chinese question particle with none ("是邀请码的意思吗"; 嗎 is folded to 吗).
@@ -122,7 +122,7 @@ class SignalExtractor:
 
         contact_cue: the term matcher saw a contact word (vx, 微信, qq...); without one, and without a digit,
         "@" or "/", no contact handle can be in the text, so that regex is skipped.
-        number_words: also read prices written in words (the engine asks only for messages about AI)."""
+        number_words: also read prices written in words (the engine asks only where an item is on offer)."""
         hits: dict[str, list[Hit]] = {}
         tail = norm.rstrip()
         if tail.endswith(_QUESTION_ENDS) and not tail.rstrip("?？ ").endswith(_SELLERS_QUESTIONS):
