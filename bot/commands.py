@@ -292,7 +292,7 @@ class Commands:
         if self.learning is not None:
             await self.learning.refresh()
             return
-        # in a worker thread: unlearning retrains the classifier (seconds), and the chats must not wait
+        # in a worker thread: the engine tokenises the text and replays the other reviews, and chats must not wait
         if forget is not None:
             await asyncio.to_thread(self.engine.unlearn, forget.text, forget.label)
         if learn is not None:

@@ -11,8 +11,8 @@ database, so a running bot calls `refresh()` now and then (or after its own revi
 
 Each sample is applied exactly once however often refresh() runs, so it is safe to call after every review.
 A failing engine call is logged and skipped: one bad sample must not stop the bot. Engine calls run in a
-worker thread (the Engine guards itself with a lock): unlearning retrains the classifier, which takes a few
-seconds on the shipped samples, and the event loop must keep serving chats meanwhile.
+worker thread (the Engine guards itself with a lock): learning tokenises the text (the first time, jieba loads
+its dictionary) and unlearning replays the other reviews, and the event loop must keep serving chats meanwhile.
 """
 
 from __future__ import annotations

@@ -207,14 +207,6 @@ class Engine:
         model_cache.save(key, {"full": self.classifier.state(), "fast": self.fast.state()})
         log.debug("classifier trained on %d samples", len(labelled))
 
-    def _ensure_training_samples(self) -> None:
-        """Unlearning retrains from the samples; after a cached start they are rebuilt on first need."""
-        if self.classifier.samples and self.fast.samples:
-            return
-        pairs = [self._sample(text, label) for text, label in self._labelled]
-        self.classifier.ensure_samples(lambda: [full for full, _ in pairs])
-        self.fast.ensure_samples(lambda: [fast for _, fast in pairs])
-
     def _sample(self, text: str, label: str) -> tuple[Sample, Sample]:
         """(full, fast) training samples for one labelled text."""
         if label not in ("scam", "clean"):
@@ -252,7 +244,6 @@ class Engine:
 
     def learn(self, text: str, label: str) -> None:
         with self._lock:
-            self._ensure_training_samples()
             full, fast = self._sample(text, label)
             self.classifier.learn(full)
             self.fast.learn(fast)
@@ -261,7 +252,6 @@ class Engine:
 
     def unlearn(self, text: str, label: str) -> None:
         with self._lock:
-            self._ensure_training_samples()
             full, fast = self._sample(text, label)
             self.classifier.unlearn(full)
             self.fast.unlearn(fast)

@@ -204,7 +204,7 @@ def test_model_cache_gives_the_same_verdicts_and_learning_still_works(tmp_path, 
     text = "Veo7 金牌陪跑营 本周开营 详询小助理"
     before = cached.analyze(text).score
     cached.learn(text, "scam")
-    cached.unlearn(text, "scam")  # retrains from samples rebuilt on demand
+    cached.unlearn(text, "scam")  # back to the cached weights, no samples needed
     assert abs(cached.analyze(text).score - before) < 0.05
     (next(tmp_path.glob("model-*.json"))).write_text("{broken", encoding="utf-8")
     assert Engine.load().analyze(text).score == trained.analyze(text).score  # a broken cache is ignored
@@ -229,19 +229,20 @@ def test_a_verdict_computed_while_a_review_lands_is_not_reused(monkeypatch):
     assert e.analyze(text).score == e.analyze(text).score  # and that one is kept
 
 
-def test_messages_checked_while_an_unlearned_review_retrains_keep_the_old_weights(monkeypatch):
+def test_messages_checked_while_an_unlearned_review_is_replayed_keep_the_old_weights(monkeypatch):
     from detectors.classifier import LogisticModel
     from detectors.engine import Engine
 
     e = Engine.load()
     taught, probe = "Veo7 金牌陪跑营 本周开营 详询小助理", "Sora内测账号，只要299，加V私聊"
     e.learn(taught, "scam")
+    e.learn("Pika 周六 线下交流 详询小助理", "scam")  # replayed when the first review is unlearned
     before = e.analyze(probe).score
     during: list[float] = []
     step = LogisticModel._step
 
     def check_a_message_mid_training(model, sample, l2=None):
-        if not during and model.bounds is e.fast.bounds:  # the fast model (most verdicts) is retraining
+        if not during and model.bounds is e.fast.bounds:  # the fast model (most verdicts) is replaying reviews
             e._cache.clear()
             during.append(e.analyze(probe).score)
         return step(model, sample, l2)
@@ -280,3 +281,16 @@ def test_a_short_scam_of_common_words_still_names_its_kind(text):
     still says what kind of scam it resembles."""
     v = shared_engine().analyze(text)
     assert v.label == "scam" and v.categories
+
+
+def test_unlearning_a_review_is_exactly_as_if_it_had_never_been_learned():
+    from detectors.engine import Engine
+
+    e, never = Engine.load(), Engine.load()
+    kept, dropped = "Pika 周六 线下交流 详询小助理", "Veo7 金牌陪跑营 本周开营 详询小助理"
+    for engine in (e, never):
+        engine.learn(kept, "scam")
+    e.learn(dropped, "scam")
+    e.unlearn(dropped, "scam")
+    assert e.fast.weights == never.fast.weights and e.classifier.weights == never.classifier.weights
+    assert e.analyze(dropped).score == never.analyze(dropped).score

@@ -75,7 +75,7 @@ async def test_a_failing_engine_call_is_skipped_and_retried(stores, caplog):
 
 
 async def test_real_engine_takes_samples_and_exemptions(stores):
-    # The real Engine's API, end to end (unlearning retrains it, slow: covered by the recording engine above).
+    # The real Engine's API, end to end (the recording engine above covers the order of the calls).
     from detectors.engine import Engine
 
     bot, cli = stores

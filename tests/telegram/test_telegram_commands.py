@@ -215,7 +215,7 @@ async def test_undo_button_reopens_and_stats_help_start_answer(server, world, en
         server.push_callback_query(users["Admin"], notice, f"confirm:{incident_id}")
         await server.wait_for_calls("answerCallbackQuery")
         server.push_callback_query(users["Admin"], notice, f"undo:{incident_id}")
-        # undoing a confirmation retrains the classifier without the sample (seconds on a busy 2-core runner)
+        # undoing a confirmation unlearns the sample in a worker thread (slower on a busy 2-core runner)
         await server.wait_for_calls("answerCallbackQuery", 2, timeout=20)
         assert (await eventually(lambda: _state_is(bot, incident_id, "open"))) is True
         asks = {name: server.push_message(group, users["Bob"], f"/{name}") for name in ("stats", "help", "start")}
