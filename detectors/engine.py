@@ -61,6 +61,7 @@ _SIGNAL_FINDINGS = {
     "$contact_handle": ("Gives a private contact handle", "留下私人联系方式"),
     "@contact": ("Moves people to a private channel (contact lure)", "引导私聊/加好友/扫码"),
     "$lookalike": ("Links to a look-alike of an official domain", "链接指向仿冒官方域名"),
+    "$keyword_cta": ("Asks people to send a keyword to receive the offer", "让人回复暗号来领取"),
     "$quoted_offer": ("The offer is quoted inside a comment about it (reported or mocked, not made)",
                       "报价出现在引号里，像是在转述或评论，而非本人推销"),
 }

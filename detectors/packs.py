@@ -18,7 +18,8 @@ from leekguard_types import CATEGORIES
 
 # libyaml's safe loader when PyYAML was built with it: ten times faster at start-up, same safety.
 _LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
-SIGNALS = ("price", "contact_handle", "link", "lookalike", "official_link", "scam_price", "question", "satire_mark")
+SIGNALS = ("price", "contact_handle", "link", "lookalike", "official_link", "scam_price", "question", "satire_mark",
+           "keyword_cta")
 CONTEXT_CATEGORY = "context"
 
 

@@ -51,6 +51,7 @@ _CONCEPTS: dict[str, tuple[str, str]] = {
     "$official_link": ("an official link", "官方链接"),
     "$question": ("a closing question", "以提问结尾"),
     "$quoted_offer": ("an offer in quotation marks", "引号里的报价"),
+    "$keyword_cta": ("a call to send a keyword", "让人回复暗号领取"),
 }
 
 

@@ -55,3 +55,14 @@ def test_sarcasm_tags(signals, text, tagged):
 ])
 def test_a_closing_question_mark(signals, text, asks):
     assert ("$question" in _found(signals, text)) is asks
+
+
+@pytest.mark.parametrize("text, cta", [
+    ('Your 9-5 won\'t exist in 3 years. DM me "READY"', 'dm me "ready"'),
+    ("Sora 2 made this. comment “PROMPT” and I'll send it", "comment “prompt”"),
+    ("想要的留言「想要」", "留言「想要」"),
+    ("he said \"dm me\" lol", None),          # a quoted phrase, no keyword asked for
+    ("the admin said \"hi\"", None),
+])
+def test_a_call_to_send_a_keyword(signals, text, cta):
+    assert _found(signals, text).get("$keyword_cta") == ([cta] if cta else None)
