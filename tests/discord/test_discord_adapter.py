@@ -42,8 +42,10 @@ def in_channel(channel_id):
 
 
 async def sentinel(fake, world, bot) -> dict:
-    """A scam from a newcomer, posted last: once it is handled, everything posted before it has been too
-    (the gateway delivers in order), so what did not happen by then is not going to."""
+    """A scam from a newcomer, posted last: once it is handled, everything posted before it has been delivered
+    and checked (the gateway delivers in order), so a warning that was not even started by then is not going to
+    be. Actions on earlier messages may still be running alongside it: a test that asserts their results waits
+    for them (_handled)."""
     newcomer = world.guild.add_member(f"newcomer{len(world.guild.members)}")
     msg = await fake.post(world.guild, world.general, newcomer, SCAM)
     await eventually(lambda: _handled(bot, msg["id"]))
@@ -211,6 +213,8 @@ async def test_three_scams_from_one_sender_are_each_marked_with_one_full_warning
     async with running_bot(fake, engine, tmp_path / "lg.db") as bot:
         posted = [await fake.post(world.guild, world.general, world.alice, text) for text in scams]
         await sentinel(fake, world, bot)
+        for p in posted:  # alice's burst is handled in order, but alongside the newcomer's sentinel, not before it
+            await eventually(lambda p=p: _handled(bot, p["id"]))
         incidents = await bot.incidents(world.guild.id)
     marks = {str(c.body["message_reference"]["message_id"]): c.body for c in fake.calls_to(CREATE_MESSAGE, status=200)
              if c.body.get("message_reference")}
