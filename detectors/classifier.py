@@ -106,15 +106,15 @@ class LogisticModel:
                 new = lo if new < lo else hi if new > hi else new
             w[f] = new
 
-    def learn(self, sample: Sample, steps: int = LEARN_STEPS) -> None:
+    def learn(self, sample: Sample) -> None:
         """Online update from one reviewed message: a few Adagrad steps, no retraining."""
         if self._before_reviews is None:  # copied once, and only by a model that is taught at all
             self._before_reviews = (self.bias, dict(self.weights), dict(self._g2), self._g2_bias)
         self._learned.append(sample)
-        self._learn_steps(sample, steps)
+        self._learn_steps(sample)
 
-    def _learn_steps(self, sample: Sample, steps: int = LEARN_STEPS) -> None:
-        for _ in range(steps):
+    def _learn_steps(self, sample: Sample) -> None:
+        for _ in range(LEARN_STEPS):  # the same on replay as when first learned
             # no weight decay here: on a message the model already gets right it would only shrink the
             # weights, so confirming a scam could lower its score
             self._step(sample, l2=0.0)
