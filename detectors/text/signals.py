@@ -52,6 +52,11 @@ _SELLERS_QUESTIONS = ("interested", "want in", "want one", "need one", "who want
 _KEYWORD_CTA = LinearRegex(r"(?:^|[^a-z])((?:comment|reply|dm me|dm|d\.m|pm me|pm|message me|text me|type|drop|send me"
                            r"|留言|评论区打|评论区扣|评论|私信|私我|回复|扣)\s*[\"“「『][^\"”」』]{1,14}[\"”」』])")
 _OPENING_QUOTES = re.compile(r"[\"“「『]")
+# A closing question that asks the reader to do something ("could you pay through this link so we don't suspend
+# you?", "麻烦您把验证码发我一下好吗") is a request, the register of someone posing as staff, not a doubt.
+_REQUEST = re.compile(r"(?:^|[^a-z])(?:(?:could|can|would|will|pls|please|kindly)\s+(?:you|u|ya)|please|pls|kindly)(?:$|[^a-z])"
+                      r"|麻烦您|麻烦你|请您|请你|请把|请提供|请发")
+_SENTENCE_END = re.compile(r"[.!。！\n]")
 # A question mark, or a Chinese question particle with none ("是邀请码的意思吗"; 嗎 is folded to 吗).
 _QUESTION_ENDS = ("?", "？", "吗", "么")
 _DIGIT = re.compile(r"\d")
@@ -130,7 +135,8 @@ class SignalExtractor:
         number_words: also read prices written in words (the engine asks only where an item is on offer)."""
         hits: dict[str, list[Hit]] = {}
         tail = norm.rstrip()
-        if tail.endswith(_QUESTION_ENDS) and not tail.rstrip("?？ ").endswith(_SELLERS_QUESTIONS):
+        if (tail.endswith(_QUESTION_ENDS) and not tail.rstrip("?？ ").endswith(_SELLERS_QUESTIONS)
+                and _REQUEST.search(_SENTENCE_END.split(tail.rstrip("?？ "))[-1]) is None):
             hits["$question"] = [Hit("$question", tail[-1], len(tail) - 1, len(tail))]
         if "/s" in norm or "(" in norm:
             found = [Hit("$satire_mark", norm[s:e].strip(" .!?,"), s, e) for s, e in _SATIRE_MARK.spans(Utf8Text(norm))]

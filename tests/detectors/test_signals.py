@@ -52,6 +52,11 @@ def test_sarcasm_tags(signals, text, tagged):
     ("這個Sora課程是真的嗎", True),                 # 嗎 is folded to 吗
     ("Sora2 邀请码 一个八十 有要的吗", False),        # the seller's closing question
     ("k l 会员 年卡 壹伍零 有要的吗？", False),
+    # a request in the form of a question: the register of fake staff, not a doubt
+    ("Looks like your payment failed, could you pay through this link so we don't suspend you?", False),
+    ("Mod here. Can u send the 6-digit code we just texted you?", False),
+    ("您的账号异常，麻烦您把短信验证码发我一下好吗", False),
+    ("Got a DM asking for my code. Could this be real?", True),   # "could this" asks, "could you" requests
 ])
 def test_a_closing_question_mark(signals, text, asks):
     assert ("$question" in _found(signals, text)) is asks

@@ -204,6 +204,8 @@ def test_the_counter_signal_a_verdict_names_is_the_one_whose_evidence_it_quotes(
 @pytest.mark.parametrize("text", [
     "ur job is gone in 18 months. not joking. free training in my bio, watch it before it's taken down",
     "Your 9-5 won't exist in 3 years. I'm not saying that to scare you, I'm saying it because I care. DM me \"READY\"",
+    "Nurses, your job is next. Free webinar Saturday, then I'll share how to pivot (only 30 seats in the paid cohort)",
+    "accountants, the robots are coming for your desk. free masterclass tonight 7pm, link in bio",
 ])
 def test_a_fear_of_being_replaced_funnel_is_about_ai_without_naming_it(text):
     verdict = shared_engine().analyze(text)
@@ -213,6 +215,8 @@ def test_a_fear_of_being_replaced_funnel_is_about_ai_without_naming_it(text):
 @pytest.mark.parametrize("text", [
     "我失业三个月了，有没有人内推一下运营岗位",
     "I got laid off last month, any advice on updating my CV?",
+    "we're hiring a 9-5 receptionist for the clinic, dm me",
+    "don't get left behind on the hike, the group leaves at 7 sharp",
 ])
 def test_talk_of_losing_a_job_is_not_a_funnel(text):
     assert shared_engine().analyze(text).label == "clean"
