@@ -392,7 +392,7 @@ class Engine:
         # slang offers name no AI ("tsc合集 九块九"), so the item alone asks for it
         hits.update(self.signals.extract(n.norm, contact_cue="@contact" in hits,
                                          number_words=not self.structure.item_keys.isdisjoint(hits)))
-        suppress_denials(hits)
+        suppress_denials(hits, n.norm)
         drop_negated(hits)
         return hits
 

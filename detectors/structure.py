@@ -198,8 +198,13 @@ class StructureReader:
             found = sorted((h for k in present for h in hits[k] if not denied(h.start, h.end)), key=_start)
             if found and counter.unless_hook_after:
                 last = max(h.end for h in found)
-                if any(h.start >= last for name in counter.unless_hook_after for h in offer.hooks.get(name, ())):
-                    continue  # the warning comes first and the writer's own price or contact after it: a pitch
+                after = [h for name in counter.unless_hook_after for h in offer.hooks.get(name, ()) if h.start >= last]
+                if after:
+                    # ...unless every such hook sits inside quotation marks: the advert's price, not the writer's
+                    # ("Got a DM for 'GPT-6 keys, 250 each'", 避雷："内测号到货，两百九十九，加v")
+                    quoted = covering(quoted_ranges(norm))
+                    if not all(quoted(h.start, h.end) for h in after):
+                        continue  # the warning comes first and the writer's own price or contact after it: a pitch
             if found:
                 out.append((counter, found))
         return out

@@ -25,9 +25,16 @@ def drop_negated(hits: dict[str, list[Hit]]) -> None:
                 else:
                     del hits[key]
 
-def suppress_denials(hits: dict[str, list[Hit]]) -> None:
-    """"not a scam" / "不是骗局" contain warning words; they are a seller's denial, not a warning."""
+def suppress_denials(hits: dict[str, list[Hit]], norm: str) -> None:
+    """"not a scam" / "不是骗局" contain warning words; they are a seller's denial, not a warning. A denial word
+    followed by a question mark ("legit? guy in the other group selling codes") asks, and denies nothing."""
     denials = hits.get("@anti_warning")
+    if denials and "?" in norm:
+        denials = [d for d in denials if not norm[d.end:d.end + 2].lstrip().startswith("?")]
+        if denials:
+            hits["@anti_warning"] = denials
+        else:
+            del hits["@anti_warning"]
     warnings = hits.get("@warning")
     if not denials or not warnings:
         return

@@ -14,8 +14,11 @@ from detectors.text.matcher import Hit
 # Paired quotation marks of Chinese and English chat (straight double quotes pair in order), without
 # nesting: RE2, linear time (counted repeats would blow up RE2's automaton, so lengths are checked after).
 _QUOTED = LinearRegex(r'"[^"\n]+"|“[^”\n]+”|「[^」\n]+」|『[^』\n]+』|《[^》\n]+》|‘[^’\n]+’')
+# Single straight quotes, as English chat writes them ('GPT-6 keys, 250 each'): only where one opens after a space
+# or a colon and closes before a space or a mark, so the apostrophes of "it's" and "don't" open nothing.
+_SINGLE_QUOTED = LinearRegex(r"(?:^|[\s:：(（,，])('[^'\n]{2,}')(?:$|[\s.,!?;:)），。！？])")
 _MAX_QUOTE = 400
-_QUOTE_CHAR = re.compile('["“「『《‘]')
+_QUOTE_CHAR = re.compile('["“「『《‘\']')
 _NAME_LENGTH = 14  # characters, quotation marks included: 「可灵国际版」, “Sora破局”
 MIN_OWN_WORDS = 6  # letters/ideographs outside the quotes: a bare quoted advert is still an advert
 
@@ -23,7 +26,20 @@ MIN_OWN_WORDS = 6  # letters/ideographs outside the quotes: a bare quoted advert
 def quoted_ranges(norm: str) -> list[tuple[int, int]]:
     if _QUOTE_CHAR.search(norm) is None:
         return []
-    return [(s, e) for s, e in _QUOTED.spans(Utf8Text(norm)) if 4 <= e - s <= _MAX_QUOTE]
+    text = Utf8Text(norm)
+    found = _QUOTED.spans(text)
+    if "'" in norm:
+        found = _without_overlaps(sorted(found + _SINGLE_QUOTED.spans(text, 1)))
+    return [(s, e) for s, e in found if 4 <= e - s <= _MAX_QUOTE]
+
+
+def _without_overlaps(spans: list[tuple[int, int]]) -> list[tuple[int, int]]:
+    """Sorted spans -> those that start after the last kept one ended (a 'quote' inside a "quote" is part of it)."""
+    kept: list[tuple[int, int]] = []
+    for s, e in spans:
+        if not kept or s >= kept[-1][1]:
+            kept.append((s, e))
+    return kept
 
 
 def _own_words(norm: str, ranges: list[tuple[int, int]]) -> int:

@@ -295,3 +295,35 @@ def test_staff_asking_for_card_details_or_a_payment_link(text):
 def test_a_new_number_for_the_admin_and_a_training_loan_are_the_scam(text, category):
     verdict = shared_engine().analyze(text)
     assert verdict.label == "scam" and category in verdict.categories
+
+
+@pytest.mark.parametrize("text", [
+    'victim here: paid 100 usdt to a "claude relay" at 20% of official price. answers got dumber, support chat gone',
+    "被騙過：入了一個 AI 接案 LINE 社群，年費三千多，半年只派過一個 500 元的案",
+    "I paid the $500 deposit to join a 6-figure AI creators circle. The call was a pre-recorded webinar",
+])
+def test_a_victim_telling_what_they_paid_is_no_offer(text):
+    assert "victim" in _counters(text)
+    assert shared_engine().analyze(text).label != "scam"
+
+
+def test_a_testimonial_that_pushes_its_own_contact_is_still_a_pitch():
+    # "I paid" in a seller's mouth: the writer's own contact turns the story back into an offer
+    assert _counters("I paid $599 for this Sora course and made it back in a week, dm me for the link") == []
+
+
+def test_legit_with_a_question_mark_asks():
+    assert _counters("legit? guy in the other grp selling sora 2 codes, a tenner") == ["question"]
+    assert _counters("sora 2 codes, a tenner, 100% legit, dm me") == []  # a seller's claim denies nothing
+
+
+@pytest.mark.parametrize("text", [
+    '转一条骗子广告给大家避雷："内测号到货，两百九十九包售后，加v：soraking88"，中间打点就是为了躲关键词',
+    "Heads up, scam going around: 'Sora 2 invite codes, $25 each, DM @codeplug'. Codes are free",
+])
+def test_a_warning_that_quotes_the_adverts_price_is_still_a_warning(text):
+    assert "warning" in _counters(text)
+
+
+def test_a_warning_followed_by_the_writers_own_price_is_a_pitch():
+    assert "warning" not in _counters("beware of fake sora codes, mine come from our team, $25 each, dm")
