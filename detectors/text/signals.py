@@ -16,8 +16,9 @@ from detectors.text.number_words import word_prices
 _NUM = r"\d+(?:[.,]\d+)?"
 # Prices: a currency before or after a number, or a price word before it ("只要299", "only 299", "限时999").
 _PRICE = LinearRegex(
-    rf"(?:[¥$€£₹₱₦]|rmb|cny|usd|us\$|sgd|hkd|php|inr|rs\.?)\s?{_NUM}"
+    rf"(?:[¥$€£₹₱₦]|rmb|cny|usd|us\$|sgd|hkd|php|inr|rs\.?|pkr|ksh|kes|ngn|ghs|zar|myr|rm|aud|cad|nzd|eur|gbp)\s?{_NUM}"
     rf"|{_NUM}\s?(?:元|块|圆|rmb|yuan|刀|美元|美金|usd|usdt|eth|btc|dollars?|bucks|quid|pounds?|pesos?|rupees?|naira|sgd|hkd"
+    rf"|pkr|ksh|kes|bob|shillings?|cedis?|rand|ringgit|myr|aud|cad|nzd|eur|euros?|gbp"
     rf"|\$|r/|/月|/年|/人|/mo\b|/month|/wk\b|/week|/yr\b|/year|a month|per month|each|一位|一个月|每月)"
     rf"|(?:只要|仅需|只需|仅售|仅要|仅|售价|价格|现价|原价|特价|优惠价|限时|缴上|交上|交|缴|付|门票|入群费|学费|only|just|price|priced at|for|pay)\s?[:：]?\s?{_NUM}(?:\s?(?:元|块|r))?"
 )

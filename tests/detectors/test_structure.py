@@ -264,6 +264,10 @@ def test_a_cantonese_no_need_to_pm_is_no_contact():
     ("codes avail. 15 each. dm", "15 each"),
     ("Colab notebook access ₹199, pay on UPI", "₹199"),
     ("Send 1 peso + screenshot to this number", "1 peso"),
+    ("lifetime chatgpt plus PKR 4,000 easypaisa", "pkr 4,000"),
+    ("Sora 2 accounts RM40 each, TNG or DuitNow", "rm40"),
+    ("bootcamp seat 500 bob, m-pesa only", "500 bob"),
+    ("Ksh 1000 to join the group", "ksh 1000"),
 ])
 def test_prices_as_chat_writes_them(text, price):
     from detectors.text.normalize import normalize
@@ -327,3 +331,18 @@ def test_a_warning_that_quotes_the_adverts_price_is_still_a_warning(text):
 
 def test_a_warning_followed_by_the_writers_own_price_is_a_pitch():
     assert "warning" not in _counters("beware of fake sora codes, mine come from our team, $25 each, dm")
+
+
+@pytest.mark.parametrize("text", [
+    "加🐧群 看 s2 最新玩法，群费九块九",
+    "AI creators collective, $35 onboarding fee, pay by Revolut",
+])
+def test_a_fee_to_get_into_a_group_is_a_place_on_sale(text):
+    offer = _offer(text)
+    assert offer is not None and offer.item.id == "group" and "price" in offer.hooks
+
+
+def test_rm_is_ringgit_only_before_a_number():
+    from detectors.text.normalize import normalize
+
+    assert "$price" not in shared_engine().signals.extract(normalize("rm -rf build, then run it 2 times").norm)
