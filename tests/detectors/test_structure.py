@@ -346,3 +346,22 @@ def test_rm_is_ringgit_only_before_a_number():
     from detectors.text.normalize import normalize
 
     assert "$price" not in shared_engine().signals.extract(normalize("rm -rf build, then run it 2 times").norm)
+
+
+@pytest.mark.parametrize("text", [
+    "copilot support: share the OTP we sent to confirm it's u",
+    "perplexity billing: card declined, reply w card no + cvv",
+    "(official) DeepSeek 社区管理员: 检测到你的 API key 泄露, 请把 key 和注册手机号发我帮你 reset",
+])
+def test_fake_staff_asking_for_a_login_hooks_the_reader_by_the_request(text):
+    offer = _offer(text)
+    assert offer is not None and offer.item.id == "impersonation" and "request" in offer.hooks
+
+
+def test_a_login_asked_for_by_a_fake_mod_is_read_without_an_ai_word():
+    verdict = shared_engine().analyze("Mod here: we're verifying all members. DM me your email + password so I can keep you in")
+    assert verdict.label in ("suspicious", "scam") and "fake_authority" in verdict.categories
+
+
+def test_a_member_warning_about_such_requests_is_no_request_for_a_login():
+    assert shared_engine().analyze("Reminder: no mod will ever ask you to share your OTP or password. Report anyone who does").label == "clean"
