@@ -58,6 +58,13 @@ _OPENING_QUOTES = re.compile(r"[\"“「『]")
 _REQUEST = re.compile(r"(?:^|[^a-z])(?:(?:could|can|would|will|pls|please|kindly)\s+(?:you|u|ya)|please|pls|kindly)(?:$|[^a-z])"
                       r"|麻烦您|麻烦你|请您|请你|请把|请提供|请发")
 _SENTENCE_END = re.compile(r"[.!。！\n]")
+# A doubt asked before the message goes on ("Is this street interview real? The account sells a $29 prompt
+# sheet"): a yes/no question about the thing, not one put to the reader ("Are you ready for what's coming?",
+# "Do you want out of the 9-5?" are a funnel's), so none with "you" in it.
+_DOUBT = LinearRegex(r"(?:^|[.!?。！？\n]\s*)((?:is|are|was|were|does|did|has|have|should|can)\s"
+                     r"[^.!?。！？\n]{0,120}\?)")
+# ...nor a seller's ("anyone want my spare seat?", "has anyone been looking for Claude Max?")
+_NOT_A_DOUBT = re.compile(r"\b(?:you|your|yours|u|ur|ya|yall|y'all|want|wants|need|needs|interested|keen|looking|join)\b")
 # A question mark, or a Chinese question particle with none ("是邀请码的意思吗"; 嗎 is folded to 吗).
 _QUESTION_ENDS = ("?", "？", "吗", "么")
 _DIGIT = re.compile(r"\d")
@@ -139,6 +146,10 @@ class SignalExtractor:
         if (tail.endswith(_QUESTION_ENDS) and not tail.rstrip("?？ ").endswith(_SELLERS_QUESTIONS)
                 and _REQUEST.search(_SENTENCE_END.split(tail.rstrip("?？ "))[-1]) is None):
             hits["$question"] = [Hit("$question", tail[-1], len(tail) - 1, len(tail))]
+        elif "?" in norm:
+            doubts = [(s, e) for s, e in _DOUBT.spans(Utf8Text(norm), 1) if _NOT_A_DOUBT.search(norm, s, e) is None]
+            if doubts:
+                hits["$question"] = [Hit("$question", norm[s:e], s, e) for s, e in doubts]
         if "/s" in norm or "(" in norm:
             found = [Hit("$satire_mark", norm[s:e].strip(" .!?,"), s, e) for s, e in _SATIRE_MARK.spans(Utf8Text(norm))]
             if found:

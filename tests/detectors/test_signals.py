@@ -57,6 +57,13 @@ def test_sarcasm_tags(signals, text, tagged):
     ("Mod here. Can u send the 6-digit code we just texted you?", False),
     ("您的账号异常，麻烦您把短信验证码发我一下好吗", False),
     ("Got a DM asking for my code. Could this be real?", True),   # "could this" asks, "could you" requests
+    # a doubt asked before the message goes on
+    ('Is this "Sora-generated" street interview real? The account sells a $29 prompt sheet', True),
+    ("has anyone bought codes from this guy? he wants 25 each", True),
+    # ...but a question put to the reader, or a seller's, is no doubt
+    ("Is your job safe? free webinar tonight, link in bio", False),
+    ("Are you ready for what's coming? dm me", False),
+    ("Has anyone been looking for Claude Max? got 2 seats, 30/mo", False),
 ])
 def test_a_closing_question_mark(signals, text, asks):
     assert ("$question" in _found(signals, text)) is asks
