@@ -365,3 +365,21 @@ def test_a_login_asked_for_by_a_fake_mod_is_read_without_an_ai_word():
 
 def test_a_member_warning_about_such_requests_is_no_request_for_a_login():
     assert shared_engine().analyze("Reminder: no mod will ever ask you to share your OTP or password. Report anyone who does").label == "clean"
+
+
+@pytest.mark.parametrize("text, product", [
+    ("Synthesia business seats, £40 a month, PM me", "synthesia"),
+    ("ex-DeepMind researcher, my course is the only one that teaches what the labs do", "gemini"),
+    ("混元内测资格 私我", "hunyuan"),
+    ("Leonardo AI lifetime plan 25 usd", "leonardo"),
+])
+def test_more_ai_products_are_named(text, product):
+    from detectors.text.normalize import normalize
+
+    assert f"@product:{product}" in shared_engine()._hits(normalize(text))
+
+
+def test_the_painter_is_no_product():
+    from detectors.text.normalize import normalize
+
+    assert "@product:leonardo" not in shared_engine()._hits(normalize("Leonardo painted the Mona Lisa"))
