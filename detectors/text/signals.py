@@ -57,7 +57,7 @@ _OPENING_QUOTES = re.compile(r"[\"“「『]")
 # you?", "麻烦您把验证码发我一下好吗") is a request, the register of someone posing as staff, not a doubt.
 _REQUEST = re.compile(r"(?:^|[^a-z])(?:(?:could|can|would|will|pls|please|kindly)\s+(?:you|u|ya)|please|pls|kindly)(?:$|[^a-z])"
                       r"|麻烦您|麻烦你|请您|请你|请把|请提供|请发")
-_SENTENCE_END = re.compile(r"[.!。！\n]")
+_SENTENCE_ENDS = ".!。！\n"
 # A doubt asked before the message goes on ("Is this street interview real? The account sells a $29 prompt
 # sheet"): a yes/no question about the thing, not one put to the reader ("Are you ready for what's coming?",
 # "Do you want out of the 9-5?" are a funnel's), so none with "you" in it.
@@ -70,6 +70,10 @@ _QUESTION_ENDS = ("?", "？", "吗", "么")
 _DIGIT = re.compile(r"\d")
 _SIGNAL_CHARS = re.compile(r"[\d.@]|dot[)\]]")  # without a digit, dot, @ or "(dot)" no price, link or handle
 _TLD_LIKE_FILE = frozenset({"png", "jpg", "jpeg", "gif", "mp4", "mov", "txt", "pdf", "doc", "docx", "zip", "py", "md"})
+
+
+def _last_sentence(text: str) -> str:
+    return text[max(map(text.rfind, _SENTENCE_ENDS)) + 1:]
 
 
 @dataclass(frozen=True)
@@ -144,7 +148,7 @@ class SignalExtractor:
         hits: dict[str, list[Hit]] = {}
         tail = norm.rstrip()
         if (tail.endswith(_QUESTION_ENDS) and not tail.rstrip("?？ ").endswith(_SELLERS_QUESTIONS)
-                and _REQUEST.search(_SENTENCE_END.split(tail.rstrip("?？ "))[-1]) is None):
+                and _REQUEST.search(_last_sentence(tail.rstrip("?？ "))) is None):
             hits["$question"] = [Hit("$question", tail[-1], len(tail) - 1, len(tail))]
         elif "?" in norm:
             doubts = [(s, e) for s, e in _DOUBT.spans(Utf8Text(norm), 1) if _NOT_A_DOUBT.search(norm, s, e) is None]
