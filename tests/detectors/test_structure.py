@@ -270,9 +270,7 @@ def test_a_cantonese_no_need_to_pm_is_no_contact():
     ("Ksh 1000 to join the group", "ksh 1000"),
 ])
 def test_prices_as_chat_writes_them(text, price):
-    from detectors.text.normalize import normalize
-
-    found = shared_engine().signals.extract(normalize(text).norm).get("$price", [])
+    found = shared_engine().signals.extract(norm_mod.normalize(text).norm).get("$price", [])
     assert price in [h.term for h in found]
 
 
@@ -343,9 +341,7 @@ def test_a_fee_to_get_into_a_group_is_a_place_on_sale(text):
 
 
 def test_rm_is_ringgit_only_before_a_number():
-    from detectors.text.normalize import normalize
-
-    assert "$price" not in shared_engine().signals.extract(normalize("rm -rf build, then run it 2 times").norm)
+    assert "$price" not in shared_engine().signals.extract(norm_mod.normalize("rm -rf build, then run it 2 times").norm)
 
 
 @pytest.mark.parametrize("text", [
@@ -374,12 +370,8 @@ def test_a_member_warning_about_such_requests_is_no_request_for_a_login():
     ("Leonardo AI lifetime plan 25 usd", "leonardo"),
 ])
 def test_more_ai_products_are_named(text, product):
-    from detectors.text.normalize import normalize
-
-    assert f"@product:{product}" in shared_engine()._hits(normalize(text))
+    assert f"@product:{product}" in shared_engine()._hits(norm_mod.normalize(text))
 
 
 def test_the_painter_is_no_product():
-    from detectors.text.normalize import normalize
-
-    assert "@product:leonardo" not in shared_engine()._hits(normalize("Leonardo painted the Mona Lisa"))
+    assert "@product:leonardo" not in shared_engine()._hits(norm_mod.normalize("Leonardo painted the Mona Lisa"))
