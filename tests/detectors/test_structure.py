@@ -375,3 +375,21 @@ def test_more_ai_products_are_named(text, product):
 
 def test_the_painter_is_no_product():
     assert "@product:leonardo" not in shared_engine()._hits(norm_mod.normalize("Leonardo painted the Mona Lisa"))
+
+
+@pytest.mark.parametrize("text, counter", [
+    ("sora accounts $5 dm — the login helper they send is a credential stealer, don't install", "warning"),
+    ("Sora账号 5块一个 私聊 —— 发来的登录器是木马，别安装", "warning"),
+    ("sora pro accounts for $20 each going around on discord, nobody can deliver that", "reported"),
+    ("Sora 2 codes $15 each dm @plug — my sis sent me this, she's 15", "reported"),
+    ("sora seat $40/month dm — she paid and got locked out two days later", "victim"),
+    ("Sora 2 邀请码 30一个 私信 —— 我付了钱，钱打过去就被拉黑了", "victim"),
+])
+def test_members_telling_of_malware_relatives_and_losses_turn_the_offer_around(text, counter):
+    assert counter in _counters(text)
+    assert shared_engine().analyze(text).label != "scam"
+
+
+def test_a_seller_promising_he_will_not_run_off_is_still_selling():
+    # "不跑路" is a seller's reassurance, not a victim's "跑路了"
+    assert shared_engine().analyze("Sora内测号 299一个 老店不跑路 加v sora888").label == "scam"
