@@ -203,12 +203,13 @@ def test_ctrl_c_ends_the_scan_cleanly_with_status_2(cli, tmp_path):
 
     export = telegram_export(tmp_path / "result.json",
                              [tg_message(i, f"[scam:fake_access] {i}") for i in range(1, 11)])
+    handler_before = signal.getsignal(signal.SIGINT)  # SIG_IGN when pytest itself runs as a background job
     res = cli(str(export), "--record", use=InterruptedEngine())
     assert res.exit_code == 2
     assert "Messages read: 4" in res.stdout and "4 new" in res.stdout
     assert "interrupted (Ctrl-C)" in res.stderr
     assert len(_incidents(tmp_path / "leekguard.db")) == 4
-    assert signal.getsignal(signal.SIGINT) is signal.default_int_handler  # handler restored
+    assert signal.getsignal(signal.SIGINT) is handler_before  # handler restored
 
 
 def test_worker_processes_write_the_same_rows(cli, tmp_path):
