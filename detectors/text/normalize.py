@@ -43,6 +43,8 @@ _NFKC_RANGES = [
 _PLUS_AS_ADD = "+＋➕﹢⊕"
 # Emoji that stand for a chat app in "加🐧群", "🐧 私": read as the app's name.
 _APP_EMOJI = {"🐧": " qq "}
+# Emoji read as the word they sound like: a horse (mǎ) for 码 in "扫🐎进群", "邀请🐎", "二维🐎".
+_HOMOPHONE_EMOJI = {"🐎": "码", "🐴": "码"}
 _SIMPLIFIED_VARIANTS = {"帐": "账", "钜": "巨", "讬": "托"}
 _LEET_MAP = {"0": "o", "1": "i", "3": "e", "4": "a", "5": "s", "7": "t", "8": "b"}
 # str.translate looks every character up in its table; a dict raises (and clears) a KeyError for each
@@ -136,6 +138,8 @@ def _tables() -> tuple[dict[int, str | None], list[int | str | None], re.Pattern
         table[ord(ch)] = "加"
     for ch, name in _APP_EMOJI.items():
         table[ord(ch)] = name
+    for ch, word in _HOMOPHONE_EMOJI.items():
+        table[ord(ch)] = word
     for cp in _INVISIBLE:
         table[cp] = None
     # Lone surrogates cannot be encoded anywhere downstream: read them as a separator.

@@ -60,3 +60,11 @@ def test_a_penguin_is_qq():
     assert "加qq群" in n.compact
     start, end = n.original_span(n.norm.index("qq"), n.norm.index("qq") + 2)
     assert n.original[start:end] == "🐧"
+
+
+def test_a_horse_is_the_code_it_sounds_like():
+    # "扫🐎进群", "邀请🐎": mǎ for 码, so the QR lure and the invite code are read, and quoted as written
+    n = normalize("扫🐎进群 出Sora2邀请🐎")
+    assert "扫码进群" in n.compact and "邀请码" in n.compact
+    start, end = n.original_span(n.norm.index("扫码"), n.norm.index("扫码") + 2)
+    assert n.original[start:end] == "扫🐎"

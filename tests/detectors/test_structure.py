@@ -393,3 +393,31 @@ def test_members_telling_of_malware_relatives_and_losses_turn_the_offer_around(t
 def test_a_seller_promising_he_will_not_run_off_is_still_selling():
     # "不跑路" is a seller's reassurance, not a victim's "跑路了"
     assert shared_engine().analyze("Sora内测号 299一个 老店不跑路 加v sora888").label == "scam"
+
+
+@pytest.mark.parametrize("text", [
+    "积分号 一万积分 便宜出 私",                 # points accounts for the AI video apps
+    "独享号 包月不卡 要的戳",
+    "pro seats half price, pay first i add u",
+    "p.l.u.s accts lifetime, one time pay, hmu",
+])
+def test_goods_only_ai_hype_sellers_offer_are_read_without_an_ai_word(text):
+    assert shared_engine().analyze(text).label == "scam"
+
+
+def test_a_victim_naming_the_sellers_handle_is_no_pitch():
+    text = "Got scammed 了 😭 在 Telegram 买 Claude Pro account RM 80，seller @claude_my_store 收钱后就 block 我"
+    assert "victim" in _counters(text)
+    assert shared_engine().analyze(text).label != "scam"
+
+
+@pytest.mark.parametrize("text", [
+    "editors crying rn. it's coming for us all. learn this in a weekend, $49, dm",
+    "再唔學就冇工開 私我 課程三百蚊",
+])
+def test_fear_of_losing_the_job_stands_for_ai(text):
+    assert shared_engine().analyze(text).label == "scam"
+
+
+def test_ordinary_seats_at_half_price_are_no_ai_offer():
+    assert shared_engine().analyze("selling my concert seats half price, dm").label == "clean"
