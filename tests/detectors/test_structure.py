@@ -217,6 +217,7 @@ def test_a_fear_of_being_replaced_funnel_is_about_ai_without_naming_it(text):
     "I got laid off last month, any advice on updating my CV?",
     "we're hiring a 9-5 receptionist for the clinic, dm me",
     "don't get left behind on the hike, the group leaves at 7 sharp",
+    "don't get left behind on the hike tomorrow, sign up link in bio",  # a lure with no AI and no fear of AI
 ])
 def test_talk_of_losing_a_job_is_not_a_funnel(text):
     assert shared_engine().analyze(text).label == "clean"
