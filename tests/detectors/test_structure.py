@@ -422,3 +422,14 @@ def test_fear_of_losing_the_job_stands_for_ai(text):
 
 def test_ordinary_seats_at_half_price_are_no_ai_offer():
     assert shared_engine().analyze("selling my concert seats half price, dm").label == "clean"
+
+
+@pytest.mark.parametrize("text, label", [
+    ("ke程 199 滴", "scam"),                     # slang goods, a price and a contact: the playbook with no AI word
+    ("nc号最后三个了 手慢无", "scam"),
+    ("yoga course £80 for 6 weeks, dm me to book", "clean"),
+    ("selling my old bike, 120 quid, dm", "clean"),
+    ("our book club is moving to a paid discord, £3 a month, dm for the link", "clean"),
+])
+def test_offers_that_name_no_ai_are_judged_by_their_goods(text, label):
+    assert shared_engine().analyze(text).label == label
