@@ -14,6 +14,7 @@ import json
 import logging
 import math
 import threading
+import time
 from collections import OrderedDict
 from dataclasses import dataclass
 from functools import cached_property, lru_cache
@@ -203,11 +204,15 @@ class Engine:
                 return
             except (KeyError, TypeError, ValueError) as exc:
                 log.debug("model cache unusable, training: %s", exc)
+        # The first start after install (or after the samples change) waits here for seconds: say so.
+        log.info("training the classifier on %d samples (once: the weights are cached in %s)",
+                 len(labelled), model_cache.cache_dir())
+        started = time.perf_counter()
         pairs = [self._sample(text, label) for text, label in labelled]
         self.classifier.fit([full for full, _ in pairs])
         self.fast.fit([fast for _, fast in pairs])
         model_cache.save(key, {"full": self.classifier.state(), "fast": self.fast.state()})
-        log.debug("classifier trained on %d samples", len(labelled))
+        log.info("classifier trained on %d samples in %.1f s", len(labelled), time.perf_counter() - started)
 
     def _sample(self, text: str, label: str) -> tuple[Sample, Sample]:
         """(full, fast) training samples for one labelled text."""
