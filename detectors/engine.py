@@ -32,7 +32,7 @@ from detectors.resemblance import NearestScam, strongest, wording_reasons
 from detectors.rules import CompiledRule, RuleIndex
 from detectors.scoring import Thresholds, categories_of, combine
 from detectors.text.signals import SignalExtractor
-from detectors.structure import StructureReader
+from detectors.structure import STRUCTURE_CEILING, StructureReader
 from detectors.text.tokenize import chinese_tokens, han_bigrams, han_runs, init_jieba, latin_tokens, load_jieba
 from leekguard_types import CATEGORIES, Finding, Message, Span, Verdict
 
@@ -373,6 +373,12 @@ class Engine:
             shown = self.structure.evidence_shown(offer, topical, z, threshold)
             if shown is not None:
                 findings.append(self.structure.finding(offer, self._spans(nb, shown, 0), z, threshold))
+        elif toks is not None:  # no offer at all, but a member asking, warning or telling a loss is no public scam
+            z, threshold = sum(f.score for f in findings), _logit(self.settings.scam_threshold)
+            if z > threshold - STRUCTURE_CEILING:
+                held = self.structure.capping_without_offer(hits, nb.norm)
+                if held is not None:
+                    findings.append(self.structure.counter_finding(held[0], self._spans(nb, held[1][:2], 0), z, threshold))
         if toks is not None and not any(f.category in CATEGORIES for f in findings):
             z = sum(f.score for f in findings)
             if self.fast.probability(z) >= self.settings.suspicious_threshold:

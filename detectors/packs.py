@@ -134,6 +134,7 @@ class CounterKind(_Strict):
     unless_hooks: list[str] = []  # hooks that void this counter-signal (a "free" offer with a price)
     caps: bool = False  # when it holds, word statistics alone cannot raise the verdict to a public scam warning
     unless_hook_after: list[str] = []  # hooks that void it when they come after it ("beware of fakes... mine $25")
+    without_offer: bool = False  # it also holds a message with no offer shape at all (only with caps)
     en: str
     zh: str
 

@@ -78,6 +78,7 @@ class StructureReader:
         self._counters = [(c, frozenset(map(key, c.keys))) for c in spec.counters]
         self._lure = frozenset(map(key, spec.first_person_lure))
         self._deal_keys = frozenset(self._offer).union(*(ks for _, ks in self._hooks))
+        self._counter_keys = frozenset().union(*(ks for c, ks in self._counters if c.caps and c.without_offer))
 
     def read(self, hits: dict[str, list[Hit]], norm: str = "") -> Offer | None:
         """The item kind that stands in the message with the most of {offer, price, contact, urgency} near it
@@ -179,6 +180,23 @@ class StructureReader:
         for counter, found in offer.counters:
             out[f"$counter_{counter.id}"] = found[:1]
         return out
+
+    def capping_without_offer(self, hits: dict[str, list[Hit]], norm: str) -> tuple[CounterKind, list[Hit]] | None:
+        """A message about AI with no offer shape of its own that tells a loss ("cousin paid €20 for 'veo access'.
+        ghosted"): the first counter-signal marked `without_offer` that holds, judged as for an offer whose hooks are
+        every hook in the message. None when there is none, or the writer adds a contact of their own."""
+        if self._counter_keys.isdisjoint(hits):
+            return None
+        hooks = {name: sorted((h for k in ks if k in hits for h in hits[k]), key=_start) for name, ks in self._hooks}
+        whole = Offer(self.spec.items[0], [], [], {n: hs for n, hs in hooks.items() if hs}, [])
+        return next(((c, found) for c, found in self._counters_of(hits, whole, norm) if c.caps and c.without_offer),
+                    None)
+
+    def counter_finding(self, counter: CounterKind, spans: tuple[Span, ...], z: float, threshold: float) -> Finding:
+        """Holds a message with no offer of its own below a public warning, naming the counter-signal."""
+        return Finding("structure", _CONTEXT, min(0.0, threshold - STRUCTURE_CEILING - z),
+                       f"Offers nothing of the writer's own: {counter.en}", f"不是本人的推销：{counter.zh}",
+                       f"structure.none.{counter.id}", "seeds/structure.yaml", spans)
 
     def _counters_of(self, hits: dict[str, list[Hit]], offer: Offer, norm: str) -> list[tuple[CounterKind, list[Hit]]]:
         if not self._lure.isdisjoint(hits):

@@ -433,3 +433,21 @@ def test_ordinary_seats_at_half_price_are_no_ai_offer():
 ])
 def test_offers_that_name_no_ai_are_judged_by_their_goods(text, label):
     assert shared_engine().analyze(text).label == label
+
+
+def test_a_loss_told_with_no_offer_shape_is_no_public_scam():
+    # the pitch is quoted from memory, the writer paid and lost: the victim counter holds it with no offer read
+    text = "Sora director program, first AI movie, be a first-generation AI director, audition now — I paid to join and never heard back"
+    verdict = shared_engine().analyze(text)
+    assert verdict.label != "scam"
+    assert any(f.rule == "structure.none.victim" for f in verdict.findings)
+
+
+@pytest.mark.parametrize("text", [
+    "got scammed by the sora seller earlier in this chat? i'm a blockchain forensics investigator, I can trace the USDT and get it back",
+    "提醒一下大家，最近好多中转站跑路了。我们是企业合作线路，不跑路，充五百送一百",
+])
+def test_a_recovery_agent_or_a_seller_who_will_not_run_off_is_no_victim(text):
+    engine = shared_engine()
+    n = norm_mod.normalize(text)
+    assert engine.structure.capping_without_offer(engine._hits(n), n.norm) is None
