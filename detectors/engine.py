@@ -368,17 +368,15 @@ class Engine:
         discount = 0.0 if topical else (OFF_TOPIC_PATTERNED_LOG_ODDS if matched or reading == "telltale"
                                          else OFF_TOPIC_LOG_ODDS)
         findings += self._classifier_findings(contrib, hits, model, toks is not None, discount)
+        z, threshold = sum(f.score for f in findings), _logit(self.settings.scam_threshold)
         if offer is not None:  # the offer's shape lifts or holds the verdict, and says why (detectors/structure.py)
-            z, threshold = sum(f.score for f in findings), _logit(self.settings.scam_threshold)
             shown = self.structure.evidence_shown(offer, topical, z, threshold)
             if shown is not None:
                 findings.append(self.structure.finding(offer, self._spans(nb, shown, 0), z, threshold))
-        elif toks is not None:  # no offer at all, but a member asking, warning or telling a loss is no public scam
-            z, threshold = sum(f.score for f in findings), _logit(self.settings.scam_threshold)
-            if z > threshold - STRUCTURE_CEILING:
-                held = self.structure.capping_without_offer(hits, nb.norm)
-                if held is not None:
-                    findings.append(self.structure.counter_finding(held[0], self._spans(nb, held[1][:2], 0), z, threshold))
+        elif toks is not None and z > threshold - STRUCTURE_CEILING:  # no offer, but a member telling a loss
+            held = self.structure.capping_without_offer(hits, nb.norm)
+            if held is not None:
+                findings.append(self.structure.counter_finding(held[0], self._spans(nb, held[1][:2], 0), z, threshold))
         if toks is not None and not any(f.category in CATEGORIES for f in findings):
             z = sum(f.score for f in findings)
             if self.fast.probability(z) >= self.settings.suspicious_threshold:
