@@ -109,7 +109,7 @@ class StructureReader:
             if candidate.parts > best_parts:
                 best, best_parts = candidate, candidate.parts
         if best is not None:
-            best.counters = self._counters_of(hits, best, norm)
+            best.counters = self._counters_of(hits, best.hooks, norm)
         return best
 
     def off_topic_reading(self, offer: Offer | None) -> str | None:
@@ -188,9 +188,8 @@ class StructureReader:
         if self._counter_keys.isdisjoint(hits):
             return None
         hooks = {name: sorted((h for k in ks if k in hits for h in hits[k]), key=_start) for name, ks in self._hooks}
-        whole = Offer(self.spec.items[0], [], [], {n: hs for n, hs in hooks.items() if hs}, [])
-        return next(((c, found) for c, found in self._counters_of(hits, whole, norm) if c.caps and c.without_offer),
-                    None)
+        held = self._counters_of(hits, {n: hs for n, hs in hooks.items() if hs}, norm)
+        return next(((c, found) for c, found in held if c.caps and c.without_offer), None)
 
     def counter_finding(self, counter: CounterKind, spans: tuple[Span, ...], z: float, threshold: float) -> Finding:
         """Holds a message with no offer of its own below a public warning, naming the counter-signal."""
@@ -198,7 +197,9 @@ class StructureReader:
                        f"Offers nothing of the writer's own: {counter.en}", f"不是本人的推销：{counter.zh}",
                        f"structure.none.{counter.id}", "seeds/structure.yaml", spans)
 
-    def _counters_of(self, hits: dict[str, list[Hit]], offer: Offer, norm: str) -> list[tuple[CounterKind, list[Hit]]]:
+    def _counters_of(self, hits: dict[str, list[Hit]], hooks: dict[str, list[Hit]],
+                     norm: str) -> list[tuple[CounterKind, list[Hit]]]:
+        """The counter-signals that hold, given the hooks the offer (or the whole message) has."""
         if not self._lure.isdisjoint(hits):
             # "加vx" inside a quoted advert is the advert's, not the writer's; "私我" inside "有人私我卖" is a report
             inside = covering(quoted_ranges(norm) + [(h.start, h.end) for _, keys in self._counters
@@ -210,13 +211,13 @@ class StructureReader:
         denied = covering((d.start, d.end) for d in hits.get("@anti_warning", ()))
         out = []
         for counter, keys in self._counters:
-            if keys.isdisjoint(hits) or any(offer.hooks.get(h) for h in counter.unless_hooks):
+            if keys.isdisjoint(hits) or any(hooks.get(h) for h in counter.unless_hooks):
                 continue
             present = keys.intersection(hits)
             found = sorted((h for k in present for h in hits[k] if not denied(h.start, h.end)), key=_start)
             if found and counter.unless_hook_after:
                 last = max(h.end for h in found)
-                after = [h for name in counter.unless_hook_after for h in offer.hooks.get(name, ()) if h.start >= last]
+                after = [h for name in counter.unless_hook_after for h in hooks.get(name, ()) if h.start >= last]
                 if after:
                     # ...unless every such hook sits inside quotation marks: the advert's price, not the writer's
                     # ("Got a DM for 'GPT-6 keys, 250 each'", 避雷："内测号到货，两百九十九，加v")

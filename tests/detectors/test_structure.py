@@ -396,16 +396,6 @@ def test_a_seller_promising_he_will_not_run_off_is_still_selling():
     assert shared_engine().analyze("Sora内测号 299一个 老店不跑路 加v sora888").label == "scam"
 
 
-@pytest.mark.parametrize("text", [
-    "积分号 一万积分 便宜出 私",                 # points accounts for the AI video apps
-    "独享号 包月不卡 要的戳",
-    "pro seats half price, pay first i add u",
-    "p.l.u.s accts lifetime, one time pay, hmu",
-])
-def test_goods_only_ai_hype_sellers_offer_are_read_without_an_ai_word(text):
-    assert shared_engine().analyze(text).label == "scam"
-
-
 def test_a_victim_naming_the_sellers_handle_is_no_pitch():
     text = "Got scammed 了 😭 在 Telegram 买 Claude Pro account RM 80，seller @claude_my_store 收钱后就 block 我"
     assert "victim" in _counters(text)
@@ -420,13 +410,14 @@ def test_fear_of_losing_the_job_stands_for_ai(text):
     assert shared_engine().analyze(text).label == "scam"
 
 
-def test_ordinary_seats_at_half_price_are_no_ai_offer():
-    assert shared_engine().analyze("selling my concert seats half price, dm").label == "clean"
-
-
 @pytest.mark.parametrize("text, label", [
     ("ke程 199 滴", "scam"),                     # slang goods, a price and a contact: the playbook with no AI word
     ("nc号最后三个了 手慢无", "scam"),
+    ("积分号 一万积分 便宜出 私", "scam"),            # points accounts for the AI video apps: telltale goods
+    ("独享号 包月不卡 要的戳", "scam"),
+    ("pro seats half price, pay first i add u", "scam"),
+    ("p.l.u.s accts lifetime, one time pay, hmu", "scam"),
+    ("selling my concert seats half price, dm", "clean"),
     ("yoga course £80 for 6 weeks, dm me to book", "clean"),
     ("selling my old bike, 120 quid, dm", "clean"),
     ("our book club is moving to a paid discord, £3 a month, dm for the link", "clean"),
