@@ -93,7 +93,7 @@ HYPE_CANDIDATES = ("Sora内测 懂的看图", "Sora内测 详情看图", "Sora�
                    "Sora内测 名额看图", "Sora内测 图里有", "Sora2 内测 看图", "Sora首发 请看图")
 # When none of those lands there any more, the tests try these combinations in order (product, hype word, pointer
 # to the picture): hype words as lexicons.yaml lists them, so the caption stays hype for the image checks.
-HYPE_PRODUCTS = ("Sora", "Sora2", "Sora 2")
+HYPE_PRODUCTS = ("Sora", "Sora2", "Sora 2", "可灵", "即梦", "Veo")
 HYPE_WORDS = ("内测", "首发", "内测资格", "内测名额", "独家", "抢先体验", "内测通道", "最新玩法")
 HYPE_POINTERS = ("看图", "请看图", "见图", "详情看图", "图里有")
 
