@@ -45,7 +45,6 @@ class LogisticModel:
         self.bias = 0.0
         self._g2: dict[str, float] = {}
         self._g2_bias = 0.0
-        self.samples: list[Sample] = []
         self._learned: list[Sample] = []  # reviews learned online, in order
         self._before_reviews: tuple | None = None  # (bias, weights, g2, g2_bias) before the first of them
         # Sign constraints, feature -> (lowest, highest) weight: a scam pattern may be discounted down to
@@ -64,26 +63,25 @@ class LogisticModel:
     def state(self) -> dict:
         return {"bias": self.bias, "weights": self.weights, "g2": self._g2, "g2_bias": self._g2_bias}
 
-    def load_state(self, state: dict, samples: Sequence[Sample] | None = None) -> None:
+    def load_state(self, state: dict) -> None:
         self.bias = float(state["bias"])
         self.weights = {str(k): float(v) for k, v in state["weights"].items()}
         self._g2 = {str(k): float(v) for k, v in state["g2"].items()}
         self._g2_bias = float(state["g2_bias"])
-        self.samples = list(samples or [])
 
     def fit(self, samples: Sequence[Sample]) -> None:
         """Train from scratch. Trained on a fresh model and swapped in at the end: training takes seconds, and
-        a model that is already in use keeps answering with its old weights, not half-trained ones."""
+        a model that is already in use keeps answering with its old weights, not half-trained ones. The samples
+        are not kept (about 20 MB that nothing reads again: reviews are learned online)."""
         fresh = LogisticModel(self.l2, self.epochs, self.lr, self.seed)
         fresh.bounds = self.bounds
-        fresh.samples = list(samples)
         rng = random.Random(self.seed)
-        order = list(range(len(fresh.samples)))
+        order = list(range(len(samples)))
         for _ in range(self.epochs):
             rng.shuffle(order)
             for i in order:
-                fresh._step(fresh.samples[i])
-        self._g2, self._g2_bias, self.samples = fresh._g2, fresh._g2_bias, fresh.samples
+                fresh._step(samples[i])
+        self._g2, self._g2_bias = fresh._g2, fresh._g2_bias
         self.weights, self.bias = fresh.weights, fresh.bias
         self._learned, self._before_reviews = [], None
 

@@ -39,7 +39,7 @@ from leekguard_types import CATEGORIES, Finding, Message, Span, Verdict
 log = logging.getLogger(__name__)
 
 MAX_ANALYSED_CHARS = 65_536  # longer messages are analysed on their first 64 KiB (and say so)
-_CACHE_SIZE = 4096
+_CACHE_SIZE = 1024  # verdicts kept for repeats (a spam wave posts one text many times); 4096 cost 5 MB more
 # Cascade: when the cheap model (no jieba) is this sure either way, it decides alone (~95% of messages);
 # in between, the model that also reads jieba's words gives a second opinion and the two are averaged.
 FAST_SURE_LOW, FAST_SURE_HIGH = 0.4, 0.85

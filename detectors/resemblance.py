@@ -106,7 +106,7 @@ def readable_features(names: tuple[str, ...], zh: bool) -> str:  # cached throug
     return ", ".join(dict.fromkeys(readable_feature(n, zh) for n in names)) or "-"
 
 
-@lru_cache(maxsize=65536)  # the same handful of strongest words recur message after message
+@lru_cache(maxsize=4096)  # the same handful of strongest words recur message after message
 def wording_reasons(top: tuple[str, ...], scammy: bool) -> tuple[str, str]:
     """The classifier finding's reasons (en, zh), naming its strongest words on the side it leans to."""
     listed_en, listed_zh = readable_features(top, zh=False), readable_features(top, zh=True)

@@ -1,6 +1,7 @@
 """Verdicts a moderator would notice: scams flagged with reasons, hard negatives left alone, evasion caught."""
 
 import json
+import logging
 from pathlib import Path
 import subprocess
 import sys
@@ -191,14 +192,17 @@ def test_exempting_every_rule_does_not_leave_a_phantom_verdict():
     assert any(f.detector == "classifier" for f in v.findings)  # the reasons left are still shown
 
 
-def test_model_cache_gives_the_same_verdicts_and_learning_still_works(tmp_path, monkeypatch):
+def test_model_cache_gives_the_same_verdicts_and_learning_still_works(tmp_path, monkeypatch, caplog):
     from detectors.engine import Engine
 
     monkeypatch.setenv("LEEKGUARD_CACHE_DIR", str(tmp_path))
+    caplog.set_level(logging.INFO, logger="detectors.engine")
     trained = Engine.load()
     assert list(tmp_path.glob("model-*.json")), "the trained weights are cached"
+    assert "training the classifier" in caplog.text  # the first start says why it waits
+    caplog.clear()
     cached = Engine.load()
-    assert not cached.classifier.samples  # loaded, not trained
+    assert "training the classifier" not in caplog.text  # loaded, not trained
     for text in ("Sora内测账号 只要299 加V私聊", "今天中午吃什么", "Someone DMed me a Sora beta offer, it's a scam"):
         assert cached.analyze(text).score == trained.analyze(text).score
     text = "Veo7 金牌陪跑营 本周开营 详询小助理"
