@@ -217,19 +217,13 @@ def test_a_fear_of_being_replaced_funnel_is_about_ai_without_naming_it(text):
     "I got laid off last month, any advice on updating my CV?",
     "we're hiring a 9-5 receptionist for the clinic, dm me",
     "don't get left behind on the hike, the group leaves at 7 sharp",
+    pytest.param(  # a lure with no AI and no fear of AI
+        "don't get left behind on the hike tomorrow, sign up link in bio",
+        marks=pytest.mark.xfail(strict=True, reason="known false alarm since every message is read (90ed8dc) and "
+                                "writers 29-30: 'link in bio', 'get' and 'tomorrow' outweigh the off-topic discount")),
 ])
 def test_talk_of_losing_a_job_is_not_a_funnel(text):
     assert shared_engine().analyze(text).label == "clean"
-
-
-@pytest.mark.xfail(strict=True, reason="known false alarm since writers 29-30 (d797343 + samples): the words "
-                   "'link in bio', 'get' and 'tomorrow' outweigh the off-topic discount; strict, so a fix shows up")
-def test_a_funnel_shaped_line_with_no_ai_in_it_reaches_the_admins_at_most():
-    # every word of a funnel but no AI and no fear of AI: read (an off-topic message is), discounted for naming no
-    # AI, and it should never be a public warning
-    verdict = shared_engine().analyze("don't get left behind on the hike tomorrow, sign up link in bio")
-    assert verdict.label != "scam"
-    assert "classifier.off_topic" in {f.rule for f in verdict.findings}
 
 
 def test_whitelist_places_sold_per_email_reach_the_admins_without_an_ai_word():
