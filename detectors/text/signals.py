@@ -19,8 +19,10 @@ _PRICE = LinearRegex(
     rf"(?:[¥$€£₹₱₦]|rmb|cny|usd|us\$|sgd|hkd|php|inr|rs\.?|pkr|ksh|kes|ngn|ghs|zar|myr|rm|aud|cad|nzd|eur|gbp)\s?{_NUM}"
     rf"|{_NUM}\s?(?:元|块|圆|rmb|yuan|刀|美元|美金|usd|usdt|eth|btc|dollars?|bucks|quid|pounds?|pesos?|rupees?|naira|sgd|hkd"
     rf"|pkr|ksh|kes|bob|shillings?|cedis?|rand|ringgit|myr|aud|cad|nzd|eur|euros?|gbp"
-    rf"|\$|r/|/月|/年|/人|/mo\b|/month|/wk\b|/week|/yr\b|/year|a month|per month|each|一位|一个月|每月)"
-    rf"|(?:只要|仅需|只需|仅售|仅要|仅|售价|价格|现价|原价|特价|优惠价|限时|缴上|交上|交|缴|付|门票|入群费|学费|only|just|price|priced at|for|pay)\s?[:：]?\s?{_NUM}(?:\s?(?:元|块|r))?"
+    rf"|\$|r/|/月|/年|/人|/个|/份|/张|/次|/mo\b|/month|/wk\b|/week|/yr\b|/year|a month|per month|each|一位|一个月|每月|一个|一份|一张|一组|一套|一次)"
+    # ...or a fee before it: "手续费3000", "登记费50", "保证金500", "首储500", "entry fee 20"
+    rf"|(?:只要|仅需|只需|仅售|仅要|仅|售价|价格|现价|原价|特价|优惠价|限时|缴上|交上|交|缴|付|门票|费|押金|保证金|定金|订金|内购|充值|首充|首储"
+    rf"|only|just|price|priced at|for|pay|fee|fees|deposit|entry|costs?)\s?[:：]?\s?{_NUM}(?:\s?(?:元|块|r))?"
 )
 # Typical leek-cutting price points from the articles (9.9 ... 3999) standing alone.
 _SCAM_PRICE = LinearRegex(r"(?:^|[^\d.])((?:9\.9|19\.9|29\.9|49|88|99|168|199|288|299|365|399|499|599|688|699|888|999|1299|1999|2999|3999))(?:[^\d.]|$)")

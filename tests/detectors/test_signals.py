@@ -78,3 +78,20 @@ def test_a_closing_question_mark(signals, text, asks):
 ])
 def test_a_call_to_send_a_keyword(signals, text, cta):
     assert _found(signals, text).get("$keyword_cta") == ([cta] if cta else None)
+
+
+@pytest.mark.parametrize("text, price", [
+    ("我朋友在OpenAI上班，Sora内测名额可以代为申请，手续费3000", "费3000"),   # a fee word before the number
+    ("内部消息，提前在我这登记，登记费50", "费50"),
+    ("AI短剧出海联盟，拉你进群一起接单，先交保证金500", "保证金500"),
+    ("双模型整合平台上线，首储500送200点", "首储500"),
+    ("veo3排队位 200一个 比官方早两周", "200一个"),                        # a price per piece after it
+    ("verification needed, entry fee 20 usdt", "fee 20"),
+])
+def test_a_fee_or_a_price_per_piece_is_a_price(signals, text, price):
+    assert price in _found(signals, text).get("$price", [])
+
+
+@pytest.mark.parametrize("text", ["费用私聊", "2025年的第1个项目", "一个月后见", "3个一组，费时10分钟"])
+def test_numbers_that_are_no_fee_are_no_price(signals, text):
+    assert "$price" not in _found(signals, text)
