@@ -14,7 +14,8 @@ from __future__ import annotations
 
 import math
 import random
-from collections.abc import Sequence
+from collections import Counter
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 PRIOR_SCALE = 1.0  # YAML weight 0.55 -> +0.55 log-odds before any correction
@@ -26,6 +27,15 @@ class Sample:
     features: tuple[str, ...]
     offset: float  # sum of fired rules' prior log-odds
     label: int  # 1 scam, 0 clean
+
+
+def drop_rare(samples: Sequence[Sample], min_count: int, candidate: Callable[[str], bool]) -> list[Sample]:
+    """The samples without the candidate features met in fewer than `min_count` of them. A word pair seen once
+    teaches one sentence, not a way of writing; most pairs are seen once, and each costs memory in both models."""
+    counts = Counter(f for s in samples for f in s.features if candidate(f))
+    rare = {f for f, n in counts.items() if n < min_count}
+    return [Sample(tuple(f for f in s.features if f not in rare), s.offset, s.label) if rare.intersection(s.features)
+            else s for s in samples]
 
 
 def _sigmoid(z: float) -> float:
