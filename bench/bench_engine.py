@@ -9,7 +9,8 @@
 - jieba.lcut alone over the same corpus, in rounds alternating with the engine: the issue's yardstick (jieba
   segments about 7,000 such messages/s on its reference machine, the target is 7,500), so the figure can be
   read on a shared host whose speed drifts;
-- one 64 KB message; start-up to first verdict (warm: jieba's cache exists); peak RSS.
+- one 64 KB message; start-up to first verdict (warm: jieba's cache exists); peak RSS;
+- the first start with no model cache (the engine trains on the samples): its time and peak RSS.
 Times are CPU time of this process/thread (time.process_time / thread_time), so a busy machine does not skew
 them; start-up is wall time of a fresh `python -m cli check`.
 """
@@ -18,6 +19,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import random
 import resource
 import statistics
@@ -85,6 +87,23 @@ def _jieba_rate(corpus: Path) -> float:
     return float(proc.stdout.strip())
 
 
+_FIRST_START_CHILD = """
+import resource, sys, time
+t = time.perf_counter()
+from detectors.engine import Engine
+Engine.load().analyze("Sora内测账号 只要299 加V私聊")
+print(time.perf_counter() - t, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)
+"""
+
+
+def _first_start() -> tuple[float, float]:
+    """Seconds and peak RSS (MB) of an engine's first start: no model cache, so it trains on the samples."""
+    env = {**os.environ, "LEEKGUARD_NO_MODEL_CACHE": "1"}
+    out = subprocess.run([sys.executable, "-c", _FIRST_START_CHILD], cwd=ROOT, env=env, capture_output=True,
+                         text=True, check=True).stdout.split()
+    return float(out[-2]), float(out[-1])
+
+
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--messages", type=int, default=20000)
@@ -96,11 +115,8 @@ def main() -> None:
                           cwd=ROOT, capture_output=True, text=True)
     startup = time.perf_counter() - started
     ok = proc.returncode == 0 and '"verdict": "scam"' in proc.stdout
+    first_s, first_mb = _first_start()
 
-    from detectors.engine import Engine
-
-    engine = Engine.load()
-    engine.warm_up()  # as the bot and `check --jsonl` do: no message waits for jieba's dictionary
     msgs = corpus(args.messages)
     mean_len = statistics.mean(len(m) for m in msgs)
     with tempfile.TemporaryDirectory() as tmp:
@@ -122,7 +138,12 @@ def main() -> None:
     flagged = out.count('"verdict":"scam"')
     ratios = [r / y for r, y in zip(rates, yardsticks)]
 
-    engine._cache.clear()
+    # Loaded only now: a child's ru_maxrss starts from the peak of the process it was spawned from (Linux keeps
+    # the old image's high-water mark across exec), so the children above are spawned from a small process.
+    from detectors.engine import Engine
+
+    engine = Engine.load()
+    engine.warm_up()  # as the bot and `check --jsonl` do: no message waits for jieba's dictionary
     lat = []
     for i, m in enumerate(msgs[:5000]):
         t = time.thread_time()
@@ -143,6 +164,7 @@ def main() -> None:
     print(f"64 KB message: {big_ms:.1f} ms, verdict {v.label} (target <= 50 ms)")
     print(f"start-up to first verdict (warm, `python -m cli check`): {startup:.2f} s, ok={ok} (target <= 2 s)")
     print(f"peak RSS of `check --jsonl` over the corpus: {child_rss_mb:.0f} MB (target <= 200 MB)")
+    print(f"first start (no model cache: training on the samples): {first_s:.1f} s, peak RSS {first_mb:.0f} MB")
 
 
 if __name__ == "__main__":
