@@ -48,11 +48,9 @@ FAST_SURE_LOW, FAST_SURE_HIGH = 0.4, 0.85
 OFF_TOPIC_LOG_ODDS = -3.0  # a message with none of the topic words: its words must outweigh this
 # ...unless a scam pattern fired all the same ("一步慢步步慢，上车私聊" names no AI but is the playbook itself)
 OFF_TOPIC_PATTERNED_LOG_ODDS = -1.0
-# Set by leaving one writer out. 23 writers: -4/-2 -> -3/-1, 31 more scams for 2 more false alarms. 27 writers, once
-# every message was read (before, one with no AI word, pattern or offer was not): 163 more scams for 8 more false
-# alarms at -3; -2.5 catches 23 more for 3 more (one a yoga class), -3.5 34 fewer for 2 fewer (29 writers), 35 fewer
-# for 1 fewer with word pairs (32). A book club moving to a paid Discord is a known false alarm (test_structure.py).
-# Word pairs seen in fewer samples get no weight (32 writers: hard negatives 2.2% -> 1.9%, 125k -> 72k weights)
+# Set by leaving one writer out: -3/-1 beat -4/-2 (23 writers) and, once every message was read, -2.5 and -3.5 (27 to
+# 32 writers, with and without word pairs). A book club moving to a paid Discord is a known false alarm (tests).
+# Word pairs met in fewer training samples get no weight (32 writers: hard negatives 2.2% -> 1.9%, 125k -> 72k weights)
 MIN_PAIR_COUNT = 2
 # Bumped whenever the classifier's features change in code, so that cached weights of older features are not loaded.
 FEATURES_VERSION = 4
@@ -237,8 +235,7 @@ class Engine:
         toks = self._tokens(n, hits, runs)
         offset = sum(PRIOR_SCALE * cr.rule.weight for cr, _ in rules_fired)
         y = 1 if label == "scam" else 0
-        # interned: the same word in 20,000 samples is one string, not 20,000 (about 20 MB at first start)
-        fast = tuple(map(sys.intern, dict.fromkeys(toks + fired)))
+        fast = tuple(map(sys.intern, dict.fromkeys(toks + fired)))  # one string per word, not one per sample
         full = tuple(dict.fromkeys(fast + tuple(map(sys.intern, chinese_tokens(runs)))))
         return Sample(full, offset, y), Sample(fast, offset, y)
 
