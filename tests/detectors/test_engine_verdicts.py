@@ -2,6 +2,7 @@
 
 import json
 import logging
+import math
 from pathlib import Path
 import subprocess
 import sys
@@ -88,7 +89,8 @@ def test_learning_from_reviews_changes_the_verdict_and_can_be_undone():
     for _ in range(3):
         e.learn(text, "scam")
     after = e.analyze(text).score
-    assert after > before + 0.2, (before, after)
+    # in log-odds, so the check does not depend on where the retrained samples leave the starting score
+    assert math.log(after / (1 - after)) > math.log(before / (1 - before)) + 1.0, (before, after)
     for _ in range(3):
         e.unlearn(text, "scam")
     assert abs(e.analyze(text).score - before) < 0.05

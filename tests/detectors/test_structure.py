@@ -419,9 +419,7 @@ def test_fear_of_losing_the_job_stands_for_ai(text):
 
 
 @pytest.mark.parametrize("text, label", [
-    pytest.param("ke程 199 滴", "scam",  # slang goods, a price and a contact: the playbook with no AI word
-                 marks=pytest.mark.xfail(strict=True, reason="known miss since English word pairs (0.691, suspicious: "
-                                         "the admins see it): bare 滴 is no contact cue (一滴水, 打滴滴)")),
+    ("ke程 199 滴", "scam"),  # slang goods, a price and a contact: the playbook with no AI word
     ("nc号最后三个了 手慢无", "scam"),
     ("积分号 一万积分 便宜出 私", "scam"),            # points accounts for the AI video apps: telltale goods
     ("独享号 包月不卡 要的戳", "scam"),
@@ -430,10 +428,8 @@ def test_fear_of_losing_the_job_stands_for_ai(text):
     ("selling my concert seats half price, dm", "clean"),
     ("yoga course £80 for 6 weeks, dm me to book", "clean"),
     ("selling my old bike, 120 quid, dm", "clean"),
-    pytest.param("our book club is moving to a paid discord, £3 a month, dm for the link", "clean",
-                 marks=pytest.mark.xfail(strict=True, reason="known false alarm since English word pairs (0.755): "
-                                         "'paid discord', 'moving to' are the words of fake moderators moving a "
-                                         "group to a paid server, and nothing but 'book club' tells them apart")),
+    # 'paid discord' and 'moving to' are also the words of fake moderators moving a group to a paid server
+    ("our book club is moving to a paid discord, £3 a month, dm for the link", "clean"),
 ])
 def test_offers_that_name_no_ai_are_judged_by_their_goods(text, label):
     assert shared_engine().analyze(text).label == label
