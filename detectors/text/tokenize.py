@@ -1,19 +1,17 @@
 """Tokens for the classifier: cheap ones (English words, number shapes, Chinese character pairs) and jieba
 words for Chinese runs.
 
-jieba runs without its HMM (new-word discovery), only on the Chinese runs of the normalised text, and only
-when the cheap features leave the verdict in doubt (see Engine): it is the costly part of the hot path.
-The scam vocabulary is added to its dictionary so those words stay whole. Its dictionary takes most of a
-second to load, and most messages never need it, so it is loaded on first use (or by `load_jieba()`, which
-long-running commands call at start so that no message waits for it).
+jieba's segmentation runs without its HMM (new-word discovery), only on the Chinese runs of the normalised text,
+and only when the cheap features leave the verdict in doubt (see Engine): it is the costly part of the hot path.
+The scam vocabulary is added to its dictionary so those words stay whole. The dictionary (jieba's own, held as a
+compact trie: detectors/text/dictionary.py) takes about a second to build, and most messages never need it, so it
+is built on first use (or by `load_jieba()`, which long-running commands call at start so that no message waits).
 """
 
 from __future__ import annotations
 
-import logging
 import re
 import threading
-from math import log
 from collections.abc import Iterable
 
 # Letters and digits never share a token, so words and numbers can be found in two separate C passes.
@@ -23,46 +21,34 @@ _HAN_RUNS = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]+")
 _STOP_ZH = frozenset("的 了 是 在 我 你 他 她 它 们 和 就 都 也 吗 呢 吧 啊 这 那 有 个 一 不 人 上 说 要 会 到 很 还 把 被 让".split())
 
 _vocabulary: set[str] = set()  # scam words for jieba's dictionary, added when it loads
-_cut = None  # jieba's cut, once loaded
-_dictionary = None  # jieba's default Tokenizer (its FREQ dictionary and total), once loaded
-# What jieba itself reads as one Chinese block (its re_han_default, letters and digits aside): a run made of
-# these alone is cut by `_cut_han`, anything else by jieba.
-_JIEBA_HAN = re.compile("[\u4e00-\u9fd5]+")
+_cut = None  # the dictionary's cut, once built
 _loading = threading.Lock()
 
 
 def init_jieba(extra_words: Iterable[str]) -> None:
-    """Note the scam vocabulary for jieba's dictionary (loaded on first use, see `load_jieba`)."""
+    """Note the scam vocabulary for jieba's dictionary (built on first use, see `load_jieba`)."""
     words = {w for w in extra_words if w and not w.isascii()}
     with _loading:
-        if _cut is not None:
-            _add_words(words - _vocabulary)
+        new = words - _vocabulary
         _vocabulary.update(words)
+        if _cut is not None and new:
+            _build()  # a pack with words the dictionary lacks (tests load several): rare, so rebuilt
 
 
 def load_jieba() -> None:
-    """Load jieba's dictionary (cached on disk after the first run) with the scam vocabulary, once."""
-    global _cut
+    """Build jieba's dictionary with the scam vocabulary, once."""
     if _cut is not None:
         return
     with _loading:
-        if _cut is not None:
-            return
-        import jieba
-
-        jieba.setLogLevel(logging.WARNING)
-        jieba.initialize()
-        _add_words(_vocabulary)
-        global _dictionary
-        _dictionary = jieba.dt
-        _cut = jieba.dt.cut
+        if _cut is None:
+            _build()
 
 
-def _add_words(words: Iterable[str]) -> None:
-    import jieba
+def _build() -> None:
+    global _cut
+    from detectors.text.dictionary import JiebaDictionary
 
-    for word in words:
-        jieba.add_word(word, freq=20000)
+    _cut = JiebaDictionary(sorted(_vocabulary)).cut
 
 
 def latin_tokens(norm: str) -> list[str]:
@@ -96,35 +82,5 @@ def han_bigrams(runs: list[str]) -> list[str]:
 def chinese_tokens(runs: list[str]) -> list[str]:
     if _cut is None:
         load_jieba()
-    cut, han = _cut, _JIEBA_HAN.fullmatch
-    return [w for run in runs for w in (_cut_han(run) if han(run) else cut(run, HMM=False)) if w not in _STOP_ZH]
-
-
-def _cut_han(run: str) -> list[str]:
-    """jieba's cut without HMM (Tokenizer.get_DAG, calc and __cut_DAG_NO_HMM) of one Chinese block: the same
-    dictionary look-ups and the same sums in the same order, so the same words, but in one backward pass over
-    the run (no DAG dict, no generators, no second look-up of each word, no regex split into blocks)."""
-    freq = _dictionary.FREQ
-    logtotal = log(_dictionary.total)
-    n = len(run)
-    route: list[tuple[float, int]] = [(0, 0)] * (n + 1)  # route[n] = (0, 0) as in jieba; the rest set below
-    for k in range(n - 1, -1, -1):
-        best = None
-        i, frag = k, run[k]
-        while i < n:  # every dictionary word starting at k (a prefix not in FREQ ends the walk)
-            f = freq.get(frag)
-            if f is None:
-                break
-            if f:
-                scored = (log(f) - logtotal + route[i + 1][0], i)
-                if best is None or scored > best:  # max() over the candidates, as jieba takes it
-                    best = scored
-            i += 1
-            frag = run[k:i + 1]
-        route[k] = best if best is not None else (log(1) - logtotal + route[k + 1][0], k)
-    words, x = [], 0
-    while x < n:
-        y = route[x][1] + 1
-        words.append(run[x:y])
-        x = y
-    return words
+    cut = _cut
+    return [w for run in runs for w in cut(run) if w not in _STOP_ZH]
