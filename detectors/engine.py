@@ -383,7 +383,10 @@ class Engine:
         if not any(f.category in CATEGORIES for f in findings):
             z = sum(f.score for f in findings)
             if self.fast.probability(z) >= self.settings.suspicious_threshold:
-                found = self._nearest.finding(toks, self.pack.structure.items)
+                # an item only AI-hype sellers offer ("yqm": invite codes) says which kind to compare with first;
+                # a common one may be a misreading ("accountants" holds "account")
+                kind = offer.item.category if offer is not None and self.structure.telltale(offer) else None
+                found = self._nearest.finding(toks, self.pack.structure.items, kind)
                 if found is not None:
                     findings.append(found)
         if truncated:

@@ -169,8 +169,9 @@ class NearestScam:
                 self._index = {tok: ids for tok, ids in index.items() if len(ids) <= common}
         return self._index
 
-    def nearest(self, tokens: Iterable[str]) -> tuple[str, str, float] | None:
-        """(sample text, its category, cosine) of the closest scam sample, or None when nothing is shared."""
+    def nearest(self, tokens: Iterable[str], category: str | None = None) -> tuple[str, str, float] | None:
+        """(sample text, its category, cosine) of the closest scam sample, or None when nothing is shared;
+        with `category`, the closest of that category's samples when it shares anything with one."""
         index = self._index or self.build()
         query = set(tokens)
         if not query:
@@ -184,6 +185,11 @@ class NearestScam:
             overlap = Counter(chain.from_iterable(common))
         if not overlap:
             return None
+        if category is not None:
+            samples = self._samples
+            of_kind = Counter({i: c for i, c in overlap.items() if samples[i][1] == category})
+            if of_kind:
+                overlap = of_kind
         sizes = self._sizes
         # cosine, up to a constant; the lowest index among equals (-i is unique, so no two keys tie)
         _, best = max([(c * c / sizes[i], -i) for i, c in overlap.items()])
@@ -191,10 +197,11 @@ class NearestScam:
         text, category = self._samples[best]
         return text, category, overlap[best] / math.sqrt(sizes[best] * len(query))
 
-    def finding(self, tokens: Iterable[str], kinds: Iterable) -> Finding | None:
+    def finding(self, tokens: Iterable[str], kinds: Iterable, category: str | None = None) -> Finding | None:
         """Words alone made it a hit: which kind of known scam it is closest to, in words (`kinds`: the item
-        kinds of seeds/structure.yaml, for their descriptions), and the nearest sample with its contacts masked."""
-        nearest = self.nearest(tokens)
+        kinds of seeds/structure.yaml, for their descriptions), and the nearest sample with its contacts masked.
+        `category`: the kind of item the message itself offers ("yqm" is an invite code), looked for first."""
+        nearest = self.nearest(tokens, category)
         if nearest is None:
             return None
         text, category, _ = nearest

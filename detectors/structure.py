@@ -119,9 +119,13 @@ class StructureReader:
         class at £80, DM me). None: no offer, or something turns it around."""
         if offer is None or not offer.parts or offer.counters:
             return None
-        if any(h.term.casefold() in self._telltale for h in offer.item_hits):
+        if self.telltale(offer):
             return "telltale"
         return "offer" if offer.parts >= GENERIC_OFFER_PARTS else None
+
+    def telltale(self, offer: Offer) -> bool:
+        """Is the item one only AI-hype sellers offer, or written in a filter-dodging spelling ("yqm")?"""
+        return any(h.term.casefold() in self._telltale for h in offer.item_hits)
 
     def capping(self, offer: Offer | None) -> CounterKind | None:
         """The first counter-signal that holds and keeps the verdict below a public scam warning (a question, a

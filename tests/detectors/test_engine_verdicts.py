@@ -272,6 +272,17 @@ def test_a_verdict_of_words_alone_names_its_kind_in_words_and_repeats_no_contact
     assert mask_contacts("ping @vidkeys_bot or t.me/x 加V: sora_vip88") == "ping … or … 加V: …"
 
 
+def test_the_nearest_sample_is_looked_for_first_among_the_kind_the_message_offers():
+    from detectors.resemblance import NearestScam
+
+    samples = [("join the vip group, codes inside", "group_recruiting"), ("spare codes, dm", "fake_access")]
+    nearest = NearestScam(samples, lambda text: text.replace(",", "").split())
+    tokens = ["vip", "group", "codes"]  # closer to the group sample, but the message offers codes
+    assert nearest.nearest(tokens)[1] == "group_recruiting"
+    assert nearest.nearest(tokens, "fake_access")[1] == "fake_access"
+    assert nearest.nearest(tokens, "paid_course")[1] == "group_recruiting"  # no such sample shares a word
+
+
 def test_the_model_cache_is_keyed_on_the_normaliser_and_matcher_too():
     """A change to detectors/text/ changes the features: a cached model trained on the old ones must not load."""
     from detectors import model_cache
