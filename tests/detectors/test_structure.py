@@ -27,6 +27,18 @@ def test_urgency_and_half_price_words_are_hooks():
     assert offer is not None and "urgency" in offer.hooks
     offer = _offer("ChatGPT Plus 账号 比官方便宜")
     assert offer is not None and "price" in offer.hooks
+    offer = _offer("two spare Sora codes, first come first served")
+    assert offer is not None and "urgency" in offer.hooks
+
+
+@pytest.mark.parametrize("text", [
+    "mod here, send me the 6-digit code you just got so I can confirm your role",
+    "群管理：把你收到的验证码发我一下，确认身份",
+])
+def test_asking_for_the_one_time_code_just_received_is_posing_as_staff(text):
+    # account takeover whatever the group talks about: the code is the login
+    offer = _offer(text)
+    assert offer is not None and offer.item.id == "impersonation" and "request" in offer.hooks
 
 
 @pytest.mark.parametrize("text", [
@@ -459,3 +471,19 @@ def test_a_recovery_agent_or_a_seller_who_will_not_run_off_is_no_victim(text):
     engine = shared_engine()
     n = norm_mod.normalize(text)
     assert engine.structure.capping_without_offer(engine._hits(n), n.norm) is None
+
+
+def test_a_short_message_that_deals_is_discounted_less_for_naming_no_ai():
+    # a short line has no room for an AI word, so when it offers, prices or points somewhere its absence says
+    # less: slang offers are read; short chat that deals in nothing keeps the full discount
+    e = shared_engine()
+
+    def off_topic(text: str) -> float:
+        return next(f.score for f in e.analyze(text).findings if f.rule == "classifier.off_topic")
+
+    long_offer = "selling my old bike, 120 quid, dm me if you want it this weekend"
+    assert off_topic("got 3 left, dm") > off_topic(long_offer)
+    assert off_topic("大家好，今天聊聊新模型") == off_topic(long_offer)
+    assert e.analyze("vip群 还有3个位 懂的滴").label == "scam"
+    for text in ("收到，谢谢", "大家好，今天聊聊新模型", "车位出租 每月450 私聊", "selling my old bike, 120 quid, dm"):
+        assert e.analyze(text).label == "clean", text
