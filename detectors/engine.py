@@ -34,6 +34,7 @@ from detectors.rules import CompiledRule, RuleIndex
 from detectors.scoring import Thresholds, categories_of, combine
 from detectors.text.signals import SignalExtractor
 from detectors.structure import STRUCTURE_CEILING, StructureReader
+from detectors.topic import TOPIC_KEYS, TOPIC_ONLY, off_topic_discount
 from detectors.text.tokenize import (chinese_tokens, han_bigrams, han_runs, init_jieba, is_word_pair, latin_tokens,
                                      load_jieba)
 from leekguard_types import CATEGORIES, Finding, Message, Span, Verdict
@@ -45,31 +46,10 @@ _CACHE_SIZE = 1024  # verdicts kept for repeats (a spam wave posts one text many
 # Cascade: when the cheap model (no jieba) is this sure either way, it decides alone (~95% of messages);
 # in between, the model that also reads jieba's words gives a second opinion and the two are averaged.
 FAST_SURE_LOW, FAST_SURE_HIGH = 0.4, 0.85
-OFF_TOPIC_LOG_ODDS = -3.0  # a message with none of the topic words: its words must outweigh this
-# ...unless a scam pattern fired all the same ("一步慢步步慢，上车私聊" names no AI but is the playbook itself)
-OFF_TOPIC_PATTERNED_LOG_ODDS = -1.0
-# Set by leaving one writer out: -3/-1 beat -4/-2 (23 writers) and, once every message was read, -2.5 and -3.5 (27 to
-# 32 writers, with and without word pairs). A book club moving to a paid Discord is a known false alarm (tests).
-# ...and a short message (fewer than SHORT_MESSAGE_CHARS characters once separators go) that deals (an offer, a
-# price, a contact, a link) has little room for an AI word: its absence says less ("yqm 还剩5个 dd", "vip grp link in
-# bio"). Leaving one writer out over 38 writers: recall 0.903 -> 0.906 at 1.5% false alarms either way (34 scams more,
-# 4 false alarms more; the short-chat writers 0.758 -> 0.783 and 0.746 -> 0.775); three new writers' lines, unseen:
-# 0.708 -> 0.729 at 0.67% false alarms either way. For every short message it caught more (0.908; unseen 0.754),
-# but short chat that deals in nothing ("大家好，今天聊聊新模型") then reached the admins.
-SHORT_MESSAGE_CHARS = 25
-OFF_TOPIC_SHORT_LOG_ODDS = -1.5
-_DEALING = frozenset({"@contact", "$contact_handle", "$price", "$scam_price", "$link", "$keyword_cta", "$lookalike"})
 # Word pairs met in fewer training samples get no weight (32 writers: hard negatives 2.2% -> 1.9%, 125k -> 72k weights)
 MIN_PAIR_COUNT = 2
 # Bumped whenever the classifier's features change in code, so that cached weights of older features are not loaded.
 FEATURES_VERSION = 4
-# A message that names no AI product, no AI at all and links no look-alike domain is rarely an AI-hype scam
-# (concert tickets, a used GPU, "DM me the Q3 numbers"): it is discounted (OFF_TOPIC_LOG_ODDS). Fear of being
-# replaced ("your 9-5 won't exist in 3 years", "被淘汰") stands for AI in a chat even where no AI word is written.
-_TOPIC_KEYS = frozenset({"@product", "@generic_ai", "$lookalike", "@ai_threat"})
-# Words that only open the door to the classifier, not features of it: as a feature, "被裁" and "失业" in
-# members' own stories and in quoted adverts learned more false alarms than they caught (leaving one writer out).
-_TOPIC_ONLY = frozenset({"@ai_threat"})
 _SIGNAL_FINDINGS = {
     # signal feature: (reason en, reason zh); its weight is learned by the classifier
     "$price": ("Quotes a price", "出现报价"),
@@ -238,7 +218,7 @@ class Engine:
         fired = ["R:" + cr.rule.id for cr, _ in rules_fired]
         self._note_quoted_offer(n, [chosen for _, chosen in rules_fired], hits)
         offer = self.structure.read(hits, n.norm)
-        if not _TOPIC_KEYS.isdisjoint(hits) or self.structure.off_topic_reading(offer):  # as analysis reads it
+        if not TOPIC_KEYS.isdisjoint(hits) or self.structure.off_topic_reading(offer):  # as analysis reads it
             hits.update(self.structure.features(offer))
         runs = han_runs(n.norm)
         toks = self._tokens(n, hits, runs)
@@ -344,18 +324,18 @@ class Engine:
         # signals read the reply alone, so answering an advert ("群主能管管吗") is not judged as the advert.
         nb = norm_mod.normalize(body)
         hits = self._hits(nb)
-        topical = bool(_TOPIC_KEYS.intersection(hits))
+        topical = bool(TOPIC_KEYS.intersection(hits))
         if prefix:
             n = norm_mod.normalize(prefix + body)
             both = self._hits(n)
-            topical = topical or bool(_TOPIC_KEYS.intersection(both))  # replying to a message about Sora is about Sora
+            topical = topical or bool(TOPIC_KEYS.intersection(both))  # replying to a message about Sora is about Sora
             matched = [(r, self._shift_spans(spans, len(prefix)), chosen)
                        for r, spans, chosen in self._pattern_matches(n, both, len(prefix))]
         else:
             matched = self._pattern_matches(nb, hits, 0)
             self._note_quoted_offer(nb, [chosen for _, _, chosen in matched], hits)
         offer = self.structure.read(hits, nb.norm)
-        dealing = offer is not None or not _DEALING.isdisjoint(hits)
+        offered = offer is not None  # before an off-topic message's ordinary offer is set aside below
         # Slang hides the product ("yqm还剩6个 dd", "ke程 199 滴"): an offer's shape is read even with no AI word
         # in it. A telltale one is discounted as a fired pattern is; an ordinary one (a course with a price and a
         # contact) keeps the full off-topic discount, so only strong words can carry it.
@@ -378,10 +358,8 @@ class Engine:
             contrib = {k: (contrib.get(k, 0.0) + full.get(k, 0.0)) / 2 for k in contrib.keys() | full.keys()}
             findings = self._pattern_findings(matched, model)
         findings += self._signal_findings(nb, hits, 0, model)
-        discount = 0.0 if topical else (OFF_TOPIC_PATTERNED_LOG_ODDS if matched or reading == "telltale"
-                                         else OFF_TOPIC_LOG_ODDS)
-        if discount and dealing and len(nb.compact) < SHORT_MESSAGE_CHARS:
-            discount = max(discount, OFF_TOPIC_SHORT_LOG_ODDS)
+        discount = 0.0 if topical else off_topic_discount(bool(matched) or reading == "telltale", offered, hits,
+                                                          len(nb.compact))
         findings += self._classifier_findings(contrib, hits, model, discount)
         z, threshold = sum(f.score for f in findings), _logit(self.settings.scam_threshold)
         if offer is not None:  # the offer's shape lifts or holds the verdict, and says why (detectors/structure.py)
@@ -427,7 +405,7 @@ class Engine:
     @staticmethod
     def _tokens(n: norm_mod.Normalized, hits: dict[str, list[Hit]], runs: list[str]) -> list[str]:
         """The fast model's features: English words, numbers, Chinese character pairs, what was hit."""
-        concept = [k for k in hits if k[0] in "@$" and not k.startswith("@product:") and k not in _TOPIC_ONLY]
+        concept = [k for k in hits if k[0] in "@$" and not k.startswith("@product:") and k not in TOPIC_ONLY]
         return latin_tokens(n.norm) + han_bigrams(runs) + concept
 
     @staticmethod
