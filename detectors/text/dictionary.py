@@ -38,21 +38,23 @@ class JiebaDictionary:
     def __init__(self, extra_words: Iterable[str] = (), extra_freq: int = 20000):
         """jieba's dictionary plus `extra_words`, each as jieba.add_word(word, freq=extra_freq) adds it."""
         extra = list(dict.fromkeys(extra_words))
+        # Two passes over dict.txt (the keys, then their frequencies by key id): no list of 350,000 words is held
         self._trie = marisa_trie.Trie(_keys(extra))
         freq = array("d", bytes(8 * len(self._trie)))
-        total = 0
+        total = longest = 0
         key_id = self._trie.key_id
         for word, f in _dict_lines():  # a word listed twice keeps its last frequency, as in jieba
             freq[key_id(word)] = f
             total += f
+            longest = max(longest, len(word))
         for word in extra:  # add_word sets the frequency and adds it to the total, even for a known word
             freq[key_id(word)] = extra_freq
             total += extra_freq
-        self.total = total
+            longest = max(longest, len(word))
         self._logtotal = log(total)
         # log(f) - log(total) per word, computed as jieba computes it; a word of frequency 0 is no candidate
         self._logp = array("d", (log(f) - self._logtotal if f else -inf for f in freq))
-        self._longest = max(map(len, self._trie.keys())) if len(self._trie) else 1
+        self._longest = longest or 1
 
     def __len__(self) -> int:
         return len(self._trie)
