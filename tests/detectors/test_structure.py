@@ -31,14 +31,18 @@ def test_urgency_and_half_price_words_are_hooks():
     assert offer is not None and "urgency" in offer.hooks
 
 
+def _reads(text: str, item: str, hook: str) -> bool:
+    offer = _offer(text)
+    return offer is not None and offer.item.id == item and hook in offer.hooks
+
+
 @pytest.mark.parametrize("text", [
     "mod here, send me the 6-digit code you just got so I can confirm your role",
     "群管理：把你收到的验证码发我一下，确认身份",
 ])
 def test_asking_for_the_one_time_code_just_received_is_posing_as_staff(text):
     # account takeover whatever the group talks about: the code is the login
-    offer = _offer(text)
-    assert offer is not None and offer.item.id == "impersonation" and "request" in offer.hooks
+    assert _reads(text, "impersonation", "request")
 
 
 @pytest.mark.parametrize("text", [
@@ -357,8 +361,7 @@ def test_a_warning_followed_by_the_writers_own_price_is_a_pitch():
     "AI creators collective, $35 onboarding fee, pay by Revolut",
 ])
 def test_a_fee_to_get_into_a_group_is_a_place_on_sale(text):
-    offer = _offer(text)
-    assert offer is not None and offer.item.id == "group" and "price" in offer.hooks
+    assert _reads(text, "group", "price")
 
 
 def test_rm_is_ringgit_only_before_a_number():
