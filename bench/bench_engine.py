@@ -9,7 +9,7 @@
 - jieba.lcut alone over the same corpus, in rounds alternating with the engine: the issue's yardstick (jieba
   segments about 7,000 such messages/s on its reference machine, the target is 7,500), so the figure can be
   read on a shared host whose speed drifts;
-- one 64 KB message; start-up to first verdict (warm: jieba's cache exists); peak RSS;
+- one 64 KB message; start-up to first verdict (warm: the model cache exists); peak RSS;
 - the first start with no model cache (the engine trains on the samples): its time and peak RSS.
 Times are CPU time of this process/thread (time.process_time / thread_time), so a busy machine does not skew
 them; start-up is wall time of a fresh `python -m cli check`.

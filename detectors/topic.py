@@ -27,7 +27,8 @@ OFF_TOPIC_PATTERNED_LOG_ODDS = -1.0
 # but short chat that deals in nothing ("大家好，今天聊聊新模型") then reached the admins.
 SHORT_MESSAGE_CHARS = 25
 OFF_TOPIC_SHORT_LOG_ODDS = -1.5
-_DEALING = frozenset({"@contact", "$contact_handle", "$price", "$scam_price", "$link", "$keyword_cta", "$lookalike"})
+# ($lookalike is no member: a look-alike link makes a message topical, so it is never discounted)
+_DEALING = frozenset({"@contact", "$contact_handle", "$price", "$scam_price", "$link", "$keyword_cta"})
 
 
 def off_topic_discount(patterned: bool, offered: bool, hits: Container[str], compact_length: int) -> float:
