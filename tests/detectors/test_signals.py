@@ -92,6 +92,20 @@ def test_a_fee_or_a_price_per_piece_is_a_price(signals, text, price):
     assert price in _found(signals, text).get("$price", [])
 
 
-@pytest.mark.parametrize("text", ["费用私聊", "2025年的第1个项目", "一个月后见", "3个一组，费时10分钟"])
+@pytest.mark.parametrize("text, price", [
+    ("verified sora accounts, bkash 1200 tk", "1200 tk"),                  # taka, Bangladesh
+    ("i'll give u my account 2 months, 300 gcash", "300 gcash"),           # a number paid through a wallet app
+    ("tutorial kasama prompts, 499 sa gcash", "499 sa gcash"),
+    ("akun premium cuma Rp 50.000", "rp 50.000"),                          # rupiah, with its thousands dot
+    ("invite 2k won each", None),
+    ("원 ₩30,000 per seat", "₩30,000"),
+])
+def test_prices_in_more_currencies_and_wallets(signals, text, price):
+    found = _found(signals, text).get("$price", [])
+    assert price in found if price else not found
+
+
+@pytest.mark.parametrize("text", ["费用私聊", "2025年的第1个项目", "一个月后见", "3个一组，费时10分钟",
+                                  "rp 5 in the lobby tonight", "locked at 60 fps", "gcash 09171234567 po"])
 def test_numbers_that_are_no_fee_are_no_price(signals, text):
     assert "$price" not in _found(signals, text)
