@@ -25,6 +25,11 @@ def cache_dir() -> Path:
     return Path(base)
 
 
+def enabled() -> bool:
+    """LEEKGUARD_NO_MODEL_CACHE turns off every cache kept on disk: the weights and jieba's saved dictionary."""
+    return not os.environ.get("LEEKGUARD_NO_MODEL_CACHE")
+
+
 def source_files() -> list[Path]:
     """The detector code the weights depend on, sub-packages included: the normaliser, matcher and tokeniser
     in detectors/text/ shape the features as much as the modules beside this one."""
@@ -42,7 +47,7 @@ def cache_key(labelled: list[tuple[str, str]], pack_json: str, settings: dict) -
 
 
 def load(key: str) -> dict | None:
-    if os.environ.get("LEEKGUARD_NO_MODEL_CACHE"):
+    if not enabled():
         return None
     path = cache_dir() / f"model-{key}.json"
     try:
@@ -56,7 +61,7 @@ def load(key: str) -> dict | None:
 
 
 def save(key: str, state: dict) -> None:
-    if os.environ.get("LEEKGUARD_NO_MODEL_CACHE"):
+    if not enabled():
         return
     folder = cache_dir()
     try:

@@ -5,7 +5,8 @@ jieba's segmentation runs without its HMM (new-word discovery), only on the Chin
 and only when the cheap features leave the verdict in doubt (see Engine): it is the costly part of the hot path.
 The scam vocabulary is added to its dictionary so those words stay whole. The dictionary (jieba's own, held as a
 compact trie: detectors/text/dictionary.py) takes about a second to build, and most messages never need it, so it
-is built on first use (or by `load_jieba()`, which long-running commands call at start so that no message waits).
+is built on first use (or by `load_jieba()`, which long-running commands call at start so that no message waits),
+and saved in the cache folder, from which later starts map it in milliseconds.
 """
 
 from __future__ import annotations
@@ -46,9 +47,10 @@ def load_jieba() -> None:
 
 def _build() -> None:
     global _cut
+    from detectors.model_cache import cache_dir, enabled
     from detectors.text.dictionary import JiebaDictionary
 
-    _cut = JiebaDictionary(sorted(_vocabulary)).cut
+    _cut = JiebaDictionary(sorted(_vocabulary), cache=cache_dir() if enabled() else None).cut
 
 
 def latin_tokens(norm: str) -> list[str]:
