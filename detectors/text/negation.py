@@ -27,10 +27,14 @@ def drop_negated(hits: dict[str, list[Hit]]) -> None:
 
 def suppress_denials(hits: dict[str, list[Hit]], norm: str) -> None:
     """"not a scam" / "不是骗局" contain warning words; they are a seller's denial, not a warning. A denial word
-    followed by a question mark ("legit? guy in the other group selling codes") asks, and denies nothing."""
+    followed by a question mark ("legit? guy in the other group selling codes") asks, and denies nothing: it is a
+    question. (A question-mark term cannot say so: the matcher reads words without their punctuation.)"""
     denials = hits.get("@anti_warning")
     if denials and "?" in norm:
-        denials = [d for d in denials if not norm[d.end:d.end + 2].lstrip().startswith("?")]
+        asked = [d for d in denials if norm[d.end:d.end + 2].lstrip().startswith("?")]
+        if asked:
+            hits.setdefault("@question", []).extend(Hit("@question", d.term, d.start, d.end) for d in asked)
+        denials = [d for d in denials if d not in asked]
         if denials:
             hits["@anti_warning"] = denials
         else:
