@@ -17,16 +17,20 @@ _NUM = r"\d+(?:[.,]\d+)?"
 # A number paid through a wallet app is a price ("300 gcash", "1200 bkash"); the app before a number is more
 # often its phone or account number, so only this order is read.
 _WALLETS = ("gcash|maya|paymaya|bkash|nagad|upi|paytm|phonepe|gpay|m-?pesa|palmpay|opay|jazzcash|easypaisa|venmo|zelle"
-            "|cash\s?app|paypal|paynow|duitnow|tng|alipay|支付宝|微信支付|line\s?pay|payme|转数快|轉數快")  # not "fps": "60 fps"
+            "|cash\s?app|paypal|paynow|duitnow|tng|alipay|line\s?pay|payme")  # not "fps": "60 fps"
 # Prices: a currency before or after a number, or a price word before it ("只要299", "only 299", "限时999").
 _PRICE = LinearRegex(
-    rf"(?:[¥$€£₹₱₦৳₩₫฿₺₽]|rmb|cny|usd|us\$|sgd|hkd|php|inr|rs\.?|pkr|bdt|tk\.?|lkr|npr|ksh|kes|ugx|tzs|ngn|ghs|zar|myr|rm"
-    rf"|idr|thb|vnd|krw|jpy|aed|sar|egp|aud|cad|nzd|eur|gbp)\s?{_NUM}"
+    rf"(?:[¥$€£₹₱₦৳₩₫฿₺₽₪₴]|rmb|cny|usd|us\$|r\$|sgd|hkd|php|inr|rs\.?|pkr|bdt|tk\.?|lkr|npr|ksh|kes|ugx|tzs|ngn|ghs|zar|myr|rm"
+    rf"|idr|thb|vnd|krw|jpy|aed|sar|egp|aud|cad|nzd|eur|gbp|chf|pln|brl|ils|nis)\s?{_NUM}"
     rf"|rp\.?\s?\d{{1,3}}(?:[.,]\d{{3}})+|rp\.?\s?\d+\s?(?:rb|ribu|jt|juta|k)\b"  # Rp 50.000, rp50rb; not "rp 5" (role play)
-    rf"|{_NUM}\s?(?:元|块|圆|rmb|yuan|刀|美元|美金|usd|usdt|eth|btc|dollars?|bucks|quid|pounds?|pesos?|rupees?|naira|sgd|hkd"
-    rf"|pkr|ksh|kes|bob|shillings?|cedis?|rand|ringgit|myr|aud|cad|nzd|eur|euros?|gbp|php|inr|bdt|taka|tk\b|baht|yen|円"
-    rf"|won|dirhams?|riyals?|dong|rupiah|ugx|tzs|kwacha|birr|(?:via\s|thru\s|through\s|by\s|on\s|sa\s)?(?:{_WALLETS})"
-    rf"|\$|r/|/月|/年|/人|/个|/份|/张|/次|/mo\b|/month|/wk\b|/week|/yr\b|/year|a month|per month|each|一位|一个月|每月|一个|一份|一张|一组|一套|一次)"
+    # after it: a unit or symbol, or a currency word that ends there ("10 cops" and "5 random" are no price)
+    rf"|{_NUM}\s?(?:元|块|圆|刀|美元|美金|円|[€£¥₹₱₦৳₩₫฿₺₽₪₴]|\$|r/|/月|/年|/人|/个|/份|/张|/次|一位|一个月|每月|一个|一份|一张|一组"
+    rf"|一套|一次|zł|(?:via\s|thru\s|through\s|by\s|on\s|sa\s)?(?:支付宝|微信支付|转数快|轉數快)"
+    rf"|(?:rmb|yuan|usd|usdt|eth|btc|dollars?|bucks|quid|pounds?|pesos?|rupees?|naira|sgd|hkd|pkr|ksh|kes|bob|shillings?"
+    rf"|cedis?|rand|ringgit|myr|aud|cad|nzd|eur|euros?|gbp|php|inr|bdt|taka|tk|baht|yen|won|dirhams?|riyals?|dong|rupiah"
+    rf"|ugx|tzs|kwacha|birr|chf|pln|zl|złoty|lei|ron|kr|sek|nok|dkk|czk|huf|uah|hryvnia|tl|lira|brl|reais|reales|mxn"
+    rf"|ars|cop|clp|soles|ils|nis|shekels?|qar|/mo|/month|/wk|/week|/yr|/year|a month|per month|each"
+    rf"|(?:via\s|thru\s|through\s|by\s|on\s|sa\s)?(?:{_WALLETS}))\b)"
     # ...or a fee before it: "手续费3000", "登记费50", "保证金500", "首储500", "entry fee 20"
     rf"|(?:只要|仅需|只需|仅售|仅要|仅|售价|价格|现价|原价|特价|优惠价|限时|缴上|交上|交|缴|付|门票|费|押金|保证金|定金|订金|内购|充值|首充|首储"
     rf"|only|just|price|priced at|for|pay|fee|fees|deposit|entry|costs?)\s?[:：]?\s?{_NUM}(?:\s?(?:元|块|r))?"

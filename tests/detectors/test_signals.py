@@ -99,6 +99,11 @@ def test_a_fee_or_a_price_per_piece_is_a_price(signals, text, price):
     ("akun premium cuma Rp 50.000", "rp 50.000"),                          # rupiah, with its thousands dot
     ("invite 2k won each", None),
     ("원 ₩30,000 per seat", "₩30,000"),
+    ("prompt engineering certificate course, 6 weeks, 1200€", "1200€"),  # the euro after the number, as in Europe
+    ("extra places on my account, 8€/month", "8€"),
+    ("city partner for SoraHub Romania, investment 2500 lei", "2500 lei"),
+    ("kody do Sory, 40 zł za sztukę", "40 zł"),
+    ("acesso vitalício por R$ 50", "r$ 50"),
 ])
 def test_prices_in_more_currencies_and_wallets(signals, text, price):
     found = _found(signals, text).get("$price", [])
@@ -106,6 +111,7 @@ def test_prices_in_more_currencies_and_wallets(signals, text, price):
 
 
 @pytest.mark.parametrize("text", ["费用私聊", "2025年的第1个项目", "一个月后见", "3个一组，费时10分钟",
-                                  "rp 5 in the lobby tonight", "locked at 60 fps", "gcash 09171234567 po"])
+                                  "rp 5 in the lobby tonight", "locked at 60 fps", "gcash 09171234567 po",
+                                  "10 cops came to the meetup", "5 random people joined"])  # a currency word must end
 def test_numbers_that_are_no_fee_are_no_price(signals, text):
     assert "$price" not in _found(signals, text)
