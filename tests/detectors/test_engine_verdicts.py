@@ -182,6 +182,18 @@ def test_reply_is_judged_on_its_own_words_with_the_quote_as_context():
     assert all("私聊我，299"[s.start:s.end] == s.text for f in seller.findings for s in f.evidence)
 
 
+def test_a_reply_that_deals_offers_the_item_the_quote_asks_for():
+    # the seller's reply names no item: the question it answers does, and its price and contact are the reply's own
+    e = shared_engine()
+    assert e.analyze("有，私我", reply_to_text="有没有Sora邀请码").label == "scam"
+    assert e.analyze("i got u, $15 each, dm", reply_to_text="anyone selling sora 2 invites?").label == "scam"
+    # ...but the quoted advert's price and contact are not the member's who answers it
+    advert = "Sora内测账号，只要299，加V私聊"
+    assert e.analyze("299太贵了吧", reply_to_text=advert).label == "clean"
+    assert e.analyze("they're free on the official app, don't pay anyone",
+                     reply_to_text="anyone selling sora 2 invites?").label == "clean"
+
+
 def test_exempting_every_rule_does_not_leave_a_phantom_verdict():
     from detectors.engine import Engine
 
