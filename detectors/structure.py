@@ -5,8 +5,9 @@ or contact lure next to it) of an ITEM (account, seat, invite code, API, course,
 price, a private contact or QR code, a look-alike link, urgency). When the item and three of {offer, price, contact, urgency}
 stand close together in a message about AI, and no COUNTER-SIGNAL turns the message around (a question, a
 warning, a quotation, satire, a free giveaway, an official link, a job ad, news), the engine does not let the
-classifier's word weights talk it below the scam threshold. Every part is data in seeds/structure.yaml, and
-every part that decided is named in the verdict with its evidence.
+classifier's word weights talk it below the scam threshold. Only wording overwhelmingly sure of ordinary chat (a
+long warning that lists scam scripts, an honest course page) holds it just below, for the admins. Every part is data
+in seeds/structure.yaml, and every part that decided is named in the verdict with its evidence.
 """
 
 from __future__ import annotations
@@ -29,6 +30,9 @@ STRUCTURE_FLOOR = 0.7
 # (hard negatives 3.3% -> 2.6%), better than a higher threshold buys (0.864 at 2.1%); held offers still reach
 # the admins as suspicious.
 STRUCTURE_CEILING = 0.05
+# ...but wording this sure of ordinary chat (log-odds, about 3,000 to 1) is not overruled: the offer's parts stand
+# scattered through a long post. It is held just below the threshold instead, for the admins.
+WORDS_OVERRULE = 8.0
 # An ordinary item (a course, a group place) offered with no AI word is read only with two of {offer, price,
 # contact, urgency}: one is every cooking class.
 GENERIC_OFFER_PARTS = 2
@@ -148,7 +152,8 @@ class StructureReader:
         named = self._named_counter(offer)
         return offer.evidence + (named[1][:2] if named else [])
 
-    def finding(self, offer: Offer, spans: tuple[Span, ...], z: float, threshold: float) -> Finding:
+    def finding(self, offer: Offer, spans: tuple[Span, ...], z: float, threshold: float,
+                words: float = 0.0) -> Finding:
         """The offer's shape, with its evidence, moving the verdict's log-odds `z` by exactly what it takes (so
         the findings still add up): without a counter-signal, a strong offer is lifted to at least
         STRUCTURE_FLOOR above the scam `threshold`; with a capping one, any offer is held STRUCTURE_CEILING
@@ -165,6 +170,14 @@ class StructureReader:
                            f"Has the shape of an offer ({'; '.join(parts_en)}), but {counter.en}",
                            f"形似推销（{'；'.join(parts_zh)}），但{counter.zh}", f"structure.{item.id}.{counter.id}",
                            "seeds/structure.yaml", spans)
+        if words <= -WORDS_OVERRULE:
+            # the parts stand scattered in a post whose wording is overwhelmingly ordinary (a long warning that
+            # lists scam scripts, an honest course page): the admins decide, no public accusation
+            return Finding("structure", item.category, max(0.0, threshold - STRUCTURE_CEILING - z),
+                           f"Has the shape of an offer ({'; '.join(parts_en)}), but its wording reads overwhelmingly "
+                           "like ordinary chat: left for the admins to judge",
+                           f"形似推销（{'；'.join(parts_zh)}），但措辞压倒性地像正常聊天：交由管理员判断",
+                           f"structure.{item.id}.ordinary_wording", "seeds/structure.yaml", spans)
         return Finding("structure", item.category, max(0.0, threshold + STRUCTURE_FLOOR - z),
                        f"Offers {item.en} with {' and '.join(parts_en[1:]) or 'a selling pitch'}, and nothing in it "
                        "reads as a question, a warning, a joke or news",

@@ -504,3 +504,19 @@ def test_a_short_message_that_deals_is_discounted_less_for_naming_no_ai():
     assert e.analyze("vip群 还有3个位 懂的滴").label == "scam"
     for text in ("收到，谢谢", "大家好，今天聊聊新模型", "车位出租 每月450 私聊", "selling my old bike, 120 quid, dm"):
         assert e.analyze(text).label == "clean", text
+
+
+def test_overwhelmingly_ordinary_wording_leaves_a_scattered_offer_to_the_admins():
+    # a long warning or an honest course page holds an item, a price and a contact somewhere: wording that sure of
+    # ordinary chat is not overruled into a public accusation, but held just below the threshold and named
+    from detectors.structure import STRUCTURE_CEILING, STRUCTURE_FLOOR, WORDS_OVERRULE
+
+    reader = shared_engine().structure
+    offer = _offer("Selling Sora invite codes, $25 each, DM @codeplug")
+    assert offer is not None and offer.strong and not offer.counters
+    lifted = reader.finding(offer, (), z=-2.0, threshold=0.85, words=-WORDS_OVERRULE + 1)
+    assert lifted.rule == "structure.access" and lifted.score == pytest.approx(0.85 + STRUCTURE_FLOOR + 2.0)
+    held = reader.finding(offer, (), z=-9.0, threshold=0.85, words=-WORDS_OVERRULE - 1)
+    assert held.rule == "structure.access.ordinary_wording" and held.category == "fake_access"
+    assert held.score == pytest.approx(0.85 - STRUCTURE_CEILING + 9.0)  # suspicious: the admins see it
+    assert "left for the admins" in held.reason
