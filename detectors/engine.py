@@ -338,7 +338,7 @@ class Engine:
         offer = self.structure.read(hits, nb.norm)
         shift = 0  # where the offer's hits stand: in the reply (0), or in quote + reply (len(prefix))
         if prefix and offer is None:
-            offer = self._answered_offer(n, both, len(prefix))
+            offer = self.structure.read_answer(both, n.norm, len(prefix))
             shift = len(prefix) if offer is not None else 0
         offered = offer is not None  # before an off-topic message's ordinary offer is set aside below
         # Slang hides the product ("yqm还剩6个 dd", "ke程 199 滴"): an offer's shape is read even with no AI word
@@ -392,21 +392,6 @@ class Engine:
             findings.append(Finding("engine", CONTEXT_CATEGORY, 0.0, f"Only the first {MAX_ANALYSED_CHARS} characters were analysed",
                                     f"仅分析了前 {MAX_ANALYSED_CHARS} 个字符", "engine.truncated"))
         return findings, lang, _sha(nb.compact)
-
-    def _answered_offer(self, n: norm_mod.Normalized, both: dict[str, list[Hit]], prefix_len: int):
-        """A reply that names no item but deals ("私聊我，299" under "哪里有Sora内测号？") offers the item the quoted
-        message names: the offer read over quote and reply, kept when a selling word or hook stands in the reply,
-        with only the reply's counter-signals (the quote's question is not the seller's)."""
-        offer = self.structure.read(both, n.norm)
-        if offer is None:
-            return None
-        # the reply's own selling words, hooks and counter-signals; the quoted advert's price is not the reply's
-        offer.offer_hits = [h for h in offer.offer_hits if h.end > prefix_len]
-        offer.hooks = {name: kept for name, found in offer.hooks.items() if (kept := [h for h in found if h.end > prefix_len])}
-        if not offer.parts:
-            return None
-        offer.counters = [(c, kept) for c, found in offer.counters if (kept := [h for h in found if h.end > prefix_len])]
-        return offer
 
     @staticmethod
     def _note_quoted_offer(n: norm_mod.Normalized, fired: list[list[Hit]], hits: dict[str, list[Hit]]) -> None:

@@ -116,6 +116,22 @@ class StructureReader:
             best.counters = self._counters_of(hits, best.hooks, norm)
         return best
 
+    def read_answer(self, hits: dict[str, list[Hit]], norm: str, quote_len: int) -> Offer | None:
+        """The offer a reply makes by answering its quote. A reply that names no item but deals ("私聊我，299" under
+        "哪里有Sora内测号？") offers the item the quoted message names. `hits` and `norm` cover quote and reply, the
+        quote being the first `quote_len` characters. Kept when a selling word or hook stands in the reply, with only
+        the reply's own selling words, hooks and counter-signals (the quoted advert's price, or the quote's
+        question, are not the reply's)."""
+        offer = self.read(hits, norm)
+        if offer is None:
+            return None
+        offer.offer_hits = _after(offer.offer_hits, quote_len)
+        offer.hooks = {name: kept for name, found in offer.hooks.items() if (kept := _after(found, quote_len))}
+        if not offer.parts:
+            return None
+        offer.counters = [(c, kept) for c, found in offer.counters if (kept := _after(found, quote_len))]
+        return offer
+
     def off_topic_reading(self, offer: Offer | None) -> str | None:
         """How to read an offer in a message that names no AI. "telltale": an item only AI-hype sellers offer
         (invite codes, beta accounts, API keys) or one in a filter-dodging spelling ("yqm", "nc号", "ke程"),
@@ -244,6 +260,10 @@ class StructureReader:
             if found:
                 out.append((counter, found))
         return out
+
+
+def _after(found: list[Hit], start: int) -> list[Hit]:
+    return [h for h in found if h.end > start]
 
 
 def _start(hit: Hit) -> int:
