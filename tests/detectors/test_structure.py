@@ -458,9 +458,9 @@ def test_fear_of_losing_the_job_stands_for_ai(text):
     ("yoga course £80 for 6 weeks, dm me to book", "clean"),
     ("selling my old bike, 120 quid, dm", "clean"),
     # 'paid discord' and 'moving to' are also the words of fake moderators moving a group to a paid server: this
-    # line sits on the decision line (suspicious at 38 to 41 writers, clean at 44 and 50, a scam at 53)
+    # line sits on the decision line (suspicious at 38 to 41 writers, clean at 44 and 50, a scam at 53, suspicious at 56)
     pytest.param("our book club is moving to a paid discord, £3 a month, dm for the link", "clean",
-                 marks=pytest.mark.xfail(strict=True, reason="known false alarm at 53 writers (0.72): its words "
+                 marks=pytest.mark.xfail(strict=True, reason="not clean at 56 writers (suspicious, 0.68; a scam at 53, 0.72): its words "
                                          "('is moving', 'moving to', 'paid discord') lean to the scam samples")),
 ])
 def test_offers_that_name_no_ai_are_judged_by_their_goods(text, label):
