@@ -52,11 +52,12 @@ class JiebaDictionary:
         (tens of MB at the peak); a saved trie is memory-mapped instead, so processes share its pages. A folder
         that cannot be read or written only costs the build."""
         extra = list(dict.fromkeys(extra_words))
-        if cache is not None and self._load(cache, extra, extra_freq):
+        stem = self._stem(cache, extra, extra_freq) if cache is not None else None  # hashes dict.txt: once
+        if stem is not None and self._load(stem):
             return
         self._build(extra, extra_freq)
-        if cache is not None:
-            self._save(cache, extra, extra_freq)
+        if stem is not None:
+            self._save(stem)
 
     def _build(self, extra: list[str], extra_freq: int) -> None:
         # Two passes over dict.txt (the keys, then their frequencies by key id): no list of 350,000 words is held
@@ -87,8 +88,7 @@ class JiebaDictionary:
         h.update("\n".join(extra).encode("utf-8"))
         return cache / f"jieba-{h.hexdigest()[:24]}"
 
-    def _load(self, cache: Path, extra: list[str], extra_freq: int) -> bool:
-        stem = self._stem(cache, extra, extra_freq)
+    def _load(self, stem: Path) -> bool:
         try:
             meta = json.loads(stem.with_suffix(".json").read_text(encoding="utf-8"))
             trie = marisa_trie.Trie()
@@ -106,8 +106,8 @@ class JiebaDictionary:
             log_.debug("ignoring the saved dictionary %s: %s", stem, exc)
             return False
 
-    def _save(self, cache: Path, extra: list[str], extra_freq: int) -> None:
-        stem = self._stem(cache, extra, extra_freq)
+    def _save(self, stem: Path) -> None:
+        cache = stem.parent
         try:
             cache.mkdir(parents=True, exist_ok=True)
             # keep the few newest other vocabularies' tries (tests load several packs); the rest is dead weight.
