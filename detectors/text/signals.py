@@ -17,7 +17,7 @@ _NUM = r"\d+(?:[.,]\d+)?"
 # A number paid through a wallet app is a price ("300 gcash", "1200 bkash"); the app before a number is more
 # often its phone or account number, so only this order is read.
 _WALLETS = ("gcash|maya|paymaya|bkash|nagad|upi|paytm|phonepe|gpay|m-?pesa|palmpay|opay|jazzcash|easypaisa|venmo|zelle"
-            "|cash\s?app|paypal|paynow|duitnow|tng|alipay|line\s?pay|payme")  # not "fps": "60 fps"
+            r"|cash\s?app|paypal|paynow|duitnow|tng|alipay|line\s?pay|payme")  # not "fps": "60 fps"
 # Prices: a currency before or after a number, or a price word before it ("只要299", "only 299", "限时999").
 _PRICE = LinearRegex(
     rf"(?:[¥$€£₹₱₦৳₩₫฿₺₽₪₴]|rmb|cny|usd|us\$|r\$|sgd|hkd|php|inr|rs\.?|pkr|bdt|tk\.?|lkr|npr|ksh|kes|ugx|tzs|ngn|ghs|zar|myr|rm"
@@ -61,6 +61,9 @@ _SATIRE_MARK = LinearRegex(r"(?:^|\s)/s(?:$|[\s.!?,)])|\((?:1|one)\)")
 # A question that closes a sales pitch asks for a customer, not whether the offer is real.
 _SELLERS_QUESTIONS = ("interested", "want in", "want one", "need one", "who wants one", "要不要", "要吗",
                       "有兴趣吗", "有需要吗", "有要的吗", "心动吗", "还在等什么", "what are you waiting for")
+# ...and so does one offering the reader more ("shall I send you the details?", "want me to add you?")
+_OFFERING_QUESTION = re.compile(r"^\s*(?:so\s+|then\s+)?(?:shall i|should i send|want me to|wanna|would you like|would u like|"
+                                r"do you want|do u want|d'you want|fancy|keen)\b")
 # A funnel's call to send a keyword: 'DM me "READY"', 'comment “PROMPT”', 留言「想要」, 评论区打「想学」. In the
 # training samples 85 scams and 5 clean lines (each of them a warning or report quoting one) have it.
 _KEYWORD_CTA = LinearRegex(r"(?:^|[^a-z])((?:comment|reply|dm me|dm|d\.m|pm me|pm|message me|text me|type|drop|send me"
@@ -77,7 +80,7 @@ _SENTENCE_ENDS = ".!。！\n"
 _DOUBT = LinearRegex(r"(?:^|[.!?。！？\n]\s*)((?:is|are|was|were|does|did|has|have|should|can)\s"
                      r"[^.!?。！？\n]{0,120}\?)")
 # ...nor a seller's ("anyone want my spare seat?", "has anyone been looking for Claude Max?")
-_NOT_A_DOUBT = re.compile(r"\b(?:you|your|yours|u|ur|ya|yall|y'all|want|wants|need|needs|interested|keen|looking|join)\b")
+_NOT_A_DOUBT = re.compile(r"\b(?:you|your|yours|u|ur|ya|yall|y'all|want|wants|wanting|need|needs|needing|fancy|interested|keen|looking|join)\b")
 # A question mark, or a Chinese question particle with none ("是邀请码的意思吗"; 嗎 is folded to 吗).
 _QUESTION_ENDS = ("?", "？", "吗", "么")
 _DIGIT = re.compile(r"\d")
@@ -161,7 +164,8 @@ class SignalExtractor:
         hits: dict[str, list[Hit]] = {}
         tail = norm.rstrip()
         if (tail.endswith(_QUESTION_ENDS) and not tail.rstrip("?？ ").endswith(_SELLERS_QUESTIONS)
-                and _REQUEST.search(_last_sentence(tail.rstrip("?？ "))) is None):
+                and _REQUEST.search(last := _last_sentence(tail.rstrip("?？ "))) is None
+                and _OFFERING_QUESTION.match(last.split(",")[-1]) is None):
             hits["$question"] = [Hit("$question", tail[-1], len(tail) - 1, len(tail))]
         elif "?" in norm:
             doubts = [(s, e) for s, e in _DOUBT.spans(Utf8Text(norm), 1) if _NOT_A_DOUBT.search(norm, s, e) is None]

@@ -64,6 +64,11 @@ def test_sarcasm_tags(signals, text, tagged):
     ("Is your job safe? free webinar tonight, link in bio", False),
     ("Are you ready for what's coming? dm me", False),
     ("Has anyone been looking for Claude Max? got 2 seats, 30/mo", False),
+    ("Has anyone been wanting Gemini Ultra? I've a family plan with 2 slots, £8 a month each", False),
+    # a closing question that offers the reader more is the seller's too
+    ("hi, saw your post about learning AI. I do a 6 week mentorship, £300, shall I send you the details?", False),
+    ("Sora 2 codes left, $20 each, want me to add you?", False),
+    ("Do you think this Sora course is legit?", True),
 ])
 def test_a_closing_question_mark(signals, text, asks):
     assert ("$question" in _found(signals, text)) is asks

@@ -261,6 +261,16 @@ def test_a_job_ad_is_no_public_accusation(text):
     assert shared_engine().analyze(text).label != "scam"
 
 
+@pytest.mark.parametrize("text", [
+    # the job words used to hold these below a public warning; a job that asks the applicant to pay is the scam
+    "Now hiring remote Sora prompt testers, $30 an hour, a refundable $45 onboarding deposit is required before your first task",
+    "招聘AI配音员，在家接单，时薪80，入职前需购买199元的声音模型培训包",
+])
+def test_a_job_that_asks_the_applicant_to_pay_is_a_scam_without_a_private_contact(text):
+    assert "hiring" in _counters(text)
+    assert shared_engine().analyze(text).label == "scam"
+
+
 def test_a_fake_job_that_asks_for_a_fee_and_a_private_contact_is_still_a_scam():
     verdict = shared_engine().analyze("招聘Sora内测员，日结300，先交99元培训费，加微信 sora_job")
     assert verdict.label == "scam"
