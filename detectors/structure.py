@@ -214,6 +214,13 @@ class StructureReader:
             out[f"$counter_{counter.id}"] = found[:1]
         return out
 
+    def framed(self, hits: dict[str, list[Hit]], norm: str, kinds: frozenset[str] | None = None) -> bool:
+        """Does a counter-signal that caps (a question, a warning, a report, a joke, a quotation, a loss; or only
+        those of `kinds`) stand anywhere in the text, whatever its hooks, and whoever's contact it gives (a
+        moderator quoting a removed advert quotes its "message me" too)?"""
+        return any(counter.caps and (kinds is None or counter.id in kinds)
+                   for counter, _ in self._counters_of(hits, {}, norm, own_contact_voids=False))
+
     def capping_without_offer(self, hits: dict[str, list[Hit]], norm: str) -> tuple[CounterKind, list[Hit]] | None:
         """A message about AI with no offer shape of its own that tells a loss ("cousin paid €20 for 'veo access'.
         ghosted"): the first counter-signal marked `without_offer` that holds, judged as for an offer whose hooks are
@@ -230,10 +237,11 @@ class StructureReader:
                        f"Offers nothing of the writer's own: {counter.en}", f"不是本人的推销：{counter.zh}",
                        f"structure.none.{counter.id}", "seeds/structure.yaml", spans)
 
-    def _counters_of(self, hits: dict[str, list[Hit]], hooks: dict[str, list[Hit]],
-                     norm: str) -> list[tuple[CounterKind, list[Hit]]]:
-        """The counter-signals that hold, given the hooks the offer (or the whole message) has."""
-        if not self._lure.isdisjoint(hits):
+    def _counters_of(self, hits: dict[str, list[Hit]], hooks: dict[str, list[Hit]], norm: str,
+                     own_contact_voids: bool = True) -> list[tuple[CounterKind, list[Hit]]]:
+        """The counter-signals that hold, given the hooks the offer (or the whole message) has; none, unless
+        own_contact_voids is False, where the writer pushes a contact of their own."""
+        if own_contact_voids and not self._lure.isdisjoint(hits):
             # "加vx" inside a quoted advert is the advert's, not the writer's; "私我" inside "有人私我卖" is a report
             inside = covering(quoted_ranges(norm) + [(h.start, h.end) for _, keys in self._counters
                                               if not keys.isdisjoint(hits) for k in keys.intersection(hits)
