@@ -241,11 +241,9 @@ def test_a_fear_of_being_replaced_funnel_is_about_ai_without_naming_it(text):
     "I got laid off last month, any advice on updating my CV?",
     "we're hiring a 9-5 receptionist for the clinic, dm me",
     "don't get left behind on the hike, the group leaves at 7 sharp",
-    # a lure with no AI and no fear of AI; since writer 60's short funnels («don't get left behind 👉 bio») it is the
-    # same words as a known scam, and the admins see it (suspicious, not a public warning)
-    pytest.param("don't get left behind on the hike tomorrow, sign up link in bio",
-                 marks=pytest.mark.xfail(strict=True, reason="suspicious at 59 writers (0.53): worded like writer 60's "
-                                         "short funnel «don't get left behind 👉 bio»")),
+    # a lure with no AI and no fear of AI; worded like writer 60's short funnel «don't get left behind 👉 bio», it was
+    # suspicious at 59 writers (0.53), clean at 62
+    "don't get left behind on the hike tomorrow, sign up link in bio",
 ])
 def test_talk_of_losing_a_job_is_not_a_funnel(text):
     assert shared_engine().analyze(text).label == "clean"
@@ -468,16 +466,16 @@ def test_fear_of_losing_the_job_stands_for_ai(text):
     ("独享号 包月不卡 要的戳", "scam"),
     ("pro seats half price, pay first i add u", "scam"),
     ("p.l.u.s accts lifetime, one time pay, hmu", "scam"),
-    # 'seats' and 'half price' are also the words of seat resellers («pro seats half price, pay first i add u»)
-    pytest.param("selling my concert seats half price, dm", "clean",
-                 marks=pytest.mark.xfail(strict=True, reason="suspicious at 59 writers (0.46, the threshold is 0.45): its "
-                                         "words ('half price', 'seats') lean to the scam samples")),
+    # 'seats' and 'half price' are also the words of seat resellers: suspicious at 59 writers (0.46), clean at 62
+    ("selling my concert seats half price, dm", "clean"),
     ("yoga course £80 for 6 weeks, dm me to book", "clean"),
     ("selling my old bike, 120 quid, dm", "clean"),
     # 'paid discord' and 'moving to' are also the words of fake moderators moving a group to a paid server: this
     # line sits on the decision line (suspicious at 38 to 41 writers, clean at 44 and 50, a scam at 53, suspicious at
-    # 56, clean again at 59)
-    ("our book club is moving to a paid discord, £3 a month, dm for the link", "clean"),
+    # 56, clean at 59, a scam at 62)
+    pytest.param("our book club is moving to a paid discord, £3 a month, dm for the link", "clean",
+                 marks=pytest.mark.xfail(strict=True, reason="a scam at 62 writers (0.84): its words ('paid discord') lean to "
+                                         "the scam samples («Paid Discord. inside: the method. outside: nothing.»)")),
 ])
 def test_offers_that_name_no_ai_are_judged_by_their_goods(text, label):
     assert shared_engine().analyze(text).label == label
