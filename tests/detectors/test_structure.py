@@ -196,6 +196,10 @@ def test_a_warning_that_ends_in_the_writers_own_offer_is_still_a_scam():
     "不是骗人，真的是Sora生成的，完整提示词 19.9 拿走",                           # a seller's denial is no warning
     "付费社群“AI先行者”第三期开放，名额两百，满员即止，一年 299",                  # a name in quotes, not a quoted ad
     "被AI课程骗过的同学请注意，我们帮你追回学费，服务费 199 元",                    # a recovery scam's warning
+    # a warning that ends in the writer's own group or the writer's own "genuine" goods
+    "PSA: lots of fake AI task groups going around! only trust verified ones like ours → t.me/taskhub_real "
+    "(small joining fee to keep scammers out)",
+    "我这个才是官方渠道拿的Sora账号，保真，一个一百，私聊，别被外面的骗子骗了",
 ])
 def test_a_sellers_own_words_are_no_counter_signal(text):
     assert _counters(text) == []
