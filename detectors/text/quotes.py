@@ -17,6 +17,12 @@ _QUOTED = LinearRegex(r'"[^"\n]+"|“[^”\n]+”|「[^」\n]+」|『[^』\n]+�
 # Single straight quotes, as English chat writes them ('GPT-6 keys, 250 each'): only where one opens after a space
 # or a colon and closes before a space or a mark, so the apostrophes of "it's" and "don't" open nothing.
 _SINGLE_QUOTED = LinearRegex(r"(?:^|[\s:：(（,，])('[^'\n]{2,}')(?:$|[\s.,!?;:)），。！？])")
+# A quotation introduced without quotation marks, as a moderator quotes the scripts they removed: "The last one
+# ended like this: I have a few spare Sora accounts, message me." / 话术如下：... The cue names someone else's words,
+# and what follows the colon, to the end of the line, is theirs (its "message me" is not the writer's).
+_INTRODUCED = LinearRegex(r"(?:^|[^a-z])(?:ended like this|goes like this|went like this|reads like this|read like this"
+                          r"|looked like this|looks like this|the ad said|the dm said|the message said|the post said"
+                          r"|话术如下|原话是|原文如下|原文是|内容如下|是这样写的|是这么写的|是这样说的|是这么说的)\s*[:：]\s*([^\n]+)")
 _MAX_QUOTE = 400
 _QUOTE_CHAR = re.compile('["“「『《‘\']')
 _NAME_LENGTH = 14  # characters, quotation marks included: 「可灵国际版」, “Sora破局”
@@ -24,12 +30,18 @@ MIN_OWN_WORDS = 6  # letters/ideographs outside the quotes: a bare quoted advert
 
 
 def quoted_ranges(norm: str) -> list[tuple[int, int]]:
-    if _QUOTE_CHAR.search(norm) is None:
+    """Quotations in `norm`, sorted and not overlapping: between quotation marks, or introduced by a cue and a colon."""
+    marked = _QUOTE_CHAR.search(norm) is not None
+    introduced = ":" in norm or "：" in norm
+    if not (marked or introduced):
         return []
     text = Utf8Text(norm)
-    found = _QUOTED.spans(text)
+    found = _QUOTED.spans(text) if marked else []
     if "'" in norm:
-        found = _without_overlaps(sorted(found + _SINGLE_QUOTED.spans(text, 1)))
+        found = found + _SINGLE_QUOTED.spans(text, 1)
+    if introduced:
+        found = found + _INTRODUCED.spans(text, 1)
+    found = _without_overlaps(sorted(found))
     return [(s, e) for s, e in found if 4 <= e - s <= _MAX_QUOTE]
 
 
@@ -59,8 +71,8 @@ def quoted_offers(norm: str, fired: list[list[Hit]], hits: dict[str, list[Hit]])
     "$quoted_offer" hits, when no price or contact lure stands outside the quotes and the message has words
     of its own; [] otherwise. A real advert that quotes a product name (下载「Sora中文版」，只要9.9，加V)
     makes its deal outside the quotes."""
-    if _QUOTE_CHAR.search(norm) is None:
-        return []  # no quotation mark (most messages): one C scan, nothing else looked at
+    if _QUOTE_CHAR.search(norm) is None and ":" not in norm and "：" not in norm:
+        return []  # no quotation mark nor colon (most messages): nothing else looked at
     deals = [h for key in _DEAL_KEYS for h in hits.get(key, ())]
     if not deals and not fired:
         return []  # no offer to find in quotes: the quotes are not even looked for

@@ -31,6 +31,22 @@ def test_a_quoted_product_name_inside_a_real_advert_is_not_enough():
     assert "signal.quoted_offer" not in _finding_rules("下载「Sora中文版」APP，首月只要 9.9，加V私聊")
 
 
+def test_a_quotation_introduced_by_a_cue_and_a_colon_runs_to_the_end_of_its_line():
+    text = "群里那条的话术如下：Sora内测号到货，加v私聊\n大家别信"
+    (start, end), = quoted_ranges(text)
+    assert text[start:end] == "Sora内测号到货，加v私聊"
+    # a seller's own colon introduces nothing: no cue names someone else's words
+    assert quoted_ranges("Here is my offer: spare Sora accounts, one month for 120, message me") == []
+
+
+def test_a_moderator_quoting_a_removed_post_without_quotation_marks_is_no_scam():
+    pitch = "spare Sora accounts, one month for 120, message me privately."
+    assert shared_engine().analyze(pitch).label == "scam"
+    verdict = shared_engine().analyze("Mods removed another one today. The post said: " + pitch)
+    assert verdict.label != "scam", verdict
+    assert any(f.rule.startswith("structure.access.") for f in verdict.findings)
+
+
 def test_quote_pairs_of_both_languages():
     assert len(quoted_ranges('他说"只要299"，还有「内测号」和『教程』、“课程”')) == 4
     assert quoted_ranges("no quotes here") == []
