@@ -137,6 +137,13 @@ RAREST_TOKENS = 12  # a look-up counts the samples of the message's rarest index
 COMMON_LOOKUPS = 3  # ...and, when it shares no rare token, the postings of its three least common ones
 
 
+def _rarest(index: dict[str, list[int]], query: set[str], n: int) -> list[list[int]]:
+    """The postings of the `n` query tokens with the fewest samples, ties broken by the token."""
+    shared = [(len(ids), tok, ids) for tok in query if (ids := index.get(tok))]
+    shared.sort(key=lambda entry: entry[:2])
+    return [ids for _, _, ids in shared[:n]]
+
+
 class NearestScam:
     """The closest hand-written scam sample by cosine over token sets. Built on first use (most verdicts never
     need it) from (text, category) pairs and the engine's own tokeniser."""
@@ -176,12 +183,13 @@ class NearestScam:
         query = set(tokens)
         if not query:
             return None
-        # the rarest shared tokens say most about which sample is nearest, and walk the shortest lists
-        postings = sorted((ids for ids in map(index.get, query) if ids), key=len)[:RAREST_TOKENS]
+        # the rarest shared tokens say most about which sample is nearest, and walk the shortest lists; among
+        # equally rare ones the token itself decides, not the set's order (which changes with each process's hash seed)
+        postings = _rarest(index, query, RAREST_TOKENS)
         overlap = Counter(chain.from_iterable(postings))  # counted in C
         if not overlap:  # nothing rare in common: the common words are all there is to go by (the least
             # common few of them: a word in every other sample would count thousands of postings for nothing)
-            common = sorted((ids for ids in map(self._common.get, query) if ids), key=len)[:COMMON_LOOKUPS]
+            common = _rarest(self._common, query, COMMON_LOOKUPS)
             overlap = Counter(chain.from_iterable(common))
         if not overlap:
             return None

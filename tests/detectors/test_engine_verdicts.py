@@ -3,6 +3,7 @@
 import json
 import logging
 import math
+import os
 from pathlib import Path
 import subprocess
 import sys
@@ -293,6 +294,24 @@ def test_the_nearest_sample_is_looked_for_first_among_the_kind_the_message_offer
     assert nearest.nearest(tokens)[1] == "group_recruiting"
     assert nearest.nearest(tokens, "fake_access")[1] == "fake_access"
     assert nearest.nearest(tokens, "paid_course")[1] == "group_recruiting"  # no such sample shares a word
+
+
+def test_the_nearest_sample_does_not_change_from_one_process_to_the_next():
+    """Only the rarest shared words are compared; among equally rare ones the word decides, not the order of a set
+    (which follows each process's hash seed): the same message names the same kind of scam after a restart."""
+    probe = (
+        "from detectors.resemblance import NearestScam, RAREST_TOKENS\n"
+        "n = RAREST_TOKENS + 6\n"
+        "kinds = ['fake_access', 'fake_api', 'paid_course']\n"
+        "samples = [(f'word{i:02d} filler{i:02d}', kinds[i % 3]) for i in range(n)]\n"
+        "nearest = NearestScam(samples, str.split)\n"
+        "print(nearest.nearest([f'word{i:02d}' for i in range(n)]))\n"
+    )
+    answers = {subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True,
+                              cwd=Path(__file__).resolve().parents[2], env={**os.environ, "PYTHONHASHSEED": str(seed)}).stdout
+               for seed in range(6)}
+    assert len(answers) == 1, answers
+    assert "word00 filler00" in answers.pop()
 
 
 def test_the_model_cache_is_keyed_on_the_normaliser_and_matcher_too():
