@@ -24,7 +24,7 @@ _PRICE = LinearRegex(
     rf"|idr|thb|vnd|krw|jpy|aed|sar|egp|aud|cad|nzd|eur|gbp|chf|pln|brl|ils|nis)\s?{_NUM}"
     rf"|rp\.?\s?\d{{1,3}}(?:[.,]\d{{3}})+|rp\.?\s?\d+\s?(?:rb|ribu|jt|juta|k)\b"  # Rp 50.000, rp50rb; not "rp 5" (role play)
     # after it: a unit or symbol, or a currency word that ends there ("10 cops" and "5 random" are no price)
-    rf"|{_NUM}\s?(?:元|块|圆|刀|美元|美金|円|[€£¥₹₱₦৳₩₫฿₺₽₪₴]|\$|r/|/月|/年|/人|/个|/份|/张|/次|一位|一个月|每月|一个|一份|一张|一组"
+    rf"|{_NUM}\s?(?:元|块|圆|刀|蚊|美元|美金|円|[€£¥₹₱₦৳₩₫฿₺₽₪₴]|\$|r/|/月|/年|/人|/个|/份|/张|/次|一位|一个月|每月|一个|一份|一张|一组"
     rf"|一套|一次|zł|(?:via\s|thru\s|through\s|by\s|on\s|sa\s)?(?:支付宝|微信支付|转数快|轉數快)"
     rf"|(?:rmb|yuan|usd|usdt|eth|btc|dollars?|bucks|quid|pounds?|pesos?|rupees?|naira|sgd|hkd|pkr|ksh|kes|bob|shillings?"
     rf"|cedis?|rand|ringgit|myr|aud|cad|nzd|eur|euros?|gbp|php|inr|bdt|taka|tk|baht|yen|won|dirhams?|riyals?|dong|rupiah"
@@ -32,7 +32,7 @@ _PRICE = LinearRegex(
     rf"|ars|cop|clp|soles|ils|nis|shekels?|qar|/mo|/month|/wk|/week|/yr|/year|a month|per month|each"
     rf"|(?:via\s|thru\s|through\s|by\s|on\s|sa\s)?(?:{_WALLETS}))\b)"
     # ...or a fee before it: "手续费3000", "登记费50", "保证金500", "首储500", "entry fee 20"
-    rf"|(?:只要|仅需|只需|仅售|仅要|仅|售价|价格|现价|原价|特价|优惠价|限时|缴上|交上|交|缴|付|门票|费|押金|保证金|定金|订金|内购|充值|首充|首储"
+    rf"|(?:只要|仅需|只需|仅售|仅要|仅|价格|(?:售|现|原|特|优惠|早鸟|团购|拼团|会员|活动|秒杀|体验|内部|到手|折后|学生|首发|预售|批发|代理|友情|单|定|标|报)价|限时|缴上|交上|交|缴|付|门票|费|押金|保证金|定金|订金|内购|充值|首充|首储"
     rf"|only|just|price|priced at|for|pay|fee|fees|deposit|entry|costs?)\s?[:：]?\s?{_NUM}(?:\s?(?:元|块|r))?"
 )
 # Typical leek-cutting price points from the articles (9.9 ... 3999) standing alone.
@@ -60,7 +60,9 @@ SCAM_PRICE_VALUES = frozenset({9.9, 19.9, 29.9, 49, 88, 99, 168, 199, 288, 299, 
 _SATIRE_MARK = LinearRegex(r"(?:^|\s)/s(?:$|[\s.!?,)])|\((?:1|one)\)")
 # A question that closes a sales pitch asks for a customer, not whether the offer is real.
 _SELLERS_QUESTIONS = ("interested", "want in", "want one", "need one", "who wants one", "要不要", "要吗",
-                      "有兴趣吗", "有需要吗", "有要的吗", "心动吗", "还在等什么", "what are you waiting for")
+                      "有兴趣吗", "有需要吗", "有要的吗", "心动吗", "还在等什么", "what are you waiting for",
+                      "犹豫什么", "还犹豫吗", "还等什么", "等什么呢", "why wait", "what's stopping you", "whats stopping you",
+                      "still on the fence")
 # ...and so does one offering the reader more ("shall I send you the details?", "want me to add you?")
 _OFFERING_QUESTION = re.compile(r"^\s*(?:so\s+|then\s+)?(?:shall i|should i send|want me to|wanna|would you like|would u like|"
                                 r"do you want|do u want|d'you want|fancy|keen)\b")

@@ -69,6 +69,8 @@ def test_sarcasm_tags(signals, text, tagged):
     ("hi, saw your post about learning AI. I do a 6 week mentorship, £300, shall I send you the details?", False),
     ("Sora 2 codes left, $20 each, want me to add you?", False),
     ("Do you think this Sora course is legit?", True),
+    ("即梦咒语大全 一千条 付款秒发 价格是九块九 你还在犹豫什么", False),  # a seller's push, not a doubt
+    ("Sora 2 cinematic prompt vault, $27 tonight only. what's stopping you?", False),
 ])
 def test_a_closing_question_mark(signals, text, asks):
     assert ("$question" in _found(signals, text)) is asks
@@ -92,6 +94,9 @@ def test_a_call_to_send_a_keyword(signals, text, cta):
     ("双模型整合平台上线，首储500送200点", "首储500"),
     ("veo3排队位 200一个 比官方早两周", "200一个"),                        # a price per piece after it
     ("verification needed, entry fee 20 usdt", "fee 20"),
+    ("Midjourney V7 prompt pack，300+ 风格关键词，早鸟价 39.9", "早鸟价 39.9"),      # any kind of 价 before it
+    ("團購價：199 一個學期", "团购价:199"),
+    ("C老師 嘅 key 批發，每條賣一百二，或者 120蚊 一條", "120蚊"),          # Cantonese dollars
 ])
 def test_a_fee_or_a_price_per_piece_is_a_price(signals, text, price):
     assert price in _found(signals, text).get("$price", [])
@@ -117,6 +122,7 @@ def test_prices_in_more_currencies_and_wallets(signals, text, price):
 
 @pytest.mark.parametrize("text", ["费用私聊", "2025年的第1个项目", "一个月后见", "3个一组，费时10分钟",
                                   "rp 5 in the lobby tonight", "locked at 60 fps", "gcash 09171234567 po",
-                                  "10 cops came to the meetup", "5 random people joined"])  # a currency word must end
+                                  "10 cops came to the meetup", "5 random people joined",
+                                  "好评价5分，推荐"])  # a currency word must end
 def test_numbers_that_are_no_fee_are_no_price(signals, text):
     assert "$price" not in _found(signals, text)
