@@ -144,6 +144,23 @@ def test_a_warning_that_ends_in_the_writers_own_stock_is_an_offer():
 
 
 @pytest.mark.parametrize("text", [
+    "PSA don't use those sketchy Claude relays that leak your prompts. Use ours instead, $5 gets you $50 of tokens",
+    "$10 Sora invite codes in here are mostly fake, be careful. try mine instead",
+])
+def test_a_warning_that_sends_the_reader_to_the_writers_own_goods_is_an_offer(text):
+    assert _counters(text) == []
+
+
+@pytest.mark.parametrize("text, item", [
+    ("Bro your career as a designer is finished. DM me, I'll guide you through the AI course, small fee", "course"),
+    ("Sora 2 beta invites are open for a fee, link in my bio", "access"),
+    ("我有 Sora 内测名额可以帮你申请，象征性收费，私我", "access"),
+])
+def test_a_fee_with_no_number_is_a_price(text, item):
+    assert _reads(text, item, "price"), text
+
+
+@pytest.mark.parametrize("text", [
     "Discord Support here: your Sora account was flagged. Verify at dlscord-support[.]gg to avoid a ban",
     "【官方客服】您的ChatGPT账号异常，请加客服微信 kefu_gpt88 验证",
 ])
