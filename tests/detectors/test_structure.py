@@ -501,9 +501,9 @@ def test_fear_of_losing_the_job_stands_for_ai(text):
     ("selling my old bike, 120 quid, dm", "clean"),
     # 'paid discord' and 'moving to' are also the words of fake moderators moving a group to a paid server: this
     # line sits on the decision line (suspicious at 38 to 41 writers, clean at 44 and 50, a scam at 53, suspicious at
-    # 56, clean at 59, a scam at 62, suspicious at 65)
+    # 56, clean at 59, a scam at 62, suspicious at 65, a scam at 69 (0.7005))
     pytest.param("our book club is moving to a paid discord, £3 a month, dm for the link", "clean",
-                 marks=pytest.mark.xfail(strict=True, reason="suspicious at 65 writers (0.695), a scam at 62: its words "
+                 marks=pytest.mark.xfail(strict=True, reason="a scam at 69 writers (0.7005), suspicious at 65: its words "
                                          "('paid discord') lean to the scam samples («Paid Discord. inside: the method. outside: nothing.»)")),
 ])
 def test_offers_that_name_no_ai_are_judged_by_their_goods(text, label):
