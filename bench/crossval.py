@@ -47,7 +47,8 @@ def main() -> None:
     ap.add_argument("--folds", type=int, default=5)
     ap.add_argument("--seed", type=int, default=1)
     ap.add_argument("--by-writer", action="store_true", help="leave one writer out instead of random folds")
-    ap.add_argument("--mistakes", type=Path, help="write the misclassified samples (JSONL, with score) here")
+    ap.add_argument("--mistakes", type=Path, help="write the misclassified samples (JSONL, with score and the rules "
+                    "that weighed most) here")
     ap.add_argument("--writers", type=_writer_range, help="with --by-writer: leave out only these writers, one at a "
                     "time (\"43-63\" or \"5,12,40\"); each fold still trains on every other writer. Quicker, for a first look")
     args = ap.parse_args()
@@ -63,9 +64,11 @@ def main() -> None:
     writers = sorted({r["_writer"] for r in rows})
     if args.writers:
         unknown = args.writers - set(writers)
-        if unknown:
-            ap.error(f"no samples of writer(s) {', '.join(sorted(unknown))}")
         writers = [w for w in writers if w in args.writers]
+        if not writers:
+            ap.error(f"no samples of writer(s) {', '.join(sorted(unknown, key=int))}")
+        if unknown:  # a range may span a number no writer has (there is no writer 7)
+            print(f"no samples of writer(s) {', '.join(sorted(unknown, key=int))}: left out of the range", file=sys.stderr)
     splits = ([(w, [r for r in rows if r["_writer"] != w], [r for r in rows if r["_writer"] == w]) for w in writers]
               if args.by_writer else
               [(str(k), [r for i, r in enumerate(rows) if i % args.folds != k],
@@ -77,7 +80,12 @@ def main() -> None:
                 for r in train:
                     fh.write(json.dumps(r, ensure_ascii=False) + "\n")
             engine = Engine(pack, samples_dir=tmp)
-            fold = [(engine.analyze(r["text"]).score, r) for r in test]
+            fold = []
+            for r in test:
+                verdict = engine.analyze(r["text"])
+                if args.mistakes:  # what decided: the rules that weighed most, for reading the mistakes later
+                    r = {**r, "_rules": [f"{f.rule}:{f.score:+.2f}" for f in verdict.findings if abs(f.score) >= 0.05][:6]}
+                fold.append((verdict.score, r))
             scores += fold
             if args.by_writer:
                 th = engine.settings.scam_threshold
