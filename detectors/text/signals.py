@@ -79,8 +79,9 @@ _SENTENCE_ENDS = ".!。！\n"
 # A doubt asked before the message goes on ("Is this street interview real? The account sells a $29 prompt
 # sheet"): a yes/no question about the thing, not one put to the reader ("Are you ready for what's coming?",
 # "Do you want out of the 9-5?" are a funnel's), so none with "you" in it.
+# A dot inside a word ("Is api-openai-sora.net real?", "is v2.1 out?") does not end the sentence.
 _DOUBT = LinearRegex(r"(?:^|[.!?。！？\n]\s*)((?:is|are|was|were|does|did|has|have|should|can)\s"
-                     r"[^.!?。！？\n]{0,120}\?)")
+                     r"(?:[^.!?。！？\n]|\.[^\s.!?。！？]){0,120}\?)")
 # ...nor a seller's ("anyone want my spare seat?", "has anyone been looking for Claude Max?")
 _NOT_A_DOUBT = re.compile(r"\b(?:you|your|yours|u|ur|ya|yall|y'all|want|wants|wanting|need|needs|needing|fancy|interested|keen|looking|join)\b")
 # A question mark, or a Chinese question particle with none ("是邀请码的意思吗"; 嗎 is folded to 吗).

@@ -60,6 +60,7 @@ def test_sarcasm_tags(signals, text, tagged):
     # a doubt asked before the message goes on
     ('Is this "Sora-generated" street interview real? The account sells a $29 prompt sheet', True),
     ("has anyone bought codes from this guy? he wants 25 each", True),
+    ('Is api-openai-sora.net real? "instant keys, no waitlist". the domain feels off', True),  # a dot inside a word
     # ...but a question put to the reader, or a seller's, is no doubt
     ("Is your job safe? free webinar tonight, link in bio", False),
     ("Are you ready for what's coming? dm me", False),
