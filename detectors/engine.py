@@ -36,7 +36,7 @@ from detectors.rules import CompiledRule, RuleIndex
 from detectors.scoring import Thresholds, categories_of, combine
 from detectors.text.signals import SignalExtractor
 from detectors.structure import STRUCTURE_CEILING, StructureReader
-from detectors.topic import TOPIC_KEYS, TOPIC_ONLY, off_topic_discount
+from detectors.topic import TOPIC_ONLY, off_topic_discount, talks_about_ai
 from detectors.text.tokenize import (chinese_tokens, han_bigrams, han_runs, init_jieba, is_word_pair, latin_tokens,
                                      load_jieba)
 from leekguard_types import CATEGORIES, Finding, Message, Span, Verdict
@@ -238,7 +238,7 @@ class Engine:
         fired = ["R:" + cr.rule.id for cr, _ in rules_fired]
         self._note_quoted_offer(n, [chosen for _, chosen in rules_fired], hits)
         offer = self.structure.read(hits, n.norm)
-        if not TOPIC_KEYS.isdisjoint(hits) or self.structure.off_topic_reading(offer):  # as analysis reads it
+        if talks_about_ai(hits, self.structure.deals(hits)) or self.structure.off_topic_reading(offer):  # as analysis reads it
             hits.update(self.structure.features(offer))
         runs = han_runs(n.norm)
         toks = self._tokens(n, hits, runs)
@@ -370,11 +370,11 @@ class Engine:
         # signals read the reply alone, so answering an advert ("群主能管管吗") is not judged as the advert.
         nb = norm_mod.normalize(body)
         hits = self._hits(nb)
-        topical = about_ai or bool(TOPIC_KEYS.intersection(hits))
+        topical = about_ai or talks_about_ai(hits, self.structure.deals(hits))
         if prefix:
             n = norm_mod.normalize(prefix + body)
             both = self._hits(n)
-            topical = topical or bool(TOPIC_KEYS.intersection(both))  # replying to a message about Sora is about Sora
+            topical = topical or talks_about_ai(both, self.structure.deals(both))  # replying to a message about Sora is about Sora
             matched = [(r, self._shift_spans(spans, len(prefix)), chosen)
                        for r, spans, chosen in self._pattern_matches(n, both, len(prefix))]
         else:
@@ -526,7 +526,11 @@ class Engine:
         Rule findings carry prior + learned weight; signal findings their learned weight; these findings the
         rest, so the contributions of all findings add up to the verdict's log-odds."""
         found = [self._words_finding(contrib, hits, model)]
-        if discount:
+        if discount and "@ai_talk" in hits:  # "今天聊聊新模型": AI talk, but nothing on offer
+            found.append(Finding("classifier", CONTEXT_CATEGORY, discount,
+                                 "Talks about AI models or prompts but names no goods and no deal",
+                                 "谈到 AI 模型或提示词，但没有任何商品或交易", "classifier.off_topic", ""))
+        elif discount:
             found.append(Finding("classifier", CONTEXT_CATEGORY, discount,
                                  "Does not mention an AI product or AI at all", "没有提到任何 AI 产品或 AI",
                                  "classifier.off_topic", ""))

@@ -132,6 +132,10 @@ class StructureReader:
         offer.counters = [(c, kept) for c, found in offer.counters if (kept := _after(found, quote_len))]
         return offer
 
+    def deals(self, hits: dict[str, list[Hit]]) -> bool:
+        """Does the message name goods (an item) or deal (a selling word or a hook) anywhere?"""
+        return not (self.item_keys.isdisjoint(hits) and self._deal_keys.isdisjoint(hits))
+
     def off_topic_reading(self, offer: Offer | None) -> str | None:
         """How to read an offer in a message that names no AI. "telltale": an item only AI-hype sellers offer
         (invite codes, beta accounts, API keys) or one in a filter-dodging spelling ("yqm", "nc号", "ke程"),

@@ -16,6 +16,9 @@ TOPIC_KEYS = frozenset({"@product", "@generic_ai", "$lookalike", "@ai_threat", "
 # So are the words that talk about AI without naming any ("the model", "prompts", 提示词, 出图): leaving writers 43-63
 # out one at a time (62 writers), 22 scams caught and 7 missed more, 6 false alarms more and 1 fewer.
 TOPIC_ONLY = frozenset({"@ai_threat", "@ai_talk"})
+# ...but such talk alone makes chat about AI, not an offer about it: "大家好，今天聊聊新模型" must keep the discount.
+# They count only in a message that names goods or deals (an item, a selling word, a price, a contact, a link).
+WEAK_TOPIC_KEYS = frozenset({"@ai_talk"})
 OFF_TOPIC_LOG_ODDS = -3.0  # a message with none of the topic words: its words must outweigh this
 # ...unless a scam pattern fired all the same ("一步慢步步慢，上车私聊" names no AI but is the playbook itself)
 OFF_TOPIC_PATTERNED_LOG_ODDS = -1.0
@@ -31,6 +34,12 @@ SHORT_MESSAGE_CHARS = 25
 OFF_TOPIC_SHORT_LOG_ODDS = -1.5
 # ($lookalike is no member: a look-alike link makes a message topical, so it is never discounted)
 _DEALING = frozenset({"@contact", "$contact_handle", "$price", "$scam_price", "$link", "$keyword_cta"})
+
+
+def talks_about_ai(hits: Container[str], deals: bool) -> bool:
+    """Do the words hit make the message about AI? `deals`: it names goods or deals (the offer structure's words)."""
+    found = [key for key in TOPIC_KEYS if key in hits]
+    return bool(found) and (deals or any(key not in WEAK_TOPIC_KEYS for key in found))
 
 
 def off_topic_discount(patterned: bool, offered: bool, hits: Container[str], compact_length: int) -> float:

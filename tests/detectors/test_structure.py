@@ -557,8 +557,10 @@ def test_a_short_message_that_deals_is_discounted_less_for_naming_no_ai():
     long_offer = "selling my old bike, 120 quid, dm me if you want it this weekend"
     assert off_topic("got 3 left, dm") > off_topic(long_offer)
     assert off_topic("大家好，今天聊聊周末去哪") == off_topic(long_offer)
+    assert off_topic("大家好，今天聊聊新模型") == off_topic(long_offer)  # AI talk that deals in nothing
     assert e.analyze("vip群 还有3个位 懂的滴").label == "scam"
-    for text in ("收到，谢谢", "大家好，今天聊聊周末去哪", "车位出租 每月450 私聊", "selling my old bike, 120 quid, dm"):
+    for text in ("收到，谢谢", "大家好，今天聊聊周末去哪", "大家好，今天聊聊新模型", "车位出租 每月450 私聊",
+                 "selling my old bike, 120 quid, dm"):
         assert e.analyze(text).label == "clean", text
 
 
