@@ -238,7 +238,8 @@ class Engine:
         fired = ["R:" + cr.rule.id for cr, _ in rules_fired]
         self._note_quoted_offer(n, [chosen for _, chosen in rules_fired], hits)
         offer = self.structure.read(hits, n.norm)
-        if talks_about_ai(hits, self.structure.deals(hits)) or self.structure.off_topic_reading(offer):  # as analysis reads it
+        # as analysis reads it
+        if talks_about_ai(hits, partial(self.structure.deals, hits)) or self.structure.off_topic_reading(offer):
             hits.update(self.structure.features(offer))
         runs = han_runs(n.norm)
         toks = self._tokens(n, hits, runs)
@@ -370,11 +371,12 @@ class Engine:
         # signals read the reply alone, so answering an advert ("群主能管管吗") is not judged as the advert.
         nb = norm_mod.normalize(body)
         hits = self._hits(nb)
-        topical = about_ai or talks_about_ai(hits, self.structure.deals(hits))
+        topical = about_ai or talks_about_ai(hits, partial(self.structure.deals, hits))
         if prefix:
             n = norm_mod.normalize(prefix + body)
             both = self._hits(n)
-            topical = topical or talks_about_ai(both, self.structure.deals(both))  # replying to a message about Sora is about Sora
+            # replying to a message about Sora is about Sora
+            topical = topical or talks_about_ai(both, partial(self.structure.deals, both))
             matched = [(r, self._shift_spans(spans, len(prefix)), chosen)
                        for r, spans, chosen in self._pattern_matches(n, both, len(prefix))]
         else:

@@ -6,7 +6,7 @@ tickets, a used GPU, "DM me the Q3 numbers"): its words must outweigh a discount
 
 from __future__ import annotations
 
-from collections.abc import Container
+from collections.abc import Callable, Container
 
 # The words that make a message about AI. Fear of being replaced ("your 9-5 won't exist in 3 years", "被淘汰")
 # stands for AI in a chat even where no AI word is written.
@@ -36,10 +36,13 @@ OFF_TOPIC_SHORT_LOG_ODDS = -1.5
 _DEALING = frozenset({"@contact", "$contact_handle", "$price", "$scam_price", "$link", "$keyword_cta"})
 
 
-def talks_about_ai(hits: Container[str], deals: bool) -> bool:
-    """Do the words hit make the message about AI? `deals`: it names goods or deals (the offer structure's words)."""
+def talks_about_ai(hits: Container[str], deals: Callable[[], bool]) -> bool:
+    """Do the words hit make the message about AI? `deals`: does it name goods or deal (the offer structure's
+    words); asked only where AI talk is all there is."""
     found = [key for key in TOPIC_KEYS if key in hits]
-    return bool(found) and (deals or any(key not in WEAK_TOPIC_KEYS for key in found))
+    if any(key not in WEAK_TOPIC_KEYS for key in found):
+        return True
+    return bool(found) and deals()
 
 
 def off_topic_discount(patterned: bool, offered: bool, hits: Container[str], compact_length: int) -> float:
