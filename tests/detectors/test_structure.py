@@ -127,6 +127,23 @@ def test_a_report_of_someone_elses_offer_is_named_as_one(text):
     assert "reported" in _counters(text)
 
 
+@pytest.mark.parametrize("text", [
+    "Gemini Ultra 共享号现货，淘宝卖家优先，一个月 199，私我",
+    "GPT-5 內測帳號，蝦皮賣家專屬，一組 NT$599，私訊",
+])
+def test_sellers_named_as_the_audience_are_no_report(text):
+    # in a sellers' group 卖家 is whom the offer is for, not someone else the writer tells of
+    assert "reported" not in _counters(text)
+
+
+@pytest.mark.parametrize("text", [
+    "问卖家要发票，卖家说 Sora 内测号 199 一个不开票，我没买",
+    "這個賣家賣 Kling 共享號，一個月 NT$300，收錢就拉黑",
+])
+def test_the_seller_someone_dealt_with_is_still_a_report(text):
+    assert "reported" in _counters(text)
+
+
 def test_the_writers_own_contact_after_a_report_still_makes_it_an_offer():
     assert _counters("My sister joined a paid Sora creators group for $199/month. Mine is better, DM me") == []
 
