@@ -366,6 +366,9 @@ def test_an_unnamed_new_model_is_still_about_ai(text):
 @pytest.mark.parametrize("text", [
     "the prompt pack that got me 2M views on reels is finally out. not cheap, not for everyone. reply PACK",
     "出图稳定的提示词合集 九块九 要的私",
+    "咒语大全 持续更新 九块九 私",
+    "can move you up the waitlist, 30 bucks, dm",
+    "AGI 内部培训资料 一份 199 加v",
 ])
 def test_talk_of_prompts_and_models_is_about_ai_without_naming_one(text):
     assert "classifier.off_topic" not in {f.rule for f in shared_engine().analyze(text).findings}
