@@ -114,6 +114,13 @@ class _Blend:
 
 
 # The strings of a finding, made once per distinct input: the same rules and strongest words recur all day.
+_PRICE_KEYS = ("$price", "$scam_price")
+
+
+def _digits(term: str) -> str:
+    return "".join(c for c in term if c.isdigit())
+
+
 _SIGNAL_FINDINGS_RULES = {key: (en, zh, f"signal.{key[1:]}") for key, (en, zh) in _SIGNAL_FINDINGS.items()}
 
 
@@ -375,6 +382,7 @@ class Engine:
         if prefix:
             n = norm_mod.normalize(prefix + body)
             both = self._hits(n)
+            self._drop_repeated_prices(hits, both, len(prefix))
             # replying to a message about Sora is about Sora
             topical = topical or talks_about_ai(both, partial(self.structure.deals, both))
             matched = [(r, self._shift_spans(spans, len(prefix)), chosen)
@@ -446,6 +454,22 @@ class Engine:
         quoted = quoted_offers(n.norm, fired, hits)
         if quoted:
             hits["$quoted_offer"] = quoted
+
+    @staticmethod
+    def _drop_repeated_prices(hits: dict[str, list[Hit]], both: dict[str, list[Hit]], quote_end: int) -> None:
+        """A reply that repeats the quoted advert's price ("299太贵了吧") talks about that price: it is not the
+        reply's own hook. `both`: the hits over quote + reply, the quote ending at `quote_end`."""
+        quoted = {_digits(h.term) for key in _PRICE_KEYS for h in both.get(key, ()) if h.end <= quote_end}
+        quoted.discard("")
+        if not quoted:
+            return
+        for key in _PRICE_KEYS:
+            if key in hits:
+                kept = [h for h in hits[key] if _digits(h.term) not in quoted]
+                if kept:
+                    hits[key] = kept
+                else:
+                    del hits[key]
 
     def _hits(self, n: norm_mod.Normalized) -> dict[str, list[Hit]]:
         """Word lists and signals hit, after denials ("not a scam") and negations ("no shared accounts")."""
