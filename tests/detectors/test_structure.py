@@ -514,11 +514,9 @@ def test_fear_of_losing_the_job_stands_for_ai(text):
 
 @pytest.mark.parametrize("text, label", [
     # slang goods, a price and a contact: the playbook with no AI word. Bare 滴 is no contact cue (一滴水, 打滴滴),
-    # so only the words carry it, and it sits near the line: a scam at 35 to 41 writers and from 50 to 65, suspicious
-    # at 44 and at 68 (0.690, with the free-bait funnel rule and the new warning words; it still reaches the admins)
-    pytest.param("ke程 199 滴", "scam",
-                 marks=pytest.mark.xfail(strict=True, reason="suspicious at 68 writers (0.690), a scam at 65: with no AI "
-                                         "word and no contact cue only its words carry it")),
+    # so only the words carry it, and it sits near the line: a scam at 35 to 41 writers, from 50 to 65 and at 71,
+    # suspicious at 44 and at 68 (0.690; it reached the admins either way)
+    ("ke程 199 滴", "scam"),
     ("nc号最后三个了 手慢无", "scam"),
     ("积分号 一万积分 便宜出 私", "scam"),            # points accounts for the AI video apps: telltale goods
     ("独享号 包月不卡 要的戳", "scam"),
@@ -532,7 +530,7 @@ def test_fear_of_losing_the_job_stands_for_ai(text):
     # line sits on the decision line (suspicious at 38 to 41 writers, clean at 44 and 50, a scam at 53, suspicious at
     # 56, clean at 59, a scam at 62, suspicious at 65 and at 68)
     pytest.param("our book club is moving to a paid discord, £3 a month, dm for the link", "clean",
-                 marks=pytest.mark.xfail(strict=True, reason="suspicious at 68 writers (0.531) and at 65, a scam at 62: its words "
+                 marks=pytest.mark.xfail(strict=True, reason="suspicious at 71 writers (0.472), 68 (0.531) and 65, a scam at 62: its words "
                                          "('paid discord') lean to the scam samples («Paid Discord. inside: the method. outside: nothing.»)")),
 ])
 def test_offers_that_name_no_ai_are_judged_by_their_goods(text, label):
