@@ -122,6 +122,9 @@ def test_ordinary_number_words_are_no_price(text):
 @pytest.mark.parametrize("text", [
     "有人私我卖 Sora 2 邀请码 25刀一个，我直接report了",
     "My sister joined a paid Sora creators circle for $199/month. It is a channel reposting OpenAI's blog",
+    # the seller someone dealt with (卖家 alone is the audience: see the next test)
+    "问卖家要发票，卖家说 Sora 内测号 199 一个不开票，我没买",
+    "這個賣家賣 Kling 共享號，一個月 NT$300，收錢就拉黑",
 ])
 def test_a_report_of_someone_elses_offer_is_named_as_one(text):
     assert "reported" in _counters(text)
@@ -134,14 +137,6 @@ def test_a_report_of_someone_elses_offer_is_named_as_one(text):
 def test_sellers_named_as_the_audience_are_no_report(text):
     # in a sellers' group 卖家 is whom the offer is for, not someone else the writer tells of
     assert "reported" not in _counters(text)
-
-
-@pytest.mark.parametrize("text", [
-    "问卖家要发票，卖家说 Sora 内测号 199 一个不开票，我没买",
-    "這個賣家賣 Kling 共享號，一個月 NT$300，收錢就拉黑",
-])
-def test_the_seller_someone_dealt_with_is_still_a_report(text):
-    assert "reported" in _counters(text)
 
 
 def test_the_writers_own_contact_after_a_report_still_makes_it_an_offer():
