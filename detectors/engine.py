@@ -382,7 +382,8 @@ class Engine:
         if prefix:
             n = norm_mod.normalize(prefix + body)
             both = self._hits(n)
-            self._drop_repeated_prices(hits, both, len(prefix))
+            self._drop_repeated_prices(hits, both, len(prefix), 0)
+            self._drop_repeated_prices(both, both, len(prefix), len(prefix))  # as the answer is read too
             # replying to a message about Sora is about Sora
             topical = topical or talks_about_ai(both, partial(self.structure.deals, both))
             matched = [(r, self._shift_spans(spans, len(prefix)), chosen)
@@ -456,16 +457,18 @@ class Engine:
             hits["$quoted_offer"] = quoted
 
     @staticmethod
-    def _drop_repeated_prices(hits: dict[str, list[Hit]], both: dict[str, list[Hit]], quote_end: int) -> None:
+    def _drop_repeated_prices(hits: dict[str, list[Hit]], both: dict[str, list[Hit]], quote_end: int,
+                              reply_start: int) -> None:
         """A reply that repeats the quoted advert's price ("299太贵了吧") talks about that price: it is not the
-        reply's own hook. `both`: the hits over quote + reply, the quote ending at `quote_end`."""
+        reply's own hook. `both`: the hits over quote + reply, the quote ending at `quote_end`; `hits`: those the
+        reply is read with, whose reply part starts at `reply_start` (0 in the reply alone)."""
         quoted = {_digits(h.term) for key in _PRICE_KEYS for h in both.get(key, ()) if h.end <= quote_end}
         quoted.discard("")
         if not quoted:
             return
         for key in _PRICE_KEYS:
             if key in hits:
-                kept = [h for h in hits[key] if _digits(h.term) not in quoted]
+                kept = [h for h in hits[key] if h.start < reply_start or _digits(h.term) not in quoted]
                 if kept:
                     hits[key] = kept
                 else:
