@@ -30,7 +30,7 @@ from detectors.text.misspellings import with_misspellings
 from detectors.text.negation import drop_negated, suppress_denials
 from detectors.text.passages import closing_lines
 from detectors.packs import CONTEXT_CATEGORY, Pack, load_pack
-from detectors.text.quotes import quoted_offers
+from detectors.text.quotes import drop_repeated_prices, quoted_offers
 from detectors.resemblance import NearestScam, strongest, wording_reasons
 from detectors.rules import CompiledRule, RuleIndex
 from detectors.scoring import Thresholds, categories_of, combine
@@ -114,13 +114,6 @@ class _Blend:
 
 
 # The strings of a finding, made once per distinct input: the same rules and strongest words recur all day.
-_PRICE_KEYS = ("$price", "$scam_price")
-
-
-def _digits(term: str) -> str:
-    return "".join(c for c in term if c.isdigit())
-
-
 _SIGNAL_FINDINGS_RULES = {key: (en, zh, f"signal.{key[1:]}") for key, (en, zh) in _SIGNAL_FINDINGS.items()}
 
 
@@ -382,8 +375,7 @@ class Engine:
         if prefix:
             n = norm_mod.normalize(prefix + body)
             both = self._hits(n)
-            self._drop_repeated_prices(hits, both, len(prefix), 0)
-            self._drop_repeated_prices(both, both, len(prefix), len(prefix))  # as the answer is read too
+            drop_repeated_prices(both, len(prefix), hits)
             # replying to a message about Sora is about Sora
             topical = topical or talks_about_ai(both, partial(self.structure.deals, both))
             matched = [(r, self._shift_spans(spans, len(prefix)), chosen)
@@ -455,24 +447,6 @@ class Engine:
         quoted = quoted_offers(n.norm, fired, hits)
         if quoted:
             hits["$quoted_offer"] = quoted
-
-    @staticmethod
-    def _drop_repeated_prices(hits: dict[str, list[Hit]], both: dict[str, list[Hit]], quote_end: int,
-                              reply_start: int) -> None:
-        """A reply that repeats the quoted advert's price ("299太贵了吧") talks about that price: it is not the
-        reply's own hook. `both`: the hits over quote + reply, the quote ending at `quote_end`; `hits`: those the
-        reply is read with, whose reply part starts at `reply_start` (0 in the reply alone)."""
-        quoted = {_digits(h.term) for key in _PRICE_KEYS for h in both.get(key, ()) if h.end <= quote_end}
-        quoted.discard("")
-        if not quoted:
-            return
-        for key in _PRICE_KEYS:
-            if key in hits:
-                kept = [h for h in hits[key] if h.start < reply_start or _digits(h.term) not in quoted]
-                if kept:
-                    hits[key] = kept
-                else:
-                    del hits[key]
 
     def _hits(self, n: norm_mod.Normalized) -> dict[str, list[Hit]]:
         """Word lists and signals hit, after denials ("not a scam") and negations ("no shared accounts")."""

@@ -97,3 +97,29 @@ def quoted_offers(norm: str, fired: list[list[Hit]], hits: dict[str, list[Hit]])
     if not found or _own_words(norm, ranges) < MIN_OWN_WORDS:
         return []
     return list(found.values())
+
+
+_PRICE_KEYS = ("$price", "$scam_price")
+
+
+def _digits(term: str) -> str:
+    return "".join(c for c in term if c.isdigit())
+
+
+def drop_repeated_prices(both: dict[str, list[Hit]], quote_end: int, reply: dict[str, list[Hit]]) -> None:
+    """A reply that repeats the quoted advert's price ("299太贵了吧") talks about that price: it is not the
+    reply's own hook. `both`: the hits over quote + reply, the quote ending at `quote_end`; `reply`: those over the
+    reply alone. The repeated price is dropped from both (the answer is read with its quote too)."""
+    quoted = {_digits(h.term) for key in _PRICE_KEYS for h in both.get(key, ()) if h.end <= quote_end}
+    quoted.discard("")
+    if not quoted:
+        return
+    for hits, reply_start in ((reply, 0), (both, quote_end)):
+        for key in _PRICE_KEYS:
+            if key not in hits:
+                continue
+            kept = [h for h in hits[key] if h.start < reply_start or _digits(h.term) not in quoted]
+            if kept:
+                hits[key] = kept
+            else:
+                del hits[key]
