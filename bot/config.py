@@ -97,11 +97,16 @@ class _Section(BaseModel):
 class DetectionConfig(_Section):
     scam_threshold: float = Field(0.70, ge=0.0, le=1.0)
     suspicious_threshold: float = Field(0.45, ge=0.0, le=1.0)
+    # a verdict that only the wording carries (no rule, price, contact, link or offer of its own) becomes a public
+    # scam warning only from this score; below it the admins judge it (docs/decisions/words-only-verdicts.md)
+    words_only_scam_threshold: float | None = Field(None, ge=0.0, le=1.0)
 
     @model_validator(mode="after")
     def _ordered(self) -> "DetectionConfig":
         if self.suspicious_threshold > self.scam_threshold:
             raise ValueError("suspicious_threshold must not be above scam_threshold")
+        if self.words_only_scam_threshold is not None and self.words_only_scam_threshold < self.scam_threshold:
+            raise ValueError("words_only_scam_threshold must not be below scam_threshold")
         return self
 
 

@@ -107,8 +107,7 @@ async def open_services(config: Config, *, force_dry_run: bool = False) -> Servi
     store = await IncidentStore.open(config.database, retention_days=config.store.retention_days,
                                      text_mode=config.store.text, excerpt_chars=config.store.excerpt_chars)
     try:
-        settings = DetectionSettings(scam_threshold=config.detection.scam_threshold,
-                                     suspicious_threshold=config.detection.suspicious_threshold)
+        settings = DetectionSettings.from_config(config)
         engine = await asyncio.to_thread(Engine.load, settings)
         await asyncio.to_thread(engine.warm_up)  # no chat message waits for jieba's dictionary
         learning = await load_learned(engine, store)

@@ -33,7 +33,7 @@ from detectors.packs import CONTEXT_CATEGORY, Pack, load_pack
 from detectors.text.quotes import drop_repeated_prices, quoted_offers
 from detectors.resemblance import NearestScam, strongest, wording_reasons
 from detectors.rules import CompiledRule, RuleIndex
-from detectors.scoring import Thresholds, categories_of, combine
+from detectors.scoring import Thresholds, categories_of, combine, words_only_hold
 from detectors.text.signals import SignalExtractor
 from detectors.structure import STRUCTURE_CEILING, StructureReader
 from detectors.topic import TOPIC_ONLY, off_topic_discount, talks_about_ai
@@ -71,6 +71,7 @@ _SIGNAL_FINDINGS = {
 class DetectionSettings:
     scam_threshold: float = 0.70
     suspicious_threshold: float = 0.45
+    words_only_scam_threshold: float | None = None  # None: the scam threshold (no hold)
 
     @cached_property  # read for every verdict; settings are frozen, so built once (a frozen dataclass is slow to build)
     def thresholds(self) -> Thresholds:
@@ -80,7 +81,8 @@ class DetectionSettings:
     def from_config(cls, config) -> DetectionSettings:
         """From bot.config.Config (duck-typed: detectors/ does not import bot.config)."""
         d = config.detection
-        return cls(scam_threshold=d.scam_threshold, suspicious_threshold=d.suspicious_threshold)
+        return cls(scam_threshold=d.scam_threshold, suspicious_threshold=d.suspicious_threshold,
+                   words_only_scam_threshold=d.words_only_scam_threshold)
 
 
 @dataclass(slots=True)
@@ -123,6 +125,7 @@ def _source_line(article: str, quote: str) -> str:
 
 
 def _logit(p: float) -> float:
+    p = min(max(p, 1e-9), 1.0 - 1e-9)  # a threshold of 1.0 means "never", not a division by zero
     return math.log(p / (1.0 - p))
 
 
@@ -427,6 +430,11 @@ class Engine:
             held = self.structure.capping_without_offer(hits, nb.norm)
             if held is not None:
                 findings.append(self.structure.counter_finding(held[0], self._spans(nb, held[1][:2], 0), z, threshold))
+        words_only = self.settings.words_only_scam_threshold
+        if words_only is not None:
+            held = words_only_hold(findings, threshold, _logit(words_only), threshold - STRUCTURE_CEILING)
+            if held is not None:
+                findings.append(held)
         if not any(f.category in CATEGORIES for f in findings):
             z = sum(f.score for f in findings)
             if self.fast.probability(z) >= self.settings.suspicious_threshold:

@@ -64,6 +64,8 @@ def test_missing_file_named_explicitly_is_an_error(tmp_path):
     ("detection:\n  scam_threshold: 0.3\n",
      "config error: detection: suspicious_threshold must not be above scam_threshold"),
     ("detection:\n  scam_threshold: 1.5\n", "config error: detection.scam_threshold: "),
+    ("detection:\n  words_only_scam_threshold: 0.6\n",
+     "config error: detection: words_only_scam_threshold must not be below scam_threshold"),
     ("language: fr\n", "config error: language: 'fr' is not one of auto, zh-Hans, zh-Hant, en"),
     ("guards:\n  allowlist: [12345]\n", "config error: guards.allowlist[0]: "),
     ("guards:\n  allowlist: ['12345']\n",

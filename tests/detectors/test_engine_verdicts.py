@@ -1,6 +1,7 @@
 """Verdicts a moderator would notice: scams flagged with reasons, hard negatives left alone, evasion caught."""
 
 import json
+from functools import lru_cache
 import logging
 import math
 import os
@@ -10,6 +11,9 @@ import sys
 
 import pytest
 
+from detectors.engine import DetectionSettings, Engine
+from detectors.scoring import combine, words_only_hold
+from leekguard_types import Finding
 from tests.support.engine import shared_engine
 
 SCAMS = [
@@ -342,3 +346,49 @@ def test_unlearning_a_review_is_exactly_as_if_it_had_never_been_learned():
     e.unlearn(dropped, "scam")
     assert e.fast.weights == never.fast.weights and e.classifier.weights == never.classifier.weights
     assert e.analyze(dropped).score == never.analyze(dropped).score
+
+
+# ---- verdicts that only the wording carries (docs/decisions/words-only-verdicts.md): held for the admins below
+# `words_only_scam_threshold`, while any evidence of the writer's own offer keeps a public warning ----
+WORDS_ONLY = "the last chance for ordinary people to catch the AI wave"
+
+
+@lru_cache(maxsize=1)
+def _never_on_words_alone() -> Engine:
+    return Engine.load(DetectionSettings(words_only_scam_threshold=1.0))
+
+
+def _words(score: float) -> Finding:
+    return Finding("classifier", "context", score, "wording", "措辞", "classifier.logistic_fast", "seeds/samples")
+
+
+def test_wording_alone_is_held_below_a_public_warning():
+    held = words_only_hold([_words(2.0)], threshold=0.85, ceiling=1.73, held_at=0.8)
+    assert held is None  # 2.0 is past the ceiling: strong enough on its own
+    held = words_only_hold([_words(1.2)], threshold=0.85, ceiling=1.73, held_at=0.8)
+    assert held is not None and held.rule == "classifier.words_only"
+    score, _ = combine([_words(1.2), held])
+    assert 0.45 <= score < 0.70  # suspicious: the admins judge it
+    assert words_only_hold([_words(0.5)], threshold=0.85, ceiling=1.73, held_at=0.8) is None  # not a scam anyway
+
+
+@pytest.mark.parametrize("evidence", [
+    Finding("signal", "signal", 0.4, "Quotes a price", "出现报价", "signal.price", ""),
+    Finding("pattern", "fake_access", 0.3, "sells accounts", "卖账号", "fake_access.account_sale", ""),
+    Finding("structure", "fake_access", 0.0, "Offers accounts", "在推销账号", "structure.account", ""),
+])
+def test_evidence_of_an_own_offer_is_never_held(evidence):
+    assert words_only_hold([_words(1.0), evidence], threshold=0.85, ceiling=1.73, held_at=0.8) is None
+
+
+def test_the_engine_holds_a_verdict_of_wording_alone_and_says_why():
+    assert shared_engine().analyze(WORDS_ONLY).label == "scam"  # without the hold
+    verdict = _never_on_words_alone().analyze(WORDS_ONLY)
+    assert verdict.label == "suspicious"
+    assert verdict.categories  # the admins still see what it resembles
+    assert any("Only the wording resembles scams" in f.reason for f in verdict.findings)
+
+
+def test_an_explicit_offer_still_warns_publicly_under_the_hold():
+    verdict = _never_on_words_alone().analyze("Sora内测账号，只要299，加V私聊")
+    assert verdict.label == "scam" and "fake_access" in verdict.categories
