@@ -49,6 +49,8 @@ def main() -> None:
     ap.add_argument("--by-writer", action="store_true", help="leave one writer out instead of random folds")
     ap.add_argument("--mistakes", type=Path, help="write the misclassified samples (JSONL, with score and the rules "
                     "that weighed most) here")
+    ap.add_argument("--dump", type=Path, help="write every held-out sample here (JSONL) with its score, categories and "
+                    "all findings (detector, category, rule, score, evidence): for reading what decided, afterwards")
     ap.add_argument("--writers", type=_writer_range, help="with --by-writer: leave out only these writers, one at a "
                     "time (\"43-63\" or \"5,12,40\"); each fold still trains on every other writer. Quicker, for a first look")
     args = ap.parse_args()
@@ -85,6 +87,10 @@ def main() -> None:
                 verdict = engine.analyze(r["text"])
                 if args.mistakes:  # what decided: the rules that weighed most, for reading the mistakes later
                     r = {**r, "_rules": [f"{f.rule}:{f.score:+.2f}" for f in verdict.findings if abs(f.score) >= 0.05][:6]}
+                if args.dump:
+                    r = {**r, "_categories": list(verdict.categories),
+                         "_findings": [[f.detector, f.category, f.rule, round(f.score, 3), [sp.text for sp in f.evidence]]
+                                       for f in verdict.findings]}
                 fold.append((verdict.score, r))
             scores += fold
             if args.by_writer:
@@ -107,6 +113,10 @@ def main() -> None:
                 if (r["label"] == "scam") != (score >= pack_threshold):
                     fh.write(json.dumps({**r, "score": round(score, 3)}, ensure_ascii=False) + "\n")
         del th
+    if args.dump:
+        with open(args.dump, "w", encoding="utf-8") as fh:
+            for score, r in scores:
+                fh.write(json.dumps({**r, "score": round(score, 4)}, ensure_ascii=False) + "\n")
     print("threshold  recall  fpr    hard-neg-fpr")
     for th in (0.3, 0.4, 0.45, 0.5, 0.6, 0.7, 0.8, 0.9):
         scam = [s for s, r in scores if r["label"] == "scam"]
