@@ -121,7 +121,6 @@ def test_ordinary_number_words_are_no_price(text):
 
 @pytest.mark.parametrize("text", [
     "有人私我卖 Sora 2 邀请码 25刀一个，我直接report了",
-    "My sister joined a paid Sora creators circle for $199/month. It is a channel reposting OpenAI's blog",
     # the seller someone dealt with (卖家 alone is the audience: see the next test)
     "问卖家要发票，卖家说 Sora 内测号 199 一个不开票，我没买",
     "這個賣家賣 Kling 共享號，一個月 NT$300，收錢就拉黑",
@@ -478,9 +477,10 @@ def test_the_painter_is_no_product():
 @pytest.mark.parametrize("text, counter", [
     ("sora accounts $5 dm — the login helper they send is a credential stealer, don't install", "warning"),
     ("Sora账号 5块一个 私聊 —— 发来的登录器是木马，别安装", "warning"),
-    ("sora pro accounts for $20 each going around on discord, nobody can deliver that", "reported"),
+    ("sora pro accounts for $20 each going around on discord, nobody can deliver that", "warning"),
     ("Sora 2 codes $15 each dm @plug — my sis sent me this, she's 15", "reported"),
     ("sora seat $40/month dm — she paid and got locked out two days later", "victim"),
+    ("My sister joined a paid Sora creators circle for $199/month. It is a channel reposting OpenAI's blog", "victim"),
     ("Sora 2 邀请码 30一个 私信 —— 我付了钱，钱打过去就被拉黑了", "victim"),
 ])
 def test_members_telling_of_malware_relatives_and_losses_turn_the_offer_around(text, counter):
@@ -525,8 +525,9 @@ def test_fear_of_losing_the_job_stands_for_ai(text):
     # line sits on the decision line (suspicious at 38 to 41 writers, clean at 44 and 50, a scam at 53, suspicious at
     # 56, clean at 59, a scam at 62, suspicious at 65 and at 68)
     pytest.param("our book club is moving to a paid discord, £3 a month, dm for the link", "clean",
-                 marks=pytest.mark.xfail(strict=True, reason="suspicious at 71 writers (0.472), 68 (0.531) and 65, a scam at 62: its words "
-                                         "('paid discord') lean to the scam samples («Paid Discord. inside: the method. outside: nothing.»)")),
+                 marks=pytest.mark.xfail(strict=True, reason="a scam at 77 writers (0.94; 'moving to', 'is moving', 'paid discord'), "
+                                         "suspicious at 71 (0.472), 68 (0.531) and 65, a scam at 62: its words lean to the scam "
+                                         "samples («Paid Discord. inside: the method. outside: nothing.»)")),
 ])
 def test_offers_that_name_no_ai_are_judged_by_their_goods(text, label):
     assert shared_engine().analyze(text).label == label
