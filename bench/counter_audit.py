@@ -23,18 +23,14 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from detectors.engine import Engine  # noqa: E402
-from detectors.text import normalize as norm_mod  # noqa: E402
 
 
 def _capping_keys(engine: Engine, text: str, counter_id: str) -> set[str]:
     """The keys of counter `counter_id` that fired in `text` (on the offer, or on a message with no offer)."""
-    n = norm_mod.normalize(text)
-    hits = engine._hits(n)
-    engine._note_quoted_offer(n, [chosen for _, _, chosen in engine._pattern_matches(n, hits, 0)], hits)
-    offer = engine.structure.read(hits, n.norm)
+    offer, hits, norm = engine.read_offer(text)
     if offer is not None:
         return {h.term.casefold() for c, found in offer.counters if c.id == counter_id for h in found}
-    held = engine.structure.capping_without_offer(hits, n.norm)
+    held = engine.structure.capping_without_offer(hits, norm)
     return {h.term.casefold() for h in held[1]} if held else set()
 
 

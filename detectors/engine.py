@@ -35,7 +35,7 @@ from detectors.resemblance import NearestScam, strongest, wording_reasons
 from detectors.rules import CompiledRule, RuleIndex
 from detectors.scoring import Thresholds, categories_of, combine, words_only_hold
 from detectors.text.signals import SignalExtractor
-from detectors.structure import STRUCTURE_CEILING, StructureReader
+from detectors.structure import STRUCTURE_CEILING, Offer, StructureReader
 from detectors.topic import TOPIC_ONLY, off_topic_discount, talks_about_ai
 from detectors.text.tokenize import (chinese_tokens, han_bigrams, han_runs, init_jieba, is_word_pair, latin_tokens,
                                      load_jieba)
@@ -448,6 +448,14 @@ class Engine:
             findings.append(Finding("engine", CONTEXT_CATEGORY, 0.0, f"Only the first {MAX_ANALYSED_CHARS} characters were analysed",
                                     f"仅分析了前 {MAX_ANALYSED_CHARS} 个字符", "engine.truncated"))
         return _Reading(findings, lang, _sha(nb.compact), topical, partial(self.structure.framed, hits, nb.norm))
+
+    def read_offer(self, text: str) -> tuple[Offer | None, dict[str, list[Hit]], str]:
+        """The offer's shape as `_read` finds it in a message on its own, with the hits and the normalised text it was
+        read from: for the tests and the audits of seeds/structure.yaml (bench/counter_audit.py)."""
+        n = norm_mod.normalize(text)
+        hits = self._hits(n)
+        self._note_quoted_offer(n, [chosen for _, _, chosen in self._pattern_matches(n, hits, 0)], hits)
+        return self.structure.read(hits, n.norm), hits, n.norm
 
     @staticmethod
     def _note_quoted_offer(n: norm_mod.Normalized, fired: list[list[Hit]], hits: dict[str, list[Hit]]) -> None:

@@ -8,11 +8,7 @@ from tests.support.engine import shared_engine
 
 
 def _offer(text: str):
-    engine = shared_engine()
-    n = norm_mod.normalize(text)
-    hits = engine._hits(n)
-    engine._note_quoted_offer(n, [chosen for _, _, chosen in engine._pattern_matches(n, hits, 0)], hits)
-    return engine.structure.read(hits, n.norm)
+    return shared_engine().read_offer(text)[0]
 
 
 def _counters(text: str) -> list[str]:
