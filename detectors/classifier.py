@@ -53,7 +53,10 @@ class LogisticModel:
         self.seed = seed
         self.weights: dict[str, float] = {}
         self.bias = 0.0
-        self._g2: dict[str, float] = {}
+        # Adagrad's squared-gradient sums: only learning reads them. A model loaded from the cache starts without
+        # them (about 7 MB for each model that a bot without reviews and `check` never use) and is handed them
+        # by `restore_accumulators` before its first review.
+        self._g2: dict[str, float] | None = {}
         self._g2_bias = 0.0
         self._learned: list[Sample] = []  # reviews learned online, in order
         self._before_reviews: tuple | None = None  # (bias, weights, g2, g2_bias) before the first of them
@@ -71,13 +74,24 @@ class LogisticModel:
         return {"l2": self.l2, "epochs": self.epochs, "lr": self.lr, "seed": self.seed, "prior": PRIOR_SCALE}
 
     def state(self) -> dict:
+        if self._g2 is None:
+            raise RuntimeError("the model's accumulators were never restored: its state is incomplete")
         return {"bias": self.bias, "weights": self.weights, "g2": self._g2, "g2_bias": self._g2_bias}
 
     def load_state(self, state: dict) -> None:
+        """Weights, bias and Adagrad's bias sum; the per-feature sums too when `state` has them ("g2"),
+        otherwise `restore_accumulators` must hand them over before the model learns."""
         self.bias = float(state["bias"])
         self.weights = {str(k): float(v) for k, v in state["weights"].items()}
-        self._g2 = {str(k): float(v) for k, v in state["g2"].items()}
+        self._g2 = {str(k): float(v) for k, v in state["g2"].items()} if "g2" in state else None
         self._g2_bias = float(state["g2_bias"])
+
+    @property
+    def needs_accumulators(self) -> bool:
+        return self._g2 is None
+
+    def restore_accumulators(self, g2: dict) -> None:
+        self._g2 = {str(k): float(v) for k, v in g2.items()}
 
     def fit(self, samples: Sequence[Sample]) -> None:
         """Train from scratch. Trained on a fresh model and swapped in at the end: training takes seconds, and
@@ -116,6 +130,8 @@ class LogisticModel:
 
     def learn(self, sample: Sample) -> None:
         """Online update from one reviewed message: a few Adagrad steps, no retraining."""
+        if self._g2 is None:
+            raise RuntimeError("restore_accumulators() before learning: the model was loaded without them")
         if self._before_reviews is None:  # copied once, and only by a model that is taught at all
             self._before_reviews = (self.bias, dict(self.weights), dict(self._g2), self._g2_bias)
         self._learned.append(sample)

@@ -185,9 +185,33 @@ class Engine:
         return terms
 
     def _train(self, samples_dir: Path | None) -> None:
+        self._samples_dir = samples_dir
+        labelled, scams = self._read_samples()
+        self._nearest = NearestScam(scams, self._sample_tokens)
+        self._model_key = model_cache.cache_key(labelled, self.pack.model_dump_json(),
+                                                {**self.classifier.settings, "features": FEATURES_VERSION})
+        cached = model_cache.load(self._model_key)
+        if cached is not None:
+            try:
+                self.classifier.load_state(cached["full"])
+                self.fast.load_state(cached["fast"])
+                log.debug("classifier weights loaded from the cache (%d samples)", len(labelled))
+                return
+            except (KeyError, TypeError, ValueError, AttributeError) as exc:
+                log.debug("model cache unusable, training: %s", exc)
+        # The first start after install (or after the samples change) waits here for seconds: say so.
+        log.info("training the classifier on %d samples (once: the weights are cached in %s)",
+                 len(labelled), model_cache.cache_dir())
+        started = time.perf_counter()
+        self._fit(labelled)
+        log.info("classifier trained on %d samples in %.1f s", len(labelled), time.perf_counter() - started)
+
+    def _read_samples(self) -> tuple[list[tuple[str, str]], list[tuple[str, str]]]:
+        """(text, label) of every training sample, and (text, category) of the scams among them. Not kept: the
+        nearest-sample index keeps the scams, and the clean texts would be megabytes that nothing reads again."""
         from importlib import resources
 
-        root = samples_dir or Path(str(resources.files("seeds"))) / "samples"
+        root = self._samples_dir or Path(str(resources.files("seeds"))) / "samples"
         labelled: list[tuple[str, str]] = []
         scams: list[tuple[str, str]] = []  # (text, category): what a verdict of words alone is compared with
         for path in sorted(root.glob("*.jsonl")) if root.is_dir() else []:
@@ -208,28 +232,29 @@ class Engine:
             if positive == "scam":
                 scams += [(t, cr.rule.category) for t in cr.rule.examples.match]
             labelled += [(t, "clean") for t in cr.rule.examples.no_match if cr.rule.category != CONTEXT_CATEGORY]
-        self._labelled = labelled
-        self._nearest = NearestScam(scams, self._sample_tokens)
-        key = model_cache.cache_key(labelled, self.pack.model_dump_json(),
-                                    {**self.classifier.settings, "features": FEATURES_VERSION})
-        cached = model_cache.load(key)
-        if cached is not None:
-            try:
-                self.classifier.load_state(cached["full"])
-                self.fast.load_state(cached["fast"])
-                log.debug("classifier weights loaded from the cache (%d samples)", len(labelled))
-                return
-            except (KeyError, TypeError, ValueError) as exc:
-                log.debug("model cache unusable, training: %s", exc)
-        # The first start after install (or after the samples change) waits here for seconds: say so.
-        log.info("training the classifier on %d samples (once: the weights are cached in %s)",
-                 len(labelled), model_cache.cache_dir())
-        started = time.perf_counter()
+        return labelled, scams
+
+    def _fit(self, labelled: list[tuple[str, str]]) -> None:
         pairs = [self._sample(text, label) for text, label in labelled]
         self.classifier.fit(drop_rare([full for full, _ in pairs], MIN_PAIR_COUNT, is_word_pair))
         self.fast.fit(drop_rare([fast for _, fast in pairs], MIN_PAIR_COUNT, is_word_pair))
-        model_cache.save(key, {"full": self.classifier.state(), "fast": self.fast.state()})
-        log.info("classifier trained on %d samples in %.1f s", len(labelled), time.perf_counter() - started)
+        model_cache.save(self._model_key, {"full": self.classifier.state(), "fast": self.fast.state()})
+
+    def _restore_accumulators(self) -> None:
+        """Weights loaded from the cache come without Adagrad's sums, which only learning reads: they are read
+        now, before the first review. If another process pruned them meanwhile, training again gives them
+        back (with the same weights: training is deterministic), and a minute's wait once beats a lost review."""
+        if not (self.classifier.needs_accumulators or self.fast.needs_accumulators):
+            return
+        sums = model_cache.load_accumulators(self._model_key)
+        try:
+            if sums is None:
+                raise KeyError("no accumulators in the cache")
+            self.classifier.restore_accumulators(sums["full"])
+            self.fast.restore_accumulators(sums["fast"])
+        except (KeyError, TypeError, ValueError, AttributeError) as exc:
+            log.info("training the classifier again before learning a review (%s)", exc)
+            self._fit(self._read_samples()[0])
 
     def _sample(self, text: str, label: str) -> tuple[Sample, Sample]:
         """(full, fast) training samples for one labelled text."""
@@ -270,6 +295,7 @@ class Engine:
 
     def learn(self, text: str, label: str) -> None:
         with self._lock:
+            self._restore_accumulators()
             full, fast = self._sample(text, label)
             self.classifier.learn(full)
             self.fast.learn(fast)

@@ -137,7 +137,7 @@ RAREST_TOKENS = 12  # a look-up counts the samples of the message's rarest index
 COMMON_LOOKUPS = 3  # ...and, when it shares no rare token, the postings of its three least common ones
 
 
-def _rarest(index: dict[str, list[int]], query: set[str], n: int) -> list[list[int]]:
+def _rarest(index: dict[str, tuple[int, ...]], query: set[str], n: int) -> list[tuple[int, ...]]:
     """The postings of the `n` query tokens with the fewest samples, ties broken by the token."""
     shared = [(len(ids), tok, ids) for tok in query if (ids := index.get(tok))]
     shared.sort(key=lambda entry: entry[:2])
@@ -151,12 +151,12 @@ class NearestScam:
     def __init__(self, samples: list[tuple[str, str]], tokens: Callable[[str], list[str]]):
         self._samples = samples
         self._tokens = tokens
-        self._index: dict[str, list[int]] | None = None
+        self._index: dict[str, tuple[int, ...]] | None = None
         self._sizes: list[int] = []
-        self._common: dict[str, list[int]] = {}
+        self._common: dict[str, tuple[int, ...]] = {}
         self._lock = threading.Lock()
 
-    def build(self) -> dict[str, list[int]]:
+    def build(self) -> dict[str, tuple[int, ...]]:
         with self._lock:
             if self._index is None:
                 index: dict[str, list[int]] = defaultdict(list)
@@ -172,8 +172,10 @@ class NearestScam:
                 self._sizes = sizes
                 # ...but kept aside: a short message ("S2码 有 私") may share nothing rarer, and a scam verdict
                 # must still name the kind it resembles
-                self._common = {tok: ids for tok, ids in index.items() if len(ids) > common}
-                self._index = {tok: ids for tok, ids in index.items() if len(ids) <= common}
+                # tuples, not the lists they were built in: most tokens belong to one or two samples, and a list
+                # keeps room to grow (about 6 MB over the index)
+                self._common = {tok: tuple(ids) for tok, ids in index.items() if len(ids) > common}
+                self._index = {tok: tuple(ids) for tok, ids in index.items() if len(ids) <= common}
         return self._index
 
     def nearest(self, tokens: Iterable[str], category: str | None = None) -> tuple[str, str, float] | None:

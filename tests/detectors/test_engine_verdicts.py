@@ -238,6 +238,31 @@ def test_model_cache_gives_the_same_verdicts_and_learning_still_works(tmp_path, 
     assert Engine.load().analyze(text).score == trained.analyze(text).score  # a broken cache is ignored
 
 
+def test_a_review_is_learned_even_when_the_cached_learning_state_was_pruned(tmp_path, monkeypatch, caplog):
+    """Weights load from the cache without Adagrad's sums (only learning reads them). If another process pruned
+    the sums before the first review, the engine trains again rather than losing or skewing the review."""
+    samples = tmp_path / "samples"
+    samples.mkdir()
+    seeds = Path(__file__).resolve().parents[2] / "seeds" / "samples"
+    for name in ("scam.jsonl", "clean.jsonl"):  # writer 1 alone: trains in a second or two
+        (samples / name).write_text((seeds / name).read_text(encoding="utf-8"), encoding="utf-8")
+    monkeypatch.setenv("LEEKGUARD_CACHE_DIR", str(tmp_path / "cache"))
+    pack = Engine.load().pack
+    text = "Veo7 金牌陪跑营 本周开营 详询小助理"
+    taught = Engine(pack, None, samples)  # trains and caches weights and sums
+    taught.learn(text, "scam")
+    for sums in (tmp_path / "cache").glob("adagrad-*.json"):
+        sums.unlink()
+    caplog.set_level(logging.INFO, logger="detectors.engine")
+    caplog.clear()
+    cached = Engine(pack, None, samples)
+    assert "training the classifier" not in caplog.text  # the weights came from the cache
+    before = cached.analyze(text).score
+    cached.learn(text, "scam")
+    assert "training the classifier again before learning a review" in caplog.text
+    assert cached.analyze(text).score == taught.analyze(text).score > before  # learned as if nothing was lost
+
+
 def test_a_verdict_computed_while_a_review_lands_is_not_reused(monkeypatch):
     from detectors.engine import Engine
 
