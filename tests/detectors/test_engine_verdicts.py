@@ -196,12 +196,17 @@ def test_a_reply_that_deals_offers_the_item_the_quote_asks_for():
                      reply_to_text="anyone selling sora 2 invites?").label == "clean"
 
 
-@pytest.mark.xfail(strict=True, reason="suspicious at 77 writers (0.65; 0.32 at 71): the quoted price is dropped, but "
-                   "«太贵» (+0.5) is learned from «官方太贵，我这只要…» pitches, and a two-character reply has no other words")
 def test_a_member_complaining_about_the_quoted_price_is_left_alone():
-    # the quoted advert's price and contact are not the member's who answers it
+    # the quoted advert's price and contact are not the member's who answers it. On the decision line of the words:
+    # clean at 71 writers (0.32), suspicious at 77 (0.65: «太贵» learned from «官方太贵，我这只要…» pitches), clean at 83 (0.11)
     advert = "Sora内测账号，只要299，加V私聊"
     assert shared_engine().analyze("299太贵了吧", reply_to_text=advert).label == "clean"
+
+
+@pytest.mark.xfail(strict=True, reason="suspicious at 83 writers (0.64), clean before: its words are learned from "
+                   "scam samples («looks great», «new sora», «video model»); the question holds it below a public warning")
+def test_a_member_asking_about_the_official_demo_is_left_alone():
+    assert shared_engine().analyze("anyone tried the new Sora video model? the official demo looks great").label == "clean"
 
 
 def test_exempting_every_rule_does_not_leave_a_phantom_verdict():

@@ -17,7 +17,7 @@ from tests.support.bot_core import real_engine
 
 SCAM = "Sora内测账号 只要299 加V私聊 wx: abc123"
 SCAM_LINK = "GPT-5 API key 无限额度 只要9.9 私聊购买 https://t.me/cheapgpt_bot"
-CLEAN = "anyone tried the new Sora video model? the official demo looks great"
+CLEAN = "anyone tried the new Sora video model? the official demo is on their blog"
 EDIT_MEMBER = "PATCH /guilds/{guild_id}/members/{user_id}"
 
 

@@ -15,7 +15,7 @@ from fake_platforms.telegram_harness import running_bot
 
 SCAM = "Sora内测账号 只要299 加V私聊 wx: abc123"
 SCAM_EN = "GPT-5 API key unlimited, only $9.9, DM me on telegram @cheapgpt"
-CLEAN = "anyone tried the new Sora video model? the official demo looks great"
+CLEAN = "anyone tried the new Sora video model? the official demo is on their blog"
 GROUP_ID = -1001234
 
 
