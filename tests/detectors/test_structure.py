@@ -525,7 +525,7 @@ def test_fear_of_losing_the_job_stands_for_ai(text):
     # line sits on the decision line (suspicious at 38 to 41 writers, clean at 44 and 50, a scam at 53, suspicious at
     # 56, clean at 59, a scam at 62, suspicious at 65 and at 68)
     pytest.param("our book club is moving to a paid discord, £3 a month, dm for the link", "clean",
-                 marks=pytest.mark.xfail(strict=True, reason="a scam at 77 writers (0.94; 'moving to', 'is moving', 'paid discord'), "
+                 marks=pytest.mark.xfail(strict=True, reason="a scam at 83 writers (0.89) and at 77 (0.94; 'moving to', 'is moving', 'paid discord'), "
                                          "suspicious at 71 (0.472), 68 (0.531) and 65, a scam at 62: its words lean to the scam "
                                          "samples («Paid Discord. inside: the method. outside: nothing.»)")),
 ])
