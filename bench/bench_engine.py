@@ -60,11 +60,18 @@ def corpus(n: int, seed: int = 3) -> list[str]:
     return out
 
 
-def _child_cpu(cmd: list[str]) -> tuple[float, str]:
-    before = resource.getrusage(resource.RUSAGE_CHILDREN)
-    proc = subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True, check=True)
-    after = resource.getrusage(resource.RUSAGE_CHILDREN)
-    return (after.ru_utime + after.ru_stime) - (before.ru_utime + before.ru_stime), proc.stdout
+def _child_cpu(cmd: list[str], out: Path) -> tuple[float, float]:
+    """CPU seconds and peak RSS (MB) of one child, its output written to `out`. wait4 gives that child's own
+    usage (RUSAGE_CHILDREN's peak is the largest of every child so far, the first start's training among them),
+    and the output goes to a file: read into this process, 20,000 verdicts would raise its high-water mark, which
+    Linux hands on to the next child across exec."""
+    with open(out, "w", encoding="utf-8") as fh, subprocess.Popen(cmd, cwd=ROOT, stdout=fh,
+                                                                    stderr=subprocess.DEVNULL) as proc:
+        _, status, usage = os.wait4(proc.pid, 0)
+        proc.returncode = os.waitstatus_to_exitcode(status)
+    if proc.returncode:
+        raise subprocess.CalledProcessError(proc.returncode, cmd)
+    return usage.ru_utime + usage.ru_stime, usage.ru_maxrss / 1024
 
 
 _JIEBA_CHILD = """
@@ -120,22 +127,23 @@ def main() -> None:
     msgs = corpus(args.messages)
     mean_len = statistics.mean(len(m) for m in msgs)
     with tempfile.TemporaryDirectory() as tmp:
-        data, empty = Path(tmp) / "corpus.jsonl", Path(tmp) / "empty.jsonl"
+        data, empty, verdicts = Path(tmp) / "corpus.jsonl", Path(tmp) / "empty.jsonl", Path(tmp) / "verdicts.jsonl"
         data.write_text("".join(json.dumps({"id": i, "text": m}, ensure_ascii=False) + "\n" for i, m in enumerate(msgs)),
                         encoding="utf-8")
         empty.write_text("", encoding="utf-8")
         # The real command in a child process; its CPU time minus that of a run over an empty file is the
-        # checking itself (start-up excluded). ru_maxrss of the children is the child's peak memory.
+        # checking itself (start-up excluded); its own peak memory comes with it (wait4).
         # Rounds alternate the engine and the yardstick so both see the same host; medians are reported.
-        rates, yardsticks = [], []
+        rates, yardsticks, peaks = [], [], []
         for _ in range(args.rounds):
-            base_cpu, _ = _child_cpu([sys.executable, "-m", "cli", "check", "--jsonl", str(empty)])
-            cpu, out = _child_cpu([sys.executable, "-m", "cli", "check", "--jsonl", str(data)])
+            base_cpu, _ = _child_cpu([sys.executable, "-m", "cli", "check", "--jsonl", str(empty)], verdicts)
+            cpu, peak = _child_cpu([sys.executable, "-m", "cli", "check", "--jsonl", str(data)], verdicts)
             rates.append(len(msgs) / (cpu - base_cpu))
-            if not yardsticks:  # peak over the children so far: only `check` ones (jieba's child is bigger)
-                child_rss_mb = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
+            peaks.append(peak)
             yardsticks.append(_jieba_rate(data))
-    flagged = out.count('"verdict":"scam"')
+        child_rss_mb = max(peaks)
+        with open(verdicts, encoding="utf-8") as fh:
+            flagged = sum('"verdict":"scam"' in line for line in fh)
     ratios = [r / y for r, y in zip(rates, yardsticks)]
 
     # Loaded only now: a child's ru_maxrss starts from the peak of the process it was spawned from (Linux keeps
