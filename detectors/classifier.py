@@ -83,7 +83,9 @@ class LogisticModel:
         otherwise `restore_accumulators` must hand them over before the model learns."""
         self.bias = float(state["bias"])
         self.weights = {str(k): float(v) for k, v in state["weights"].items()}
-        self._g2 = {str(k): float(v) for k, v in state["g2"].items()} if "g2" in state else None
+        self._g2 = None
+        if "g2" in state:
+            self.restore_accumulators(state["g2"])
         self._g2_bias = float(state["g2_bias"])
 
     @property

@@ -12,6 +12,7 @@ import sys
 import pytest
 
 from detectors.engine import DetectionSettings, Engine
+from detectors.packs import load_pack
 from detectors.scoring import combine, words_only_hold
 from leekguard_types import Finding
 from tests.support.engine import shared_engine
@@ -252,7 +253,7 @@ def test_a_review_is_learned_even_when_the_cached_learning_state_was_pruned(tmp_
     for name in ("scam.jsonl", "clean.jsonl"):  # writer 1 alone: trains in a second or two
         (samples / name).write_text((seeds / name).read_text(encoding="utf-8"), encoding="utf-8")
     monkeypatch.setenv("LEEKGUARD_CACHE_DIR", str(tmp_path / "cache"))
-    pack = Engine.load().pack
+    pack = load_pack()  # the pack only: Engine.load() would train on every sample into the empty cache
     text = "Veo7 金牌陪跑营 本周开营 详询小助理"
     taught = Engine(pack, None, samples)  # trains and caches weights and sums
     taught.learn(text, "scam")
