@@ -10,7 +10,6 @@ step is contained and reported on the verdict (`Verdict.error`).
 from __future__ import annotations
 
 import hashlib
-import json
 import logging
 import math
 import sys
@@ -33,6 +32,7 @@ from detectors.packs import CONTEXT_CATEGORY, Pack, load_pack
 from detectors.text.quotes import drop_repeated_prices, quoted_offers
 from detectors.resemblance import NearestScam, strongest, wording_reasons
 from detectors.rules import CompiledRule, RuleIndex
+from detectors.samples import read_samples
 from detectors.scoring import Thresholds, categories_of, combine, words_only_hold
 from detectors.text.signals import SignalExtractor
 from detectors.structure import STRUCTURE_CEILING, Offer, StructureReader
@@ -186,7 +186,7 @@ class Engine:
 
     def _train(self, samples_dir: Path | None) -> None:
         self._samples_dir = samples_dir
-        labelled, scams = self._read_samples()
+        labelled, scams = read_samples(self._samples_dir, self.rules)
         self._nearest = NearestScam(scams, self._sample_tokens)
         self._model_key = model_cache.cache_key(labelled, self.pack.model_dump_json(),
                                                 {**self.classifier.settings, "features": FEATURES_VERSION})
@@ -205,34 +205,6 @@ class Engine:
         started = time.perf_counter()
         self._fit(labelled)
         log.info("classifier trained on %d samples in %.1f s", len(labelled), time.perf_counter() - started)
-
-    def _read_samples(self) -> tuple[list[tuple[str, str]], list[tuple[str, str]]]:
-        """(text, label) of every training sample, and (text, category) of the scams among them. Not kept: the
-        nearest-sample index keeps the scams, and the clean texts would be megabytes that nothing reads again."""
-        from importlib import resources
-
-        root = self._samples_dir or Path(str(resources.files("seeds"))) / "samples"
-        labelled: list[tuple[str, str]] = []
-        scams: list[tuple[str, str]] = []  # (text, category): what a verdict of words alone is compared with
-        for path in sorted(root.glob("*.jsonl")) if root.is_dir() else []:
-            with open(path, encoding="utf-8") as fh:
-                for line in fh:
-                    line = line.strip()
-                    if not line:
-                        continue
-                    row = json.loads(line)
-                    if row.get("label") in ("scam", "clean") and row.get("text"):
-                        labelled.append((row["text"], row["label"]))
-                        if row["label"] == "scam" and row.get("category") in CATEGORIES:
-                            scams.append((row["text"], row["category"]))
-        # Every rule's own examples are samples too, so a rule added in YAML is learned with its examples.
-        for cr in self.rules:
-            positive = "clean" if cr.rule.category == CONTEXT_CATEGORY else "scam"
-            labelled += [(t, positive) for t in cr.rule.examples.match]
-            if positive == "scam":
-                scams += [(t, cr.rule.category) for t in cr.rule.examples.match]
-            labelled += [(t, "clean") for t in cr.rule.examples.no_match if cr.rule.category != CONTEXT_CATEGORY]
-        return labelled, scams
 
     def _fit(self, labelled: list[tuple[str, str]]) -> None:
         pairs = [self._sample(text, label) for text, label in labelled]
@@ -254,7 +226,7 @@ class Engine:
             self.fast.restore_accumulators(sums["fast"])
         except (KeyError, TypeError, ValueError, AttributeError) as exc:
             log.info("training the classifier again before learning a review (%s)", exc)
-            self._fit(self._read_samples()[0])
+            self._fit(read_samples(self._samples_dir, self.rules)[0])
 
     def _sample(self, text: str, label: str) -> tuple[Sample, Sample]:
         """(full, fast) training samples for one labelled text."""
