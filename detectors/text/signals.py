@@ -62,7 +62,8 @@ _SATIRE_MARK = LinearRegex(r"(?:^|\s)/s(?:$|[\s.!?,)])|\((?:1|one)\)")
 _SELLERS_QUESTIONS = ("interested", "want in", "want one", "need one", "who wants one", "要不要", "要吗",
                       "有兴趣吗", "有需要吗", "有要的吗", "心动吗", "还在等什么", "what are you waiting for",
                       "犹豫什么", "还犹豫吗", "还等什么", "等什么呢", "why wait", "what's stopping you", "whats stopping you",
-                      "still on the fence")
+                      "still on the fence", "who's in", "whos in", "who is in", "you in", "u in", "are you in",
+                      "can i add you", "can i add u", "shall i add you", "want the link", "你还在观望吗", "还在观望吗")
 # ...and so does one offering the reader more ("shall I send you the details?", "want me to add you?")
 _OFFERING_QUESTION = re.compile(r"^\s*(?:so\s+|then\s+)?(?:shall i|should i send|want me to|wanna|would you like|would u like|"
                                 r"do you want|do u want|d'you want|fancy|keen)\b")
@@ -74,7 +75,8 @@ _OPENING_QUOTES = re.compile(r"[\"“「『]")
 # A closing question that asks the reader to do something ("could you pay through this link so we don't suspend
 # you?", "麻烦您把验证码发我一下好吗") is a request, the register of someone posing as staff, not a doubt.
 _REQUEST = re.compile(r"(?:^|[^a-z])(?:(?:could|can|would|will|pls|please|kindly)\s+(?:you|u|ya)|please|pls|kindly)(?:$|[^a-z])"
-                      r"|麻烦您|麻烦你|请您|请你|请把|请提供|请发")
+                      r"|麻烦您|麻烦你|请您|请你|请把|请提供|请发"
+                      r"|(?:发|给|提供|念|传)[^，,。！？?]{0,14}(?:好吗|可以吗|吗)$")
 _SENTENCE_ENDS = ".!。！\n"
 # A doubt asked before the message goes on ("Is this street interview real? The account sells a $29 prompt
 # sheet"): a yes/no question about the thing, not one put to the reader ("Are you ready for what's coming?",
