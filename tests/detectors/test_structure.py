@@ -271,10 +271,8 @@ def test_a_fear_of_being_replaced_funnel_is_about_ai_without_naming_it(text):
     "we're hiring a 9-5 receptionist for the clinic, dm me",
     "don't get left behind on the hike, the group leaves at 7 sharp",
     # a lure with no AI and no fear of AI; worded like writer 60's short funnel «don't get left behind 👉 bio», it was
-    # suspicious at 59 writers (0.53), clean at 62
-    pytest.param("don't get left behind on the hike tomorrow, sign up link in bio",
-                 marks=pytest.mark.xfail(strict=True, reason="suspicious at 83 writers (0.65): the off-topic discount "
-                                         "(-3.0) no longer outweighs «left behind» and the contact ('link in bio')")),
+    # suspicious at 59 writers (0.53), clean at 62, suspicious at 83 (0.65), clean at 89 (0.32)
+    "don't get left behind on the hike tomorrow, sign up link in bio",
 ])
 def test_talk_of_losing_a_job_is_not_a_funnel(text):
     assert shared_engine().analyze(text).label == "clean"
@@ -376,9 +374,7 @@ def test_staff_asking_for_card_details_or_a_payment_link(text):
 
 @pytest.mark.parametrize("text, category", [
     ("群主换新号了，旧号被盗，Sora会员拼团请加新号", "fake_authority"),   # the admin's "new number"
-    pytest.param("Sora 課程學費唔夠？可以辦學習貸，先學後付", "paid_course",  # a training loan
-                 marks=pytest.mark.xfail(strict=True, reason="suspicious at 83 writers (0.63): two patterns fire, but the "
-                                         "Cantonese words («費唔», «够», «以办») read as ordinary chat (-0.73)")),
+    ("Sora 課程學費唔夠？可以辦學習貸，先學後付", "paid_course"),  # a training loan: suspicious at 83 writers, scam at 89
 ])
 def test_a_new_number_for_the_admin_and_a_training_loan_are_the_scam(text, category):
     verdict = shared_engine().analyze(text)
@@ -525,7 +521,7 @@ def test_fear_of_losing_the_job_stands_for_ai(text):
     # line sits on the decision line (suspicious at 38 to 41 writers, clean at 44 and 50, a scam at 53, suspicious at
     # 56, clean at 59, a scam at 62, suspicious at 65 and at 68)
     pytest.param("our book club is moving to a paid discord, £3 a month, dm for the link", "clean",
-                 marks=pytest.mark.xfail(strict=True, reason="a scam at 83 writers (0.89) and at 77 (0.94; 'moving to', 'is moving', 'paid discord'), "
+                 marks=pytest.mark.xfail(strict=True, reason="a scam at 89 writers (0.91), at 83 (0.89) and at 77 (0.94; 'moving to', 'is moving', 'paid discord'), "
                                          "suspicious at 71 (0.472), 68 (0.531) and 65, a scam at 62: its words lean to the scam "
                                          "samples («Paid Discord. inside: the method. outside: nothing.»)")),
 ])
