@@ -90,6 +90,7 @@ _NOT_A_DOUBT = re.compile(r"\b(?:you|your|yours|u|ur|ya|yall|y'all|want|wants|wa
 _QUESTION_ENDS = ("?", "？", "吗", "么")
 _DIGIT = re.compile(r"\d")
 _SIGNAL_CHARS = re.compile(r"[\d.@]|dot[)\]]")  # without a digit, dot, @ or "(dot)" no price, link or handle
+_DIGITS_AS_LETTERS = str.maketrans("013457", "oieast")
 _TLD_LIKE_FILE = frozenset({"png", "jpg", "jpeg", "gif", "mp4", "mov", "txt", "pdf", "doc", "docx", "zip", "py", "md"})
 
 
@@ -119,10 +120,17 @@ def _levenshtein_at_most(a: str, b: str, limit: int) -> bool:
     return prev[-1] <= limit
 
 
+def _read_as(name: str) -> str:
+    """How a name reads where digits stand for letters ("0penai") and letter pairs for one letter ("rnidjourney":
+    rn for m, vv for w). Brands are read the same way, so "midjourney" (journey holds an "rn") still matches."""
+    return name.translate(_DIGITS_AS_LETTERS).replace("rn", "m").replace("vv", "w")
+
+
 class SignalExtractor:
     def __init__(self, official_domains: list[str], protected_brands: list[str]):
         self._official = tuple(d.lower() for d in official_domains)
         self._brands = tuple(b.lower() for b in protected_brands)
+        self._read_as = {b: _read_as(b) for b in self._brands}
 
     def classify_domain(self, domain: str) -> tuple[str, str]:
         domain = domain.lower().rstrip(".")
@@ -133,10 +141,11 @@ class SignalExtractor:
                 return "official", ""
         labels = re.split(r"[.-]", domain)
         main = domain.rsplit(".", 1)[0]
+        folded = main.translate(_DIGITS_AS_LETTERS).replace("-", "")
+        read_as = _read_as(folded.replace(".", ""))
         for brand in self._brands:
-            if brand in labels or brand in main.replace("-", "").replace(".", ""):
+            if brand in labels or brand in main.replace("-", "").replace(".", "") or self._read_as[brand] in read_as:
                 return "lookalike", brand
-            folded = main.translate(str.maketrans("013457", "oieast")).replace("-", "")
             for label in [folded] + labels:
                 if len(label) >= 5 and _levenshtein_at_most(label, brand, 1):
                     return "lookalike", brand

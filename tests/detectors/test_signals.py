@@ -26,6 +26,20 @@ def test_a_defanged_look_alike_link_is_still_a_look_alike(signals, text, host):
     assert _found(signals, text).get("$lookalike") == [host]
 
 
+@pytest.mark.parametrize("domain, brand", [
+    ("rnidjourney-billing.com", "midjourney"),  # "rn" reads as "m" in most fonts
+    ("gernini-pro.app", "gemini"),
+    ("0pen4i-support.net", "openai"),
+])
+def test_letters_that_read_as_a_brand_make_a_look_alike(signals, domain, brand):
+    assert signals.classify_domain(domain) == ("lookalike", brand)
+
+
+@pytest.mark.parametrize("domain", ["modern-journey.com", "learnkit.io", "returnpolicy.shop", "openaccess.org"])
+def test_ordinary_domains_with_those_letters_are_no_look_alikes(signals, domain):
+    assert signals.classify_domain(domain) == ("other", "")
+
+
 def test_a_defanged_official_link_is_official(signals):
     assert _found(signals, "the real one is openai(dot)com")["$official_link"] == ["openai.com"]
 
