@@ -16,6 +16,8 @@ import logging
 import re
 import shlex
 from collections import OrderedDict
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 
 from aiolimiter import AsyncLimiter
@@ -91,6 +93,7 @@ class Commands:
         self.executor = executor
         self.check_rate = check_rate
         self._limiters: OrderedDict[str, AsyncLimiter] = OrderedDict()
+        self._acting: dict[int, tuple[asyncio.Lock, list[int]]] = {}  # incident id -> (lock, [holders and waiters])
 
     # ---- routing ----
 
@@ -246,7 +249,26 @@ class Commands:
             return Reply(t("bad_usage", lang, usage="/undo ID"), ephemeral=True)
         return await self._undo(ctx, int(args.strip().lstrip("#")), lang)
 
+    @asynccontextmanager
+    async def _acting_on(self, incident_id: int) -> AsyncIterator[None]:
+        """One ban or undo at a time per incident. Each reads the incident's recorded actions and writes them back
+        with its own added: two at once would each miss the other's (an /undo sent the moment a ban button is
+        pressed would find no ban to lift, and its write could drop the ban's record)."""
+        lock, users = self._acting.setdefault(incident_id, (asyncio.Lock(), [0]))
+        users[0] += 1
+        try:
+            async with lock:
+                yield
+        finally:
+            users[0] -= 1
+            if not users[0]:
+                del self._acting[incident_id]
+
     async def _undo(self, ctx: CommandContext, incident_id: int, lang: str) -> Reply:
+        async with self._acting_on(incident_id):
+            return await self._undo_now(ctx, incident_id, lang)
+
+    async def _undo_now(self, ctx: CommandContext, incident_id: int, lang: str) -> Reply:
         incident = await self._incident_here(ctx, incident_id)
         if incident is None:
             return Reply(t("review.not_found", lang, id=incident_id), ephemeral=True)
@@ -345,6 +367,10 @@ class Commands:
 
     async def _ban(self, ctx: CommandContext, incident_id: int, lang: str) -> Reply:
         """Ban the incident's author. A ban is not a review: it never trains the classifier."""
+        async with self._acting_on(incident_id):
+            return await self._ban_now(ctx, incident_id, lang)
+
+    async def _ban_now(self, ctx: CommandContext, incident_id: int, lang: str) -> Reply:
         incident = await self._incident_here(ctx, incident_id)
         if incident is None:
             return Reply(t("review.not_found", lang, id=incident_id), ephemeral=True)

@@ -196,6 +196,28 @@ async def test_undo_lifts_the_mute_and_ban_leekguard_put_on_the_author(strict, e
     assert results_of(incident)[4:] == [("unmute", "done"), ("ban", "done"), ("unban", "done")]
 
 
+async def test_an_undo_sent_while_the_ban_is_still_under_way_lifts_that_ban(strict, store):
+    iid = (await strict.say("alice", SCAM)).incident_id
+    await strict.command(f"/undo {iid}")  # her mute is lifted: only the ban below is left to undo
+    strict.pop()
+    banning = asyncio.Event()
+
+    async def slow_platform(msg, action, incident_id):
+        if action.kind == "ban":
+            banning.set()
+            await asyncio.sleep(0.05)  # the platform has not answered the ban yet
+
+    strict.executor.on_execute = slow_platform
+    ban = asyncio.create_task(strict.commands.handle_button(f"ban:{iid}", strict.ctx()))
+    await banning.wait()
+    undone = await strict.command(f"/undo {iid}")
+    assert "alice banned" in (await ban).text
+    assert "Lifted LeekGuard's ban of alice." in undone.text
+    assert [d.action.kind for d in strict.pop()] == ["ban", "unban"]
+    assert results_of(await store.get(iid))[-2:] == [("ban", "done"), ("unban", "done")]  # neither record lost
+    assert strict.commands._acting == {}  # nothing kept once both are done
+
+
 async def test_undo_lifts_only_what_was_done_and_retries_what_could_not_be_lifted(strict, store):
     strict.executor.fail["mute"] = RuntimeError("no rights")
     iid = (await strict.say("alice", SCAM)).incident_id
