@@ -198,7 +198,7 @@ class Pack(BaseModel):
         return {w.canonical.casefold(): w.variants for w in self.evasion}
 
 
-def _seeds_dir() -> Path:
+def packaged_seeds_dir() -> Path:
     return Path(str(resources.files("seeds")))
 
 
@@ -220,7 +220,7 @@ def _fmt(exc: ValidationError) -> str:
 
 
 def load_pack(seeds_dir: Path | None = None) -> Pack:
-    root = seeds_dir or _seeds_dir()
+    root = seeds_dir or packaged_seeds_dir()
     try:
         products = Products(**_read_yaml(root / "products.yaml"))
     except ValidationError as exc:

@@ -8,22 +8,17 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterable
-from importlib import resources
 from pathlib import Path
 
-from detectors.packs import CONTEXT_CATEGORY
+from detectors.packs import CONTEXT_CATEGORY, packaged_seeds_dir
 from detectors.rules import CompiledRule
 from leekguard_types import CATEGORIES
-
-
-def default_samples_dir() -> Path:
-    return Path(str(resources.files("seeds"))) / "samples"
 
 
 def read_samples(samples_dir: Path | None, rules: Iterable[CompiledRule]) -> tuple[list[tuple[str, str]], list[tuple[str, str]]]:
     """(text, label) of every training sample, and (text, category) of the scams among them: what a verdict of
     words alone is compared with. `samples_dir` None: the packaged seeds/samples."""
-    root = samples_dir or default_samples_dir()
+    root = samples_dir or packaged_seeds_dir() / "samples"
     labelled: list[tuple[str, str]] = []
     scams: list[tuple[str, str]] = []
     for path in sorted(root.glob("*.jsonl")) if root.is_dir() else []:

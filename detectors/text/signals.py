@@ -142,7 +142,7 @@ class SignalExtractor:
         labels = re.split(r"[.-]", domain)
         main = domain.rsplit(".", 1)[0]
         folded = main.translate(_DIGITS_AS_LETTERS).replace("-", "")
-        read_as = _read_as(folded.replace(".", ""))
+        read_as = _read_as(main.replace("-", "").replace(".", ""))
         for brand in self._brands:
             if brand in labels or brand in main.replace("-", "").replace(".", "") or self._read_as[brand] in read_as:
                 return "lookalike", brand

@@ -31,11 +31,11 @@ def test_every_category_has_rules_with_sources():
 def test_bad_pack_is_a_clear_error(tmp_path):
     import shutil
 
-    from detectors.packs import PackError, _seeds_dir
+    from detectors.packs import PackError, packaged_seeds_dir
     from detectors.packs import load_pack as load
 
     root = tmp_path / "seeds"
-    shutil.copytree(_seeds_dir(), root)
+    shutil.copytree(packaged_seeds_dir(), root)
     (root / "patterns" / "broken.yaml").write_text(
         "rules:\n  - id: x.y\n    category: nonsense\n    languages: [zh]\n    weight: 0.5\n    all: [['@product']]\n"
         "    explain: {en: a, zh: b}\n    source: {article: a, quote: b}\n    examples: {match: [a], no_match: [b]}\n",
@@ -48,11 +48,11 @@ def test_a_pack_without_rules_refuses_to_load(tmp_path):
     """An install that lost seeds/patterns must fail at start-up, not answer "clean" to every advert."""
     import shutil
 
-    from detectors.packs import PackError, _seeds_dir
+    from detectors.packs import PackError, packaged_seeds_dir
     from detectors.packs import load_pack as load
 
     root = tmp_path / "seeds"
-    shutil.copytree(_seeds_dir(), root)
+    shutil.copytree(packaged_seeds_dir(), root)
     shutil.rmtree(root / "patterns")
     with pytest.raises(PackError, match="no rules found"):
         load(root)
@@ -62,11 +62,11 @@ def test_a_telltale_item_no_item_lists_is_a_clear_error(tmp_path):
     """A telltale item is read as an item word; a typo in one would silently never fire."""
     import shutil
 
-    from detectors.packs import PackError, _seeds_dir
+    from detectors.packs import PackError, packaged_seeds_dir
     from detectors.packs import load_pack as load
 
     root = tmp_path / "seeds"
-    shutil.copytree(_seeds_dir(), root)
+    shutil.copytree(packaged_seeds_dir(), root)
     path = root / "structure.yaml"
     path.write_text(path.read_text(encoding="utf-8").replace("telltale_items: [", "telltale_items: [邀请吗, ", 1),
                     encoding="utf-8")
